@@ -1,0 +1,193 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+import type { Terminal } from "@xterm/xterm";
+import "@xterm/xterm/css/xterm.css";
+import { BOOT_STAGES, BOOT_STAGE_LABELS, CLOSE_CODES, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@/lab-runner/src/shared/types";
+import { COMMAND, emit, on, RUN } from "./events";
+
+type Status =
+  | { kind: "connecting" }
+  | { kind: "booting"; stage?: BootStage; detail?: string }
+  | { kind: "ready" }
+  | { kind: "reconnecting"; attempt: number }
+  | { kind: "failed"; message: string };
+
+const encoder = new TextEncoder();
+
+/** The live shell of the learner's sandbox: xterm.js over a WebSocket to the lab-runner. */
+export function TerminalPanel({ lesson }: { lesson: string }) {
+  const host = useRef<HTMLDivElement>(null);
+  const [status, setStatus] = useState<Status>({ kind: "connecting" });
+  const [notice, setNotice] = useState<string>();
+  const [reachedStages, setReachedStages] = useState<BootStage[]>([]);
+
+  useEffect(() => {
+    let disposed = false;
+    let term: Terminal | undefined;
+    let ws: WebSocket | undefined;
+    let ready = false;
+    let attempt = 0;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    const queued: string[] = [];
+    const cleanups: (() => void)[] = [];
+
+    const send = (message: object) => ws?.readyState === WebSocket.OPEN && ws.send(JSON.stringify(message));
+    const sendInput = (data: string) => {
+      if (encoder.encode(data).length > TERMINAL_LIMITS.maxInputBytes) {
+        setNotice(`That paste is over ${TERMINAL_LIMITS.maxInputBytes / 1024} KiB, so nothing was typed. Paste it in smaller parts.`);
+        return;
+      }
+      if (ready) send({ type: "input", data });
+      else queued.push(data);
+    };
+
+    async function connect() {
+      if (disposed) return;
+      let access: { token: string; terminalUrl: string };
+      try {
+        const res = await fetch(`/api/labs/${lesson}`, { method: "POST" });
+        const body = await res.json();
+        if (!res.ok) throw Object.assign(new Error(body.message ?? `Could not start the lab (${res.status}).`), { fatal: res.status < 500 });
+        access = body;
+      } catch (e) {
+        return retryOrFail((e as Error).message, Boolean((e as { fatal?: boolean }).fatal));
+      }
+      if (disposed) return;
+      const socket = new WebSocket(`${access.terminalUrl}?token=${encodeURIComponent(access.token)}`);
+      socket.binaryType = "arraybuffer";
+      ws = socket;
+      let rendered = 0;
+      let refused: { code: string; message: string } | undefined;
+      socket.onopen = () => setStatus((s) => (s.kind === "ready" ? s : { kind: "booting" }));
+      socket.onmessage = (event) => {
+        if (typeof event.data !== "string") {
+          const bytes = new Uint8Array(event.data as ArrayBuffer);
+          term?.write(bytes, () => {
+            rendered += bytes.length;
+            if (rendered >= TERMINAL_LIMITS.ackEveryBytes) {
+              send({ type: "ack", bytes: rendered });
+              rendered = 0;
+            }
+          });
+          return;
+        }
+        const m = JSON.parse(event.data) as ServerMessage;
+        if (m.type === "stage") {
+          setReachedStages((r) => (r.includes(m.stage) ? r : [...r, m.stage]));
+          setStatus({ kind: "booting", stage: m.stage, detail: m.detail });
+        } else if (m.type === "ready") {
+          ready = true;
+          attempt = 0;
+          setReachedStages([...BOOT_STAGES]);
+          setStatus({ kind: "ready" });
+          if (term) send({ type: "resize", cols: term.cols, rows: term.rows });
+          queued.splice(0).forEach((data) => send({ type: "input", data }));
+          term?.focus();
+        } else if (m.type === "exit") {
+          term?.write("\r\n\x1b[33m[The shell ended. Press Enter to start a new one.]\x1b[0m\r\n");
+        } else if (m.type === "error") {
+          if (["unauthorized", "forbidden", "boot_failed", "not_found"].includes(m.code)) refused = m;
+          else setNotice(m.message);
+        }
+      };
+      socket.onclose = (event) => {
+        ready = false;
+        if (disposed || ws !== socket) return;
+        if (event.code === CLOSE_CODES.forbidden || event.code === CLOSE_CODES.notFound)
+          return setStatus({ kind: "failed", message: refused?.message ?? "This terminal is not yours." });
+        if (event.code === CLOSE_CODES.bootFailed) return retryOrFail(refused?.message ?? "The sandbox could not start.", attempt >= 2);
+        if (event.code === 1009) setNotice("A message to the terminal was too large and was refused.");
+        retryOrFail("Connection lost.", false);
+      };
+    }
+
+    function retryOrFail(message: string, fatal: boolean) {
+      if (disposed) return;
+      if (fatal || attempt >= 8) return setStatus({ kind: "failed", message });
+      attempt += 1;
+      setStatus({ kind: "reconnecting", attempt });
+      retryTimer = setTimeout(connect, Math.min(500 * 2 ** (attempt - 1), 5000));
+    }
+
+    (async () => {
+      const [{ Terminal }, { FitAddon }] = await Promise.all([import("@xterm/xterm"), import("@xterm/addon-fit")]);
+      if (disposed || !host.current) return;
+      term = new Terminal({ cursorBlink: true, fontSize: 14, scrollback: 5000, theme: { background: "#0f172a" } });
+      const fit = new FitAddon();
+      term.loadAddon(fit);
+      term.open(host.current);
+      fit.fit();
+      term.onData((data) => {
+        sendInput(data);
+        if (data.includes("\r")) emit(COMMAND);
+      });
+      term.onResize(({ cols, rows }) => ready && send({ type: "resize", cols, rows }));
+      const observer = new ResizeObserver(() => fit.fit());
+      observer.observe(host.current);
+      cleanups.push(() => observer.disconnect());
+      cleanups.push(
+        on<{ command: string }>(RUN, ({ command }) => {
+          sendInput(command + "\r");
+          emit(COMMAND);
+          term?.focus();
+        }),
+      );
+      connect();
+    })();
+
+    return () => {
+      disposed = true;
+      clearTimeout(retryTimer);
+      cleanups.forEach((c) => c());
+      ws?.close();
+      term?.dispose();
+    };
+  }, [lesson]);
+
+  return (
+    <div className="flex h-[70vh] flex-col overflow-hidden rounded-lg border border-slate-800 bg-slate-900 lg:h-full">
+      <div className="flex items-center justify-between border-b border-slate-800 px-3 py-2 text-xs text-slate-300">
+        <span className="font-semibold">Terminal</span>
+        <span data-testid="lab-status" data-status={status.kind}>
+          {status.kind === "ready" && "● Connected"}
+          {status.kind === "connecting" && "Connecting…"}
+          {status.kind === "booting" && `Starting: ${status.stage ? BOOT_STAGE_LABELS[status.stage] : "waiting for the sandbox"}…`}
+          {status.kind === "reconnecting" && `Reconnecting (attempt ${status.attempt})…`}
+          {status.kind === "failed" && "Disconnected"}
+        </span>
+      </div>
+      {status.kind !== "ready" && status.kind !== "reconnecting" && (
+        <div className="border-b border-slate-800 px-4 py-3 text-sm text-slate-200" data-testid="boot-stages" aria-live="polite">
+          {status.kind === "failed" ? (
+            <p role="alert" className="text-rose-300">
+              {status.message} <button className="ml-2 underline" onClick={() => location.reload()}>Try again</button>
+            </p>
+          ) : (
+            <ol className="space-y-1">
+              {BOOT_STAGES.filter((s) => s !== "ready").map((stage) => {
+                const done = reachedStages.includes(stage) && !(status.kind === "booting" && status.stage === stage);
+                const active = status.kind === "booting" && status.stage === stage;
+                return (
+                  <li key={stage} data-stage={stage} data-state={done ? "done" : active ? "active" : "pending"} className={done ? "text-emerald-300" : active ? "text-white" : "text-slate-500"}>
+                    {done ? "✓" : active ? "›" : "·"} {BOOT_STAGE_LABELS[stage]}
+                    {active && status.detail ? <span className="text-slate-400"> ({status.detail})</span> : null}
+                  </li>
+                );
+              })}
+            </ol>
+          )}
+        </div>
+      )}
+      {notice && (
+        <div className="flex justify-between bg-amber-100 px-3 py-1 text-xs text-amber-900" role="status">
+          <span>{notice}</span>
+          <button onClick={() => setNotice(undefined)} aria-label="Dismiss">
+            ✕
+          </button>
+        </div>
+      )}
+      <div ref={host} data-testid="terminal" className="min-h-0 flex-1 p-2" />
+    </div>
+  );
+}

@@ -1,0 +1,48 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { lessonBySlug } from "@/app/_lib/lessons";
+import { currentLearner } from "@/app/_lib/session";
+import { completedSteps } from "@/app/_lib/progress";
+import { renderLesson } from "@/app/_lib/mdx";
+import { TerminalPanel } from "@/app/_components/TerminalPanel";
+import { LessonProgress } from "@/app/_components/LessonProgress";
+
+export const dynamic = "force-dynamic";
+
+export default async function LessonPage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const found = lessonBySlug(slug);
+  if (!found) notFound();
+  if ("error" in found)
+    return (
+      <div className="mx-auto max-w-3xl px-4 py-10">
+        <h1 className="text-2xl font-bold">This lesson cannot be shown</h1>
+        <p className="mt-2 text-slate-600">Its file has an error. Authors can fix it here:</p>
+        <pre className="mt-4 whitespace-pre-wrap rounded bg-amber-50 p-4 font-mono text-sm text-amber-900" data-testid="lesson-error">
+          {found.error.message}
+        </pre>
+        <Link className="mt-6 inline-block text-sky-700 underline" href="/">
+          Back to the course
+        </Link>
+      </div>
+    );
+  const { lesson } = found;
+  const passed = new Set((await completedSteps(await currentLearner(), slug)).map((c) => c.stepId));
+  const content = await renderLesson(lesson, passed);
+  const checkable = lesson.steps.filter((s) => s.checks.length).map((s) => s.id);
+  return (
+    <div className="mx-auto grid max-w-[1600px] gap-6 px-4 py-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
+      <article className="min-w-0">
+        <h1 className="text-3xl font-bold">{lesson.title}</h1>
+        <p className="mt-2 text-slate-600">{lesson.summary}</p>
+        <div className="mt-4">
+          <LessonProgress steps={checkable} initiallyPassed={[...passed].filter((id) => checkable.includes(id))} />
+        </div>
+        <div className="prose prose-slate mt-6 max-w-none">{content}</div>
+      </article>
+      <aside className="min-w-0 lg:sticky lg:top-4 lg:h-[calc(100vh-6rem)]">
+        <TerminalPanel lesson={slug} />
+      </aside>
+    </div>
+  );
+}

@@ -1,0 +1,59 @@
+import Link from "next/link";
+import { catalog } from "./_lib/lessons";
+import { currentLearner } from "./_lib/session";
+import { completedSteps } from "./_lib/progress";
+import { ProgressBar } from "./_components/ProgressBar";
+
+export const dynamic = "force-dynamic";
+
+export default async function CoursePage() {
+  const { lessons, errors } = catalog();
+  const done = await completedSteps(await currentLearner());
+  const doneIn = (slug: string) => done.filter((d) => d.lessonSlug === slug).length;
+  const totalSteps = lessons.reduce((n, l) => n + l.steps.length, 0);
+  return (
+    <div className="mx-auto max-w-4xl px-4 py-8">
+      <h1 className="text-3xl font-bold">Docker, hands on</h1>
+      <p className="mt-2 text-slate-600">
+        Every lesson gives you a real Linux machine with Docker inside, right here in the browser. Do each step, and Dockyard checks
+        what you did.
+      </p>
+      <div className="mt-6">
+        <ProgressBar done={done.length} total={totalSteps} label="Your progress through the course" />
+      </div>
+      {errors.length > 0 && (
+        <section className="mt-6 rounded border border-amber-300 bg-amber-50 p-4 text-sm" aria-label="Lessons with errors">
+          <h2 className="font-semibold text-amber-900">Some lessons could not be read (authors, see below)</h2>
+          <ul className="mt-2 list-disc pl-5 font-mono text-amber-900">
+            {errors.map((e) => (
+              <li key={e.file}>{e.message}</li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <ol className="mt-8 space-y-4">
+        {lessons.map((lesson, i) => (
+          <li key={lesson.slug}>
+            <Link
+              href={`/lessons/${lesson.slug}`}
+              className="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm transition hover:border-sky-400 focus:outline-none focus:ring-2 focus:ring-sky-500"
+            >
+              <div className="flex items-baseline justify-between gap-4">
+                <h2 className="text-xl font-semibold">
+                  <span className="text-slate-400">{i + 1}.</span> {lesson.title}
+                </h2>
+                <span className="shrink-0 text-xs text-slate-500">
+                  {lesson.level} · {lesson.minutes} min
+                </span>
+              </div>
+              <p className="mt-1 text-slate-600">{lesson.summary}</p>
+              <p className="mt-2 text-xs text-slate-500">
+                {doneIn(lesson.slug)} of {lesson.steps.length} steps done
+              </p>
+            </Link>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+import crypto from "node:crypto";
+
+// Compact HMAC-signed tokens (base64url(payload).base64url(sig)). Two kinds share the mechanism:
+// the learner's session cookie (long-lived, names the learner) and the lab token (short-lived, binds a
+// learner to one sandbox, required by the lab-runner's WebSocket and check endpoints).
+
+export type TokenError = "missing" | "malformed" | "bad_signature" | "expired" | "wrong_kind" | "wrong_sandbox";
+
+export class TokenRejected extends Error {
+  constructor(readonly reason: TokenError) {
+    super(
+      {
+        missing: "No token was given.",
+        malformed: "The token is malformed.",
+        bad_signature: "The token's signature is not valid.",
+        expired: "The token has expired; reload the page to get a new one.",
+        wrong_kind: "This token cannot be used here.",
+        wrong_sandbox: "This token was issued for another sandbox.",
+      }[reason],
+    );
+  }
+}
+
+interface Payload {
+  k: string; // kind
+  exp: number; // unix seconds
+  [claim: string]: unknown;
+}
+
+const sign = (secret: string, body: string) => crypto.createHmac("sha256", secret).update(body).digest("base64url");
+
+export function issue(secret: string, kind: string, claims: Record<string, string>, ttlSeconds: number, now = Date.now()): string {
+  const body = Buffer.from(JSON.stringify({ ...claims, k: kind, exp: Math.floor(now / 1000) + ttlSeconds })).toString("base64url");
+  return `${body}.${sign(secret, body)}`;
+}
+
+export function verify(secret: string, kind: string, token: string | null | undefined, now = Date.now()): Record<string, string> {
+  if (!token) throw new TokenRejected("missing");
+  const [body, sig, extra] = token.split(".");
+  if (!body || !sig || extra !== undefined) throw new TokenRejected("malformed");
+  const expected = Buffer.from(sign(secret, body));
+  const given = Buffer.from(sig);
+  if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) throw new TokenRejected("bad_signature");
+  let payload: Payload;
+  try {
+    payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
+  } catch {
+    throw new TokenRejected("malformed");
+  }
+  if (payload.k !== kind) throw new TokenRejected("wrong_kind");
+  if (typeof payload.exp !== "number" || payload.exp * 1000 <= now) throw new TokenRejected("expired");
+  const claims: Record<string, string> = {};
+  for (const [key, value] of Object.entries(payload)) if (typeof value === "string" && key !== "k") claims[key] = value;
+  return claims;
+}
+
+export const LAB_TOKEN = "lab";
+export const SESSION_TOKEN = "session";
+
+export interface LabClaims {
+  learner: string;
+  sandbox: string;
+  lesson: string;
+}
+
+export const issueLabToken = (secret: string, c: LabClaims, ttlSeconds: number) =>
+  issue(secret, LAB_TOKEN, { learner: c.learner, sandbox: c.sandbox, lesson: c.lesson }, ttlSeconds);
+
+/** Verifies a lab token and that it was issued for this very sandbox. */
+export function verifyLabToken(secret: string, token: string | null | undefined, sandboxId: string): LabClaims {
+  const claims = verify(secret, LAB_TOKEN, token);
+  if (!claims.learner || !claims.sandbox || !claims.lesson) throw new TokenRejected("malformed");
+  if (claims.sandbox !== sandboxId) throw new TokenRejected("wrong_sandbox");
+  return { learner: claims.learner, sandbox: claims.sandbox, lesson: claims.lesson };
+}

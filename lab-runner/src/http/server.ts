@@ -1,0 +1,143 @@
+import http from "node:http";
+import { WebSocketServer, type WebSocket } from "ws";
+import { TokenRejected, verifyLabToken, type LabClaims } from "../auth/tokens";
+import { LabError, type LabManager } from "../labs";
+import { CLOSE_CODES, type ServerMessage } from "../shared/types";
+import { sandboxIdFor } from "../shared/ids";
+import type { TerminalClient } from "../terminal/session";
+import { parseClientMessage } from "./protocol";
+
+// The lab-runner's HTTP and WebSocket surface. Every route needs a lab token bound to the learner and the
+// sandbox it names; the site mints those tokens for its signed-in (or anonymous) learners.
+
+const MAX_BODY = 16 * 1024;
+const MAX_WS_PAYLOAD = 1024 * 1024;
+
+const STATUS: Record<LabError["code"], number> = { unknown_lesson: 404, unknown_step: 404, not_running: 409, boot_failed: 503 };
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new HttpError(413, "body_too_large", `Request body is over ${MAX_BODY} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  if (!size) return {};
+  try {
+    const value = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    if (value && typeof value === "object" && !Array.isArray(value)) return value;
+  } catch {}
+  throw new HttpError(400, "bad_json", "Request body must be a JSON object.");
+}
+
+/** A token is good for a sandbox only if it was issued for exactly that learner's sandbox of that lesson. */
+function authorize(secret: string, token: string | null | undefined, sandboxId: string): LabClaims {
+  const claims = verifyLabToken(secret, token, sandboxId);
+  if (sandboxIdFor(claims.learner, claims.lesson) !== sandboxId) throw new TokenRejected("wrong_sandbox");
+  return claims;
+}
+
+const bearer = (req: http.IncomingMessage) => req.headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
+
+export function createServer(labs: LabManager, secret: string): http.Server {
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://runner");
+      if (req.method === "GET" && url.pathname === "/health") return send(res, 200, { ok: true });
+      const match = url.pathname.match(/^\/sandboxes\/([a-z0-9-]{1,64})(\/start|\/checks\/([a-z0-9-]{1,64}))?$/);
+      if (!match) throw new HttpError(404, "not_found", "No such route.");
+      const [, id, action, stepId] = match;
+      const claims = authorize(secret, bearer(req), id!);
+      if (req.method === "POST" && action === "/start") {
+        await readJson(req);
+        await labs.ensure(claims.learner, claims.lesson);
+        return send(res, 202, { sandboxId: id });
+      }
+      if (req.method === "POST" && stepId) {
+        await readJson(req);
+        return send(res, 200, await labs.check(id!, claims.lesson, stepId));
+      }
+      if (req.method === "DELETE" && !action) {
+        await labs.remove(id!);
+        return send(res, 200, { removed: id });
+      }
+      throw new HttpError(405, "method_not_allowed", `${req.method} is not allowed here.`);
+    } catch (e) {
+      if (e instanceof TokenRejected) return send(res, e.reason === "wrong_sandbox" ? 403 : 401, { error: e.reason, message: e.message });
+      if (e instanceof LabError) return send(res, STATUS[e.code], { error: e.code, message: e.message });
+      if (e instanceof HttpError) return send(res, e.status, { error: e.code, message: e.message });
+      console.error("[lab-runner] request failed:", e);
+      send(res, 500, { error: "internal", message: "The lab-runner failed to handle this request." });
+    }
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
+  server.on("upgrade", (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => void openTerminal(ws, req, labs, secret));
+  });
+  return server;
+}
+
+const control = (ws: WebSocket, message: ServerMessage) => {
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+};
+
+function refuse(ws: WebSocket, code: number, error: string, message: string): void {
+  control(ws, { type: "error", code: error, message });
+  ws.close(code, message.slice(0, 120));
+}
+
+async function openTerminal(ws: WebSocket, req: http.IncomingMessage, labs: LabManager, secret: string): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://runner");
+  const id = url.pathname.match(/^\/sandboxes\/([a-z0-9-]{1,64})\/terminal$/)?.[1];
+  if (!id) return refuse(ws, CLOSE_CODES.notFound, "not_found", "No such terminal.");
+  let claims: LabClaims;
+  try {
+    claims = authorize(secret, url.searchParams.get("token"), id);
+  } catch (e) {
+    const rejected = e as TokenRejected;
+    const code = rejected.reason === "wrong_sandbox" ? CLOSE_CODES.forbidden : CLOSE_CODES.unauthorized;
+    return refuse(ws, code, rejected.reason === "wrong_sandbox" ? "forbidden" : "unauthorized", rejected.message);
+  }
+
+  try {
+    await labs.ensure(claims.learner, claims.lesson);
+    await labs.watch(id, (m) => control(ws, m));
+  } catch (e) {
+    return refuse(ws, CLOSE_CODES.bootFailed, "boot_failed", (e as Error).message);
+  }
+  if (ws.readyState !== ws.OPEN) return;
+
+  const session = labs.session(id);
+  const client: TerminalClient = {
+    output: (data) => ws.readyState === ws.OPEN && ws.send(data),
+    control: (m) => control(ws, m),
+  };
+  const detach = session.attach(client);
+  ws.on("close", detach);
+  ws.on("message", (raw, isBinary) => {
+    if (isBinary) return control(ws, { type: "error", code: "bad_message", message: "Terminal messages must be JSON text." });
+    const parsed = parseClientMessage(raw.toString());
+    if (!parsed.ok) return control(ws, { type: "error", code: parsed.code, message: parsed.message });
+    const m = parsed.message;
+    if (m.type === "input") session.input(m.data);
+    else if (m.type === "resize") session.resize(m.cols, m.rows);
+    else session.ack(client, m.bytes);
+  });
+}

@@ -1,0 +1,47 @@
+import * as pty from "node-pty";
+import { contentDir, idleTimeoutMs, runnerPort, secret } from "./shared/config";
+import { findLesson } from "./lessons/parse";
+import { DockerSandboxDriver } from "./sandbox/docker";
+import { LabManager } from "./labs";
+import { createServer } from "./http/server";
+import type { Pty } from "./terminal/session";
+
+// Composition root: wires the Docker driver, lessons, lab manager and HTTP/WebSocket server together.
+
+const REAP_EVERY_MS = Number(process.env.DOCKYARD_REAP_INTERVAL_SECONDS ?? 30) * 1000;
+const host = process.env.DOCKYARD_RUNNER_HOST ?? "127.0.0.1";
+
+const driver = new DockerSandboxDriver();
+const labs = new LabManager(driver, {
+  idleTimeoutMs: idleTimeoutMs(),
+  findLesson: (slug) => findLesson(contentDir(), slug),
+  spawnPty: (command, size) =>
+    pty.spawn(command.file, command.args, {
+      name: "xterm-256color",
+      cols: size.cols,
+      rows: size.rows,
+      env: { ...process.env, ...command.env } as Record<string, string>,
+      encoding: null,
+    }) as unknown as Pty,
+});
+
+const adopted = await labs.adopt();
+const server = createServer(labs, secret());
+server.listen(runnerPort(), host, () => {
+  console.log(`[lab-runner] listening on http://${host}:${runnerPort()} (adopted ${adopted} running sandboxes)`);
+});
+
+const reaper = setInterval(() => {
+  labs.reap().then(
+    (removed) => removed.length && console.log(`[lab-runner] removed idle sandboxes: ${removed.join(", ")}`),
+    (e) => console.error("[lab-runner] reaping failed:", e),
+  );
+}, REAP_EVERY_MS);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    clearInterval(reaper);
+    server.close();
+    process.exit(0); // sandboxes keep running: the next lab-runner adopts them by their labels
+  });
+}

@@ -1,0 +1,42 @@
+import fs from "node:fs";
+import path from "node:path";
+import crypto from "node:crypto";
+
+// Every setting Dockyard reads from the environment, with its default, in one place.
+
+const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../..");
+
+export const dataDir = () => process.env.DOCKYARD_DATA_DIR ?? path.join(repoRoot, ".data");
+export const contentDir = () => process.env.DOCKYARD_CONTENT_DIR ?? path.join(repoRoot, "content");
+export const stateDir = () => process.env.DOCKYARD_STATE_DIR ?? "/var/lib/dockyard";
+
+export const databaseUrl = () => process.env.DATABASE_URL ?? `file:${path.join(dataDir(), "dockyard.db")}`;
+
+/** Dockyard's own dockerd (userns-remapped); never the host's default daemon. */
+export const engineSocket = () => process.env.DOCKYARD_ENGINE_SOCKET ?? path.join(stateDir(), "engine", "docker.sock");
+
+export const runnerPort = () => Number(process.env.DOCKYARD_RUNNER_PORT ?? 3001);
+export const runnerUrl = () => process.env.DOCKYARD_RUNNER_URL ?? `http://127.0.0.1:${runnerPort()}`;
+/** Where the browser reaches the lab-runner's WebSocket (differs from runnerUrl behind a proxy). */
+export const runnerPublicUrl = () => process.env.DOCKYARD_RUNNER_PUBLIC_URL ?? `ws://localhost:${runnerPort()}`;
+
+export const idleTimeoutMs = () => Number(process.env.DOCKYARD_IDLE_TIMEOUT_MINUTES ?? 30) * 60_000;
+export const tokenTtlSeconds = () => Number(process.env.DOCKYARD_TOKEN_TTL_SECONDS ?? 300);
+
+/** HMAC key shared by the site and the lab-runner; generated once and kept in the data dir. */
+export function secret(): string {
+  if (process.env.DOCKYARD_SECRET) return process.env.DOCKYARD_SECRET;
+  const file = path.join(dataDir(), "secret");
+  try {
+    return fs.readFileSync(file, "utf8").trim();
+  } catch {
+    fs.mkdirSync(dataDir(), { recursive: true });
+    const value = crypto.randomBytes(32).toString("hex");
+    try {
+      fs.writeFileSync(file, value, { mode: 0o600, flag: "wx" });
+      return value;
+    } catch {
+      return fs.readFileSync(file, "utf8").trim(); // another process created it first
+    }
+  }
+}

@@ -1,0 +1,5 @@
+import crypto from "node:crypto";
+
+/** One sandbox per learner per lesson: its id is derived from both, so site and lab-runner agree on it. */
+export const sandboxIdFor = (learnerId: string, lessonSlug: string) =>
+  "dy-" + crypto.createHash("sha256").update(`${learnerId}\0${lessonSlug}`).digest("hex").slice(0, 20);

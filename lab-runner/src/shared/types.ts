@@ -1,0 +1,48 @@
+// Types shared by the site (app/) and the lab-runner. Plain data only: no Node imports.
+
+export const BOOT_STAGES = ["network", "container", "delegate", "engine", "images", "ready"] as const;
+export type BootStage = (typeof BOOT_STAGES)[number];
+
+export const BOOT_STAGE_LABELS: Record<BootStage, string> = {
+  network: "Creating a private network for your lab",
+  container: "Starting your sandbox machine",
+  delegate: "Handing the sandbox its own cgroups",
+  engine: "Starting Docker inside the sandbox",
+  images: "Loading course images",
+  ready: "Ready",
+};
+
+/** Terminal WebSocket protocol. Output bytes travel as binary frames; everything else is JSON text. */
+export type ClientMessage =
+  | { type: "input"; data: string }
+  | { type: "resize"; cols: number; rows: number }
+  | { type: "ack"; bytes: number };
+
+export type ServerMessage =
+  | { type: "stage"; stage: BootStage; detail?: string }
+  | { type: "ready" }
+  | { type: "exit"; code: number }
+  | { type: "error"; code: string; message: string };
+
+/** Close codes the terminal socket uses (4000–4999 are free for applications). */
+export const CLOSE_CODES = { unauthorized: 4401, forbidden: 4403, notFound: 4404, bootFailed: 4500 } as const;
+
+export const TERMINAL_LIMITS = {
+  /** Largest single input message (a paste); larger ones are refused with an error, nothing is typed. */
+  maxInputBytes: 64 * 1024,
+  /** The client acknowledges after rendering this many bytes. */
+  ackEveryBytes: 64 * 1024,
+} as const;
+
+export interface CriterionResult {
+  name: string;
+  passed: boolean;
+  message: string;
+}
+
+export interface CheckResult {
+  passed: boolean;
+  /** One line summing up the verdict, shown under the step. */
+  message: string;
+  criteria: CriterionResult[];
+}

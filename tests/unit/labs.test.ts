@@ -1,0 +1,114 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { LabManager } from "../../lab-runner/src/labs";
+import type { Sandbox, SandboxDriver, SandboxSpec } from "../../lab-runner/src/sandbox/driver";
+import type { Lesson } from "../../lab-runner/src/lessons/schema";
+import type { Pty } from "../../lab-runner/src/terminal/session";
+import type { ServerMessage } from "../../lab-runner/src/shared/types";
+import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
+
+// A fake driver (unit-test boundary only): sandboxes are records, boots succeed or fail on demand.
+class FakeDriver implements SandboxDriver {
+  sandboxes = new Map<string, Sandbox>();
+  starts = 0;
+  failNext = false;
+  async start(spec: SandboxSpec, onStage?: (s: "network" | "container" | "ready") => void) {
+    this.starts++;
+    onStage?.("network");
+    await new Promise((r) => setTimeout(r, 5));
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error("engine down");
+    }
+    const s = { id: sandboxIdFor(spec.learnerId, spec.lessonSlug), learnerId: spec.learnerId, lessonSlug: spec.lessonSlug, createdAt: new Date(), running: true };
+    this.sandboxes.set(s.id, s);
+    return s;
+  }
+  async list() {
+    return [...this.sandboxes.values()];
+  }
+  async get(id: string) {
+    return this.sandboxes.get(id);
+  }
+  async remove(id: string) {
+    this.sandboxes.delete(id);
+  }
+  async exec() {
+    return { exitCode: 0, output: "" };
+  }
+  shellCommand() {
+    return { file: "/bin/true", args: [], env: {} };
+  }
+  innerDocker(): never {
+    throw new Error("not in unit tests");
+  }
+}
+
+const lesson = { slug: "first", images: [], steps: [{ id: "s1", title: "S", checks: [], commands: [] }] } as unknown as Lesson;
+
+function setup() {
+  const driver = new FakeDriver();
+  let now = 0;
+  const fakePty = { onData() {}, onExit() {}, write() {}, resize() {}, pause() {}, resume() {}, kill() {} } as Pty;
+  const labs = new LabManager(driver, {
+    idleTimeoutMs: 1000,
+    findLesson: (slug) => (slug === "first" ? lesson : undefined),
+    spawnPty: () => fakePty,
+    now: () => now,
+  });
+  return { driver, labs, advance: (ms: number) => (now += ms) };
+}
+
+test("concurrent requests for one learner's lab share a single boot whose stages replay to late watchers", async () => {
+  const { driver, labs } = setup();
+  const [a, b] = await Promise.all([labs.ensure("ann", "first"), labs.ensure("ann", "first")]);
+  assert.equal(a, b);
+  const seen: ServerMessage[] = [];
+  await labs.watch(a, (m) => seen.push(m));
+  assert.equal(driver.starts, 1);
+  assert.deepEqual(seen, [{ type: "stage", stage: "network", detail: undefined }, { type: "ready" }]);
+  assert.notEqual(await labs.ensure("bob", "first"), a, "another learner gets another sandbox");
+});
+
+test("unknown lessons are refused; a failed boot is reported and the next attempt starts afresh", async () => {
+  const { driver, labs } = setup();
+  await assert.rejects(labs.ensure("ann", "nope"), /no lesson “nope”/);
+  driver.failNext = true;
+  const id = await labs.ensure("ann", "first");
+  const seen: ServerMessage[] = [];
+  await assert.rejects(labs.watch(id, (m) => seen.push(m)), /engine down/);
+  assert.equal(seen.at(-1)!.type, "error");
+  await labs.ensure("ann", "first");
+  await labs.watch(id, () => {});
+  assert.equal(driver.starts, 2);
+});
+
+test("idle sandboxes are removed after the timeout, but never while a terminal is attached", async () => {
+  const { driver, labs, advance } = setup();
+  const id = await labs.ensure("ann", "first");
+  await labs.watch(id, () => {});
+  const detach = labs.session(id).attach({ output() {}, control() {} });
+  advance(5000);
+  assert.deepEqual(await labs.reap(), []);
+  detach();
+  advance(999);
+  assert.deepEqual(await labs.reap(), [], "not idle for the full timeout since the last activity yet");
+  advance(5000);
+  assert.deepEqual(await labs.reap(), [id]);
+  assert.equal(driver.sandboxes.size, 0);
+});
+
+test("a restarted lab-runner adopts running sandboxes, and a sandbox that vanished is booted again", async () => {
+  const { driver, labs } = setup();
+  const id = await labs.ensure("ann", "first");
+  await labs.watch(id, () => {});
+  const fresh = new LabManager(driver, { idleTimeoutMs: 1000, findLesson: () => lesson, spawnPty: () => ({}) as Pty });
+  assert.equal(await fresh.adopt(), 1);
+  const seen: ServerMessage[] = [];
+  await fresh.watch(id, (m) => seen.push(m));
+  assert.deepEqual(seen, [{ type: "ready" }]);
+  driver.sandboxes.clear();
+  await fresh.ensure("ann", "first");
+  await fresh.watch(id, () => {});
+  assert.equal(driver.starts, 2);
+});
