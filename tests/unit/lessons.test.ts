@@ -50,11 +50,12 @@ test("errors name the file and line", () => {
 
 test("one broken lesson is reported and never hides the others", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockyard-lessons-"));
-  for (const [slug, source] of [["good", FRONT + STEP], ["broken", "---\ntitle: [\n---\n"]]) {
+  for (const [slug, source] of [["good", FRONT + STEP], ["broken", "---\ntitle: [\n---\n"]] as const) {
     fs.mkdirSync(path.join(dir, "lessons", slug), { recursive: true });
     fs.writeFileSync(path.join(dir, "lessons", slug, "lesson.mdx"), source);
   }
   const { lessons, errors } = loadLessons(dir);
+  fs.rmSync(dir, { recursive: true });
   assert.deepEqual(lessons.map((l) => l.slug), ["good"]);
   assert.equal(errors.length, 1);
   assert.match(errors[0]!.message, /broken\/lesson\.mdx:1: frontmatter is not valid YAML/);

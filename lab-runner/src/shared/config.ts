@@ -4,7 +4,9 @@ import crypto from "node:crypto";
 
 // Every setting Dockyard reads from the environment, with its default, in one place.
 
-const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../..");
+// Both services start from the repository root (npm scripts, scripts/*.sh); bundling moves this file, so
+// its own location would not tell.
+const repoRoot = process.cwd();
 
 export const dataDir = () => process.env.DOCKYARD_DATA_DIR ?? path.join(repoRoot, ".data");
 export const contentDir = () => process.env.DOCKYARD_CONTENT_DIR ?? path.join(repoRoot, "content");

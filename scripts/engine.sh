@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Dockyard's own Docker engine: a dedicated, userns-remapped dockerd that runs the learners' sandboxes.
+# It never touches the host's default daemon (own socket, data root, exec root, bridge, containerd namespace).
+#
+#   scripts/engine.sh start    idempotent: host prep + firewall + start dockerd, wait until it answers
+#   scripts/engine.sh stop     stop Dockyard's dockerd (running sandboxes stop with it)
+#   scripts/engine.sh status   exit 0 when the engine answers
+set -euo pipefail
+
+STATE_DIR=${DOCKYARD_STATE_DIR:-/var/lib/dockyard}
+ENGINE_DIR=$STATE_DIR/engine
+SOCK=${DOCKYARD_ENGINE_SOCKET:-$ENGINE_DIR/docker.sock}
+PIDFILE=$ENGINE_DIR/dockerd.pid
+LOG=$ENGINE_DIR/dockerd.log
+CONFIG=$ENGINE_DIR/daemon.json
+ANCHOR=$STATE_DIR/sysfs-anchor
+ANCHOR_NETNS=dockyard-anchor
+START_TIMEOUT=${DOCKYARD_ENGINE_START_TIMEOUT:-60}
+
+# Address plan (all Dockyard-owned, none overlaps another or Docker's default 172.17/16):
+#   10.213.0.0/24    engine default bridge dybr0 (unused by sandboxes)
+#   10.213.64.0/18   engine default-address-pools (networks created without an explicit subnet)
+#   10.214.0.0/16    lab networks, one /24 per sandbox, allocated by the driver (bridges named dyl-<N>)
+#   10.220.0.0/24    inner daemons' docker0, 10.221.0.0/16 inner default-address-pools (sandbox image)
+BRIDGE=dybr0
+BRIDGE_CIDR=10.213.0.1/24
+ENGINE_POOL=10.213.64.0/18
+LAB_BRIDGE_PREFIX=dyl-
+
+DOCKER=/usr/bin/docker
+DOCKERD=/usr/sbin/dockerd
+
+log() { echo "[engine] $*"; }
+die() { echo "[engine] ERROR: $*" >&2; exit 1; }
+
+require_tools() {
+  local missing=()
+  [[ -x $DOCKERD && -x $DOCKER ]] || missing+=(docker.io)
+  command -v iptables >/dev/null || missing+=(iptables)
+  command -v ip >/dev/null || missing+=(iproute2)
+  command -v nsenter >/dev/null || missing+=(util-linux)
+  if ((${#missing[@]})); then
+    die "missing ${missing[*]}; install with: apt-get install -y ${missing[*]}"
+  fi
+  [[ $(id -u) == 0 ]] || die "must run as root (it starts a dockerd and configures the host firewall)"
+}
+
+engine_answers() { timeout 5 "$DOCKER" -H "unix://$SOCK" info >/dev/null 2>&1; }
+
+# The pid from the pidfile, only if that process is alive and really a dockerd (pidfiles go stale).
+live_pid() {
+  [[ -f $PIDFILE ]] || return 1
+  local pid; pid=$(<"$PIDFILE")
+  [[ $pid =~ ^[0-9]+$ ]] && [[ -r /proc/$pid/comm ]] && [[ $(</proc/"$pid"/comm) == dockerd ]] || return 1
+  echo "$pid"
+}
+
+# An rw sysfs of an empty network namespace: bind-mounted into sandboxes it lets an inner
+# `docker run --privileged` mount a writable sysfs (the kernel only allows that in a userns when an
+# rw sysfs is already visible). Survives re-runs: skips what is already there.
+prep_sysfs_anchor() {
+  mkdir -p "$ANCHOR"
+  mountpoint -q "$ANCHOR" && return 0
+  ip netns list | grep -qw "^$ANCHOR_NETNS" || ip netns add "$ANCHOR_NETNS"
+  nsenter --net=/run/netns/$ANCHOR_NETNS mount -t sysfs -o rw,nosuid,nodev,noexec sysfs "$ANCHOR"
+  log "sysfs anchor mounted at $ANCHOR"
+}
+
+prep_bridge() {
+  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+    ip link add "$BRIDGE" type bridge
+  fi
+  ip addr show dev "$BRIDGE" | grep -q "inet ${BRIDGE_CIDR%/*}/" || ip addr add "$BRIDGE_CIDR" dev "$BRIDGE"
+  ip link set "$BRIDGE" up
+}
+
+# Sandboxes may answer the host (replies to host-initiated connections) but may not open connections
+# to any host address: platform services listen on 127.0.0.1 anyway; this also covers services that
+# bind 0.0.0.0 (reachable on every bridge gateway otherwise). Link-local (cloud metadata) is dropped too.
+prep_firewall() {
+  local ipt=(iptables -w 10)
+  "${ipt[@]}" -N DOCKYARD-INPUT 2>/dev/null || true
+  "${ipt[@]}" -F DOCKYARD-INPUT
+  for ifc in "${LAB_BRIDGE_PREFIX}+" "$BRIDGE"; do
+    "${ipt[@]}" -A DOCKYARD-INPUT -i "$ifc" -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
+    "${ipt[@]}" -A DOCKYARD-INPUT -i "$ifc" -j DROP
+  done
+  "${ipt[@]}" -C INPUT -j DOCKYARD-INPUT 2>/dev/null || "${ipt[@]}" -I INPUT 1 -j DOCKYARD-INPUT
+  # DOCKER-USER exists once a dockerd with iptables ran; FORWARD is where routed sandbox traffic goes.
+  "${ipt[@]}" -N DOCKYARD-FORWARD 2>/dev/null || true
+  "${ipt[@]}" -F DOCKYARD-FORWARD
+  "${ipt[@]}" -A DOCKYARD-FORWARD -i "${LAB_BRIDGE_PREFIX}+" -d 169.254.0.0/16 -j DROP
+  "${ipt[@]}" -A DOCKYARD-FORWARD -i "$BRIDGE" -d 169.254.0.0/16 -j DROP
+  "${ipt[@]}" -C FORWARD -j DOCKYARD-FORWARD 2>/dev/null || "${ipt[@]}" -I FORWARD 1 -j DOCKYARD-FORWARD
+}
+
+write_config() {
+  mkdir -p "$ENGINE_DIR/data" "$ENGINE_DIR/exec" "$STATE_DIR/sandboxes" "$STATE_DIR/images" "$STATE_DIR/build"
+  chmod 0755 "$STATE_DIR" "$STATE_DIR/sandboxes" "$STATE_DIR/images"
+  cat >"$CONFIG.tmp" <<EOF
+{
+  "userns-remap": "default",
+  "data-root": "$ENGINE_DIR/data",
+  "exec-root": "$ENGINE_DIR/exec",
+  "pidfile": "$PIDFILE",
+  "hosts": ["unix://$SOCK"],
+  "bridge": "$BRIDGE",
+  "default-address-pools": [{ "base": "$ENGINE_POOL", "size": 24 }],
+  "cgroup-parent": "/dockyard",
+  "containerd-namespace": "dockyard",
+  "containerd-plugins-namespace": "dockyard-plugins",
+  "storage-driver": "overlay2",
+  "log-driver": "json-file",
+  "log-opts": { "max-size": "1m", "max-file": "2" },
+  "live-restore": false
+}
+EOF
+  mv "$CONFIG.tmp" "$CONFIG"
+}
+
+start() {
+  require_tools
+  prep_sysfs_anchor
+  prep_bridge
+  if pid=$(live_pid) && engine_answers; then
+    prep_firewall
+    log "already running (pid $pid, socket $SOCK)"
+    return 0
+  fi
+  if pid=$(live_pid); then
+    log "dockerd pid $pid is alive but not answering yet; waiting"
+  else
+    [[ -f $PIDFILE ]] && { log "removing stale pidfile"; rm -f "$PIDFILE"; }
+    write_config
+    log "starting dockerd (log: $LOG)"
+    echo "---- $(date -Is) engine.sh start" >>"$LOG"
+    # setsid: the daemon must outlive this shell and its process group
+    setsid -f "$DOCKERD" --config-file "$CONFIG" >>"$LOG" 2>&1 </dev/null
+  fi
+  local waited=0
+  until engine_answers; do
+    if ((waited > 2)) && ! live_pid >/dev/null; then
+      tail -n 30 "$LOG" >&2
+      die "dockerd exited during startup (log above, full log: $LOG)"
+    fi
+    if ((waited >= START_TIMEOUT * 4)); then
+      tail -n 30 "$LOG" >&2
+      die "dockerd did not answer on $SOCK within ${START_TIMEOUT}s (log above, full log: $LOG)"
+    fi
+    sleep 0.25; waited=$((waited + 1))
+  done
+  prep_firewall
+  log "running (pid $(live_pid), socket $SOCK)"
+}
+
+stop() {
+  local pid
+  if ! pid=$(live_pid); then
+    rm -f "$PIDFILE"
+    log "not running"
+    return 0
+  fi
+  log "stopping dockerd (pid $pid)"
+  kill -TERM "$pid"
+  for _ in $(seq 1 120); do
+    [[ -d /proc/$pid ]] || { log "stopped"; return 0; }
+    sleep 0.25
+  done
+  die "dockerd (pid $pid) did not stop within 30s"
+}
+
+status() {
+  if pid=$(live_pid) && engine_answers; then
+    log "running (pid $pid, socket $SOCK)"
+  else
+    log "not running"
+    return 1
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

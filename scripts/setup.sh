@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Prepares a Debian 12 machine (as root) to run Dockyard: system packages, npm packages, Dockyard's own
+# dockerd, the images, the database and the site build. Safe to run again; finished steps are skipped quickly.
+#   scripts/setup.sh          what running Dockyard needs
+#   scripts/setup.sh --test   also what the tests need (Debian's chromium for Playwright)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 DEBIAN_FRONTEND=noninteractive
+
+step() { printf '\n\033[1m[setup] %s\033[0m\n' "$*"; }
+fail() { printf '\033[31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || fail "run as root: Dockyard starts its own Docker daemon and prepares the host for it."
+command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] === 20 ? 0 : 1)' ||
+  fail "Node.js 20 is required (found: $(node --version 2>/dev/null || echo none))."
+
+packages=(docker.io debootstrap busybox-static iptables iproute2 gcc g++ make python3 libc6-dev ca-certificates)
+[ "${1:-}" = "--test" ] && packages+=(chromium)
+missing=()
+for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing Debian packages: ${missing[*]}"
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Native addons (node-pty, better-sqlite3) compile against the installed Node headers instead of downloading them.
+[ -f /usr/include/node/node.h ] && export npm_config_nodedir=/usr
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing npm packages (native addons compile from source: a few minutes the first time)"
+  npm install --no-audit --no-fund
+fi
+
+step "starting Dockyard's Docker engine"
+bash scripts/engine.sh start
+
+step "building images (skipped when their inputs did not change)"
+bash scripts/images.sh
+
+step "preparing the database"
+bash scripts/prisma.sh migrate deploy
+
+step "building the site"
+npx next build

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test against the real stack: unit tests, integration tests (real dockerd, pty, database) and the
+# Playwright acceptance tests (real browser). Sets everything up first, so it works on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+export NEXT_TELEMETRY_DISABLED=1 NODE_ENV=production
+logs=.data/test-logs
+mkdir -p "$logs"
+
+status=0
+for suite in unit integration e2e; do
+  printf '\n\033[1m[test] %s\033[0m\n' "$suite"
+  npm run -s "test:$suite" 2>&1 | tee "$logs/$suite.log" || status=1
+done
+
+# One closing line over all suites (node's runner prints "ℹ pass N"/"ℹ fail N"; Playwright "N passed"/"N failed").
+count() { grep -hoE "$1" "$logs"/*.log | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }'; }
+passed=$(( $(count '^ℹ pass [0-9]+') + $(count '^ +[0-9]+ passed') ))
+failed=$(( $(count '^ℹ fail [0-9]+') + $(count '^ +[0-9]+ (failed|flaky)') ))
+[ "$passed" -gt 0 ] || status=1
+[ "$failed" -eq 0 ] || status=1
+echo "$passed passed, $failed failed"
+exit $status

@@ -1,0 +1,99 @@
+import fs from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { Stack } from "../support/stack";
+import { TerminalClient } from "../support/terminal-client";
+import { issueLabToken } from "../../lab-runner/src/auth/tokens";
+import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
+import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
+import { report } from "./stats";
+
+// `npm run bench`: timings of the real stack, printed as percentiles. Needs scripts/setup.sh to have run.
+
+const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 8);
+const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 200);
+const CHECKS = Number(process.env.BENCH_CHECKS ?? 40);
+const LESSON = "first-container";
+
+const stack = new Stack({ name: "bench", sitePort: 3130, runnerPort: 3131 });
+const driver = new DockerSandboxDriver();
+
+async function coldStarts(): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < COLD_STARTS; i++) {
+    const spec = { learnerId: `bench-cold-${process.pid}-${i}`, lessonSlug: LESSON, images: ["busybox", "hello-world"] };
+    const t0 = performance.now();
+    const sandbox = await driver.start(spec);
+    samples.push(performance.now() - t0);
+    await driver.remove(sandbox.id);
+  }
+  return samples;
+}
+
+async function withTerminal<T>(fn: (t: TerminalClient, check: (step: string) => Promise<void>) => Promise<T>): Promise<T> {
+  const learner = `bench-${process.pid}`;
+  const sandbox = sandboxIdFor(learner, LESSON);
+  const secret = fs.readFileSync(path.join(stack.dataDir, "secret"), "utf8").trim();
+  const token = issueLabToken(secret, { learner, sandbox, lesson: LESSON }, 3600);
+  const t = new TerminalClient(`ws://127.0.0.1:3131/sandboxes/${sandbox}/terminal?token=${encodeURIComponent(token)}`);
+  const check = async (step: string) => {
+    const res = await fetch(`${stack.runnerUrl}/sandboxes/${sandbox}/checks/${step}`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(`check answered ${res.status}`);
+    await res.json();
+  };
+  try {
+    await t.ready();
+    return await fn(t, check);
+  } finally {
+    t.close();
+    await driver.remove(sandbox);
+  }
+}
+
+async function keystrokeEcho(t: TerminalClient): Promise<number[]> {
+  t.type("cat > /dev/null\r"); // a program that echoes through the tty and prints nothing itself
+  await new Promise((r) => setTimeout(r, 500));
+  const samples: number[] = [];
+  const letters = "abcdefghijklmnopqrstuvwxyz";
+  for (let i = 0; i < KEYSTROKES; i++) {
+    const key = letters[i % letters.length]!;
+    t.clearText();
+    const t0 = performance.now();
+    t.type(key);
+    await t.waitForText(key, 5000);
+    samples.push(performance.now() - t0);
+  }
+  t.type("\x03");
+  return samples;
+}
+
+async function checkLatency(t: TerminalClient, check: (step: string) => Promise<void>) {
+  t.type("docker run busybox echo hello world\r");
+  await t.waitForText("hello world\r\n", 30_000);
+  const container: number[] = [];
+  const script: number[] = [];
+  for (let i = 0; i < CHECKS; i++) {
+    let t0 = performance.now();
+    await check("hello-busybox");
+    container.push(performance.now() - t0);
+    t0 = performance.now();
+    await check("clean-up");
+    script.push(performance.now() - t0);
+  }
+  return { container, script };
+}
+
+stack.reset();
+await stack.startRunner();
+try {
+  console.log(`Dockyard benchmarks (${new Date().toISOString()}, ${process.platform}, node ${process.version})`);
+  report("sandbox cold start until ready", await coldStarts());
+  await withTerminal(async (t, check) => {
+    report("keystroke echo round trip (WebSocket + pty)", await keystrokeEcho(t));
+    const checks = await checkLatency(t, check);
+    report("check latency: container from image, logs", checks.container);
+    report("check latency: script in sandbox", checks.script);
+  });
+} finally {
+  await stack.stop();
+}

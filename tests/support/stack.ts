@@ -1,0 +1,110 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+// Starts the real Dockyard stack (lab-runner + built site) for tests, on its own ports and data directory,
+// and can restart either service in place.
+
+export interface StackOptions {
+  name: string;
+  sitePort: number;
+  runnerPort: number;
+  env?: Record<string, string>;
+}
+
+async function waitFor(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode} before it answered`);
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+export class Stack {
+  readonly env: NodeJS.ProcessEnv;
+  private runner?: ChildProcess;
+  private site?: ChildProcess;
+
+  constructor(readonly options: StackOptions) {
+    const dataDir = path.resolve(".data", "stacks", options.name);
+    this.env = {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      DOCKYARD_DATA_DIR: dataDir,
+      DOCKYARD_RUNNER_PORT: String(options.runnerPort),
+      ...options.env,
+    };
+  }
+
+  get siteUrl() {
+    return `http://127.0.0.1:${this.options.sitePort}`;
+  }
+
+  get runnerUrl() {
+    return `http://127.0.0.1:${this.options.runnerPort}`;
+  }
+
+  /** The lab-runner's own process (it runs as a single node process). */
+  get runnerPid(): number {
+    return this.runner!.pid!;
+  }
+
+  get dataDir() {
+    return this.env.DOCKYARD_DATA_DIR!;
+  }
+
+  /** A fresh data directory (database, secret) with the migrations applied. */
+  reset(): void {
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+    const migrate = spawnSync("bash", ["scripts/prisma.sh", "migrate", "deploy"], { env: this.env, encoding: "utf8" });
+    if (migrate.status !== 0) throw new Error(`migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  }
+
+  private launch(label: string, command: string, args: string[]): ChildProcess {
+    const child = spawn(command, args, { env: this.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const prefix = (chunk: Buffer) =>
+      process.env.DOCKYARD_TEST_VERBOSE && process.stderr.write(chunk.toString().replace(/^/gm, `[${this.options.name}:${label}] `));
+    child.stdout!.on("data", prefix);
+    child.stderr!.on("data", prefix);
+    return child;
+  }
+
+  async startRunner(): Promise<void> {
+    this.runner = this.launch("runner", "node", ["--import", "tsx", "lab-runner/src/main.ts"]);
+    await waitFor(`${this.runnerUrl}/health`, this.runner, 30_000);
+  }
+
+  async startSite(): Promise<void> {
+    this.site = this.launch("site", "npx", ["next", "start", "-H", "127.0.0.1", "-p", String(this.options.sitePort)]);
+    await waitFor(this.siteUrl, this.site, 60_000);
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.startRunner(), this.startSite()]);
+  }
+
+  private static async kill(child: ChildProcess | undefined): Promise<void> {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    process.kill(-child.pid!, "SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
+  }
+
+  async stopRunner(): Promise<void> {
+    await Stack.kill(this.runner);
+  }
+
+  async stopSite(): Promise<void> {
+    await Stack.kill(this.site);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.stopRunner(), this.stopSite()]);
+  }
+}
