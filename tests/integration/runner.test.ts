@@ -134,7 +134,7 @@ describe("lab-runner", { timeout: 600_000 }, () => {
     await t.ready();
     assert.match((await l.check("hello-busybox")).body.message, /No container from the image busybox has run yet/);
     t.type("docker run busybox echo hello\r");
-    await t.waitForText(/\nhello\r?\n/);
+    await t.waitForText(/[\r\n]hello\r\n/);
     await sleep(300);
     const wrong = await l.check("hello-busybox");
     assert.equal(wrong.body.passed, false);
