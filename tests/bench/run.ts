@@ -1,5 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
@@ -33,7 +31,7 @@ async function coldStarts(): Promise<number[]> {
 async function withTerminal<T>(fn: (t: TerminalClient, check: (step: string) => Promise<void>) => Promise<T>): Promise<T> {
   const learner = `bench-${process.pid}`;
   const sandbox = sandboxIdFor(learner, LESSON);
-  const secret = fs.readFileSync(path.join(stack.dataDir, "secret"), "utf8").trim();
+  const secret = stack.secret;
   const token = issueLabToken(secret, { learner, sandbox, lesson: LESSON }, 3600);
   const t = new TerminalClient(`ws://127.0.0.1:3131/sandboxes/${sandbox}/terminal?token=${encodeURIComponent(token)}`);
   const check = async (step: string) => {

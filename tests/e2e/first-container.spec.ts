@@ -1,5 +1,3 @@
-import fs from "node:fs";
-import path from "node:path";
 import { test, expect, type Page } from "@playwright/test";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
@@ -68,7 +66,7 @@ test("the terminal socket refuses another learner's token, no token and a forged
   const bobLab = await (await bob.request.post(`${stack.siteUrl}/api/labs/${LESSON}`)).json();
   expect(annLab.sandboxId).not.toBe(bobLab.sandboxId);
 
-  const secret = fs.readFileSync(path.join(stack.dataDir, "secret"), "utf8").trim();
+  const secret = stack.secret;
   const annCookie = (await ann.cookies()).find((c) => c.name === "dockyard_session")!.value;
   const annId = verify(secret, "session", annCookie).learner!;
   const annClaims = { learner: annId, sandbox: annLab.sandboxId, lesson: LESSON };

@@ -1,7 +1,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import path from "node:path";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
 import { issueLabToken } from "../../lab-runner/src/auth/tokens";
@@ -23,7 +22,7 @@ const learners: string[] = [];
 
 function lab(learner = `it-${process.pid}-${learners.length}`) {
   learners.push(learner);
-  const secret = fs.readFileSync(path.join(stack.dataDir, "secret"), "utf8").trim();
+  const secret = stack.secret;
   const sandbox = sandboxIdFor(learner, LESSON);
   const token = issueLabToken(secret, { learner, sandbox, lesson: LESSON }, 300);
   const url = `ws://127.0.0.1:3121/sandboxes/${sandbox}/terminal?token=${encodeURIComponent(token)}`;

@@ -54,6 +54,11 @@ export class Stack {
     return this.runner!.pid!;
   }
 
+  /** The signing secret the stack generated in its data directory (tests mint tokens with it). */
+  get secret(): string {
+    return fs.readFileSync(path.join(this.dataDir, "secret"), "utf8").trim();
+  }
+
   get dataDir() {
     return this.env.DOCKYARD_DATA_DIR!;
   }
