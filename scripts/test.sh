@@ -15,7 +15,8 @@ for suite in unit integration e2e; do
 done
 
 # One closing line over all suites (node's runner prints "ℹ pass N"/"ℹ fail N"; Playwright "N passed"/"N failed").
-count() { grep -hoE "$1" "$logs"/*.log | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }'; }
+# (grep finding nothing is a count of 0, not an error: awk prints the sum either way.)
+count() { grep -hoE "$1" "$logs"/*.log | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }' || true; }
 passed=$(( $(count '^ℹ pass [0-9]+') + $(count '^ +[0-9]+ passed') ))
 failed=$(( $(count '^ℹ fail [0-9]+') + $(count '^ +[0-9]+ (failed|flaky)') ))
 [ "$passed" -gt 0 ] || status=1
