@@ -55,9 +55,7 @@ describe("lab-runner", { timeout: 600_000 }, () => {
     const t = lab().terminal();
     await t.ready();
     const stages = t.messages.filter((m) => m.type === "stage").map((m) => (m as { stage: string }).stage);
-    assert.deepEqual(stages, BOOT_STAGES.filter((s) => stages.includes(s)));
-    assert.deepEqual([...new Set(stages)], ["network", "container", "delegate", "engine", "images", "ready"].slice(0, new Set(stages).size));
-    assert.ok(stages.includes("engine") && stages.includes("images"), `stages: ${stages}`);
+    assert.deepEqual(stages, [...BOOT_STAGES]);
     t.type("echo $((40+2))-ok\r");
     await t.waitForText("42-ok");
     t.close();

@@ -2,6 +2,7 @@ import type Dockerode from "dockerode";
 import type { Check, ContainerCheck, ScriptCheck } from "../lessons/schema";
 import type { CheckResult, CriterionResult } from "../shared/types";
 import type { ExecResult } from "../sandbox/driver";
+import { decodeLogs } from "../sandbox/logs";
 
 // The one place a check is judged. Checks look at the sandbox's real state (its inner Engine API, or a
 // script run inside it), never at what the learner typed, so an alias or a fake `docker` cannot fool them.
@@ -27,18 +28,6 @@ async function imageId(docker: JudgeContext["docker"], ref: string): Promise<str
   } catch {
     return undefined;
   }
-}
-
-function demuxLogs(raw: Buffer): string {
-  // Non-TTY containers interleave 8-byte frame headers (stream, 0, 0, 0, size32be) with the payload.
-  const parts: Buffer[] = [];
-  let at = 0;
-  while (at + 8 <= raw.length && raw[at]! <= 2 && raw[at + 1] === 0 && raw[at + 2] === 0 && raw[at + 3] === 0) {
-    const size = raw.readUInt32BE(at + 4);
-    parts.push(raw.subarray(at + 8, at + 8 + size));
-    at += 8 + size;
-  }
-  return at === raw.length && parts.length ? Buffer.concat(parts).toString("utf8") : raw.toString("utf8");
 }
 
 const quote = (text: string) => {
@@ -84,7 +73,7 @@ async function judgeContainer(check: ContainerCheck, ctx: JudgeContext): Promise
     const outputs: string[] = [];
     for (const c of candidates) {
       const raw = (await ctx.docker.getContainer(c.Id).logs({ stdout: true, stderr: true, tail: 2000 })) as unknown as Buffer;
-      outputs.push(demuxLogs(raw));
+      outputs.push(decodeLogs(raw));
     }
     const hit = outputs.some((o) => o.includes(check.logsContain!));
     const seen = outputs.find((o) => o.trim()) ?? "";

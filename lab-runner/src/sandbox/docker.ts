@@ -8,6 +8,7 @@ import { engineSocket, stateDir } from "../shared/config";
 import { sandboxIdFor } from "../shared/ids";
 import type { BootStage } from "../shared/types";
 import type { ExecResult, Sandbox, SandboxDriver, SandboxSpec } from "./driver";
+import { decodeLogs } from "./logs";
 
 // Sandboxes on Dockyard's own userns-remapped dockerd (scripts/engine.sh): Docker-in-Docker without
 // --privileged. Recipe and measurements: /work/shared/notes/sandbox.md, lab-runner/sandbox-image/.
@@ -369,7 +370,7 @@ export class DockerSandboxDriver implements SandboxDriver {
     const parts: string[] = [];
     try {
       const logs = await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: 15 });
-      const text = stripLogHeaders(logs).trim();
+      const text = decodeLogs(logs).trim();
       if (text) parts.push(`sandbox output:\n${text}`);
       const inner = await this.exec(id, ["tail", "-n", "15", "/var/log/dockerd.log"], { timeoutMs: 3_000 });
       if (inner.output.trim()) parts.push(`inner dockerd log:\n${inner.output.trim()}`);
@@ -640,18 +641,6 @@ async function readSmallFile(file: string): Promise<string | undefined> {
   } finally {
     await handle?.close();
   }
-}
-
-/** Container logs without a TTY come with 8-byte stream headers per frame. */
-function stripLogHeaders(buffer: Buffer): string {
-  const out: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const size = buffer.readUInt32BE(offset + 4);
-    out.push(buffer.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return Buffer.concat(out).toString("utf8");
 }
 
 function statusOf(err: unknown): number | undefined {
