@@ -16,4 +16,6 @@ export default defineConfig({
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
   },
+  // Everything on SQLite (the default); what touches the database (tagged @database) once more on PostgreSQL.
+  projects: [{ name: "sqlite" }, { name: "postgresql", grep: /@database/ }],
 });

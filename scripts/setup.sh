@@ -2,7 +2,7 @@
 # Prepares a Debian 12 machine (as root) to run Dockyard: system packages, npm packages, Dockyard's own
 # dockerd, the images, the database and the site build. Safe to run again; finished steps are skipped quickly.
 #   scripts/setup.sh          what running Dockyard needs
-#   scripts/setup.sh --test   also what the tests need (Debian's chromium for Playwright)
+#   scripts/setup.sh --test   also what the tests need (Debian's chromium for Playwright, postgresql)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 DEBIAN_FRONTEND=noninteractive
@@ -15,7 +15,7 @@ command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split
   fail "Node.js 20 is required (found: $(node --version 2>/dev/null || echo none))."
 
 packages=(docker.io debootstrap busybox-static iptables iproute2 gcc g++ make python3 libc6-dev ca-certificates)
-[ "${1:-}" = "--test" ] && packages+=(chromium)
+[ "${1:-}" = "--test" ] && packages+=(chromium postgresql)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,8 +1,17 @@
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../_generated/prisma/client";
-import { databaseUrl } from "@/lab-runner/src/shared/config";
+import { PrismaClient as PostgresPrismaClient } from "../_generated/prisma-postgresql/client";
+import { databaseUrl, usesPostgres } from "@/lab-runner/src/shared/config";
 
-// One Prisma client per server process (kept across dev hot reloads).
+// One Prisma client per server process (kept across dev hot reloads), for the database DATABASE_URL names.
+// Both clients come from the same models (prisma/postgresql/schema.prisma is derived from prisma/schema.prisma),
+// so the PostgreSQL one offers the same API under the SQLite one's type.
+function connect(): PrismaClient {
+  if (usesPostgres()) return new PostgresPrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl() }) }) as unknown as PrismaClient;
+  return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: databaseUrl() }) });
+}
+
 const globalForPrisma = globalThis as unknown as { prisma?: PrismaClient };
 
-export const db = (globalForPrisma.prisma ??= new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: databaseUrl() }) }));
+export const db = (globalForPrisma.prisma ??= connect());

@@ -81,7 +81,7 @@ async function checkLatency(t: TerminalClient, check: (step: string) => Promise<
   return { container, script };
 }
 
-stack.reset();
+await stack.reset();
 await stack.startRunner();
 try {
   console.log(`Dockyard benchmarks (${new Date().toISOString()}, ${process.platform}, node ${process.version})`);

@@ -5,12 +5,15 @@ import { issue, verify } from "../../lab-runner/src/auth/tokens";
 
 // The newcomer's flow against the real stack: real dockerd, pty, database and browser.
 
-const stack = new Stack({ name: "e2e-first", sitePort: 3110, runnerPort: 3111 });
+// The "postgresql" project runs the tests tagged @database again with PostgreSQL as the database.
+let stack: Stack;
 const LESSON = "first-container";
 
 test.describe.configure({ mode: "serial" });
-test.beforeAll(async () => {
-  stack.reset();
+test.beforeAll(async ({}, testInfo) => {
+  const database = testInfo.project.name === "postgresql" ? "postgresql" : "sqlite";
+  stack = new Stack({ name: `e2e-first-${database}`, sitePort: 3110, runnerPort: 3111, database });
+  await stack.reset();
   await stack.start();
 });
 test.afterAll(async () => {
@@ -20,7 +23,7 @@ test.afterAll(async () => {
 const terminalText = (page: Page) => page.getByTestId("terminal").locator(".xterm-rows");
 const step = (page: Page, id: string) => page.getByTestId(`step-${id}`);
 
-test("a newcomer runs a container from the lesson, a wrong attempt is explained, progress survives reloads and restarts", async ({ page }) => {
+test("a newcomer runs a container from the lesson, a wrong attempt is explained, progress survives reloads and restarts", { tag: "@database" }, async ({ page }) => {
   await page.goto(stack.siteUrl);
   await expect(page.getByRole("heading", { name: "Docker, hands on" })).toBeVisible();
   await page.getByRole("link", { name: /Your first container/ }).click();

@@ -43,7 +43,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("lab-runner", { timeout: 600_000 }, () => {
   before(async () => {
-    stack.reset();
+    await stack.reset();
     await stack.startRunner();
   });
   after(async () => {

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { freshPostgresDatabase } from "./postgres";
 
 // Starts the real Dockyard stack (lab-runner + built site) for tests, on its own ports and data directory,
 // and can restart either service in place.
@@ -9,6 +10,8 @@ export interface StackOptions {
   name: string;
   sitePort: number;
   runnerPort: number;
+  /** SQLite in the data directory (the default), or a database of its own on Dockyard's PostgreSQL server. */
+  database?: "sqlite" | "postgresql";
   env?: Record<string, string>;
 }
 
@@ -63,9 +66,11 @@ export class Stack {
     return this.env.DOCKYARD_DATA_DIR!;
   }
 
-  /** A fresh data directory (database, secret) with the migrations applied. */
-  reset(): void {
+  /** A fresh data directory (secret, SQLite database) and a fresh PostgreSQL database if used, migrated. */
+  async reset(): Promise<void> {
     fs.rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.options.database === "postgresql")
+      this.env.DATABASE_URL = await freshPostgresDatabase(`dockyard_${this.options.name.replace(/\W/g, "_")}`);
     const migrate = spawnSync("bash", ["scripts/prisma.sh", "migrate", "deploy"], { env: this.env, encoding: "utf8" });
     if (migrate.status !== 0) throw new Error(`migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
   }

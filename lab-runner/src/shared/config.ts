@@ -13,6 +13,8 @@ export const contentDir = () => process.env.DOCKYARD_CONTENT_DIR ?? path.join(re
 export const stateDir = () => process.env.DOCKYARD_STATE_DIR ?? "/var/lib/dockyard";
 
 export const databaseUrl = () => process.env.DATABASE_URL ?? `file:${path.join(dataDir(), "dockyard.db")}`;
+/** SQLite is the embedded default; a postgres:// or postgresql:// DATABASE_URL selects PostgreSQL. */
+export const usesPostgres = () => /^postgres(ql)?:\/\//.test(databaseUrl());
 
 /** Dockyard's own dockerd (userns-remapped); never the host's default daemon. */
 export const engineSocket = () => process.env.DOCKYARD_ENGINE_SOCKET ?? path.join(stateDir(), "engine", "docker.sock");
