@@ -3,14 +3,17 @@ import { catalog } from "./_lib/lessons";
 import { currentLearner } from "./_lib/session";
 import { completedSteps } from "./_lib/progress";
 import { ProgressBar } from "./_components/ProgressBar";
+import { isGraded } from "@/lab-runner/src/lessons/schema";
 
 export const dynamic = "force-dynamic";
 
 export default async function CoursePage() {
   const { lessons, errors } = catalog();
-  const done = await completedSteps(await currentLearner());
+  // Only steps that still exist and are graded count (an author may have renamed or removed one).
+  const graded = new Map(lessons.map((l) => [l.slug, new Set(l.steps.filter(isGraded).map((s) => s.id))]));
+  const done = (await completedSteps(await currentLearner())).filter((d) => graded.get(d.lessonSlug)?.has(d.stepId));
   const doneIn = (slug: string) => done.filter((d) => d.lessonSlug === slug).length;
-  const totalSteps = lessons.reduce((n, l) => n + l.steps.length, 0);
+  const totalSteps = [...graded.values()].reduce((n, steps) => n + steps.size, 0);
   return (
     <div className="mx-auto max-w-4xl px-4 py-8">
       <h1 className="text-3xl font-bold">Docker, hands on</h1>
@@ -48,7 +51,7 @@ export default async function CoursePage() {
               </div>
               <p className="mt-1 text-slate-600">{lesson.summary}</p>
               <p className="mt-2 text-xs text-slate-500">
-                {doneIn(lesson.slug)} of {lesson.steps.length} steps done
+                {doneIn(lesson.slug)} of {graded.get(lesson.slug)!.size} steps done
               </p>
             </Link>
           </li>

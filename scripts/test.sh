@@ -8,10 +8,12 @@ export NEXT_TELEMETRY_DISABLED=1 NODE_ENV=production
 logs=.data/test-logs
 mkdir -p "$logs"
 
+# lessons:lint first: a lesson it rejects fails the run (its closing "ℹ pass/fail" lines count lessons).
 status=0
-for suite in unit integration e2e; do
+for suite in lessons:lint test:unit test:integration lessons:test test:e2e; do
   printf '\n\033[1m[test] %s\033[0m\n' "$suite"
-  npm run -s "test:$suite" 2>&1 | tee "$logs/$suite.log" || status=1
+  log=${suite#test:}
+  npm run -s "$suite" 2>&1 | tee "$logs/${log//:/-}.log" || status=1
 done
 
 # One closing line over all suites (node's runner prints "ℹ pass N"/"ℹ fail N"; Playwright "N passed"/"N failed").

@@ -6,7 +6,8 @@ import { COMMAND, emit, on, PASSED } from "./events";
 
 type State = { kind: "idle" } | { kind: "checking" } | { kind: "result"; result: CheckResult } | { kind: "error"; message: string };
 
-const AUTO_CHECK_DELAYS_MS = [1500, 4000];
+// A command may take a while (a build, a busy machine): look again a few times, then leave it to the button.
+const AUTO_CHECK_DELAYS_MS = [1500, 4000, 8000, 15000];
 
 /** The step's check: on a button, and automatically a moment after a command ran while the step is open. */
 export function CheckPanel({ lesson, step, initiallyPassed }: { lesson: string; step: string; initiallyPassed: boolean }) {

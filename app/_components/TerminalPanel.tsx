@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from "react";
 import type { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import { BOOT_STAGES, BOOT_STAGE_LABELS, CLOSE_CODES, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@/lab-runner/src/shared/types";
-import { COMMAND, emit, on, RUN } from "./events";
+import { COMMAND, emit, on, PASSED, RUN } from "./events";
 
 type Status =
   | { kind: "connecting" }
@@ -33,6 +33,16 @@ export function TerminalPanel({ lesson }: { lesson: string }) {
     const cleanups: (() => void)[] = [];
 
     const send = (message: object) => ws?.readyState === WebSocket.OPEN && ws.send(JSON.stringify(message));
+
+    // The step the learner works on (the last one they touched, else the first not yet done): the lab-runner
+    // files the commands typed from now on under it.
+    let step: string | undefined;
+    const firstPending = () => document.querySelector('[data-check-status="pending"]')?.closest<HTMLElement>("[data-step-id]")?.dataset.stepId;
+    const trackStep = (next: string | undefined) => {
+      if (!next || next === step) return;
+      step = next;
+      if (ready) send({ type: "step", step });
+    };
     const sendInput = (data: string) => {
       if (encoder.encode(data).length > TERMINAL_LIMITS.maxInputBytes) {
         setNotice(`That paste is over ${TERMINAL_LIMITS.maxInputBytes / 1024} KiB, so nothing was typed. Paste it in smaller parts.`);
@@ -82,6 +92,8 @@ export function TerminalPanel({ lesson }: { lesson: string }) {
           setReachedStages([...BOOT_STAGES]);
           setStatus({ kind: "ready" });
           if (term) send({ type: "resize", cols: term.cols, rows: term.rows });
+          step ??= firstPending();
+          if (step) send({ type: "step", step });
           queued.splice(0).forEach((data) => send({ type: "input", data }));
           term?.focus();
         } else if (m.type === "exit") {
@@ -133,6 +145,15 @@ export function TerminalPanel({ lesson }: { lesson: string }) {
           term?.focus();
         }),
       );
+      const touched = (e: Event) => trackStep((e.target as Element | null)?.closest?.<HTMLElement>("[data-step-id]")?.dataset.stepId);
+      document.addEventListener("pointerdown", touched);
+      document.addEventListener("focusin", touched);
+      cleanups.push(() => {
+        document.removeEventListener("pointerdown", touched);
+        document.removeEventListener("focusin", touched);
+      });
+      // Once a step passes, the next one not done yet is where the learner goes (after the page re-rendered).
+      cleanups.push(on(PASSED, () => setTimeout(() => trackStep(firstPending()), 100)));
       connect();
     })();
 

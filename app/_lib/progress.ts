@@ -23,3 +23,30 @@ export async function recordAttempt(learnerId: string, lessonSlug: string, stepI
       });
   });
 }
+
+export type HelpKind = "hint" | "solution";
+
+/** A revealed hint or shown solution; revealing the same one again records nothing new. */
+export async function recordHelp(learnerId: string, lessonSlug: string, stepId: string, kind: HelpKind, index: number): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await tx.learner.upsert({ where: { id: learnerId }, create: { id: learnerId }, update: {} });
+    await tx.helpUse.upsert({
+      where: { learnerId_lessonSlug_stepId_kind_index: { learnerId, lessonSlug, stepId, kind, index } },
+      create: { learnerId, lessonSlug, stepId, kind, index },
+      update: {},
+    });
+  });
+}
+
+/** Per step of a lesson: how many hints the learner revealed and whether they saw the solution. */
+export async function helpUsed(learnerId: string | undefined, lessonSlug: string): Promise<Map<string, { hints: number; solution: boolean }>> {
+  const used = new Map<string, { hints: number; solution: boolean }>();
+  if (!learnerId) return used;
+  for (const use of await db.helpUse.findMany({ where: { learnerId, lessonSlug } })) {
+    const step = used.get(use.stepId) ?? { hints: 0, solution: false };
+    if (use.kind === "hint") step.hints = Math.max(step.hints, use.index + 1);
+    else step.solution = true;
+    used.set(use.stepId, step);
+  }
+  return used;
+}

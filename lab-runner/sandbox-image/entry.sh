@@ -58,6 +58,6 @@ load_images_when_up() {
 
 wait_for_host
 mount_cgroups
-mkdir -p "$API"
+mkdir -p "$API" /run/dockyard # /run/dockyard: the step and command log of ~/.bashrc
 load_images_when_up &
 exec dockerd -H unix:///var/run/docker.sock -H "unix://$API/docker.sock" >>/var/log/dockerd.log 2>&1

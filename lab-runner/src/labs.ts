@@ -1,9 +1,10 @@
 import type { Lesson } from "./lessons/schema";
 import type { Sandbox, SandboxDriver } from "./sandbox/driver";
-import type { CheckResult, ServerMessage } from "./shared/types";
+import type { CheckResult, RecordedCommand, ServerMessage } from "./shared/types";
 import { sandboxIdFor } from "./shared/ids";
 import { TerminalSession, type Pty } from "./terminal/session";
 import { judge } from "./checks/judge";
+import { readCommands, writeStep } from "./checks/commands";
 
 // Lab lifecycle above the driver: one boot per sandbox at a time with its stages replayed to late
 // watchers, one shell session per sandbox, activity tracking and the idle reaper.
@@ -34,6 +35,8 @@ export class LabManager {
   private readonly boots = new Map<string, Boot>();
   private readonly sessions = new Map<string, TerminalSession>();
   private readonly lastActive = new Map<string, number>();
+  /** Per sandbox: the step last written into it, and the write in flight (step changes apply in order). */
+  private readonly steps = new Map<string, { current?: string; writing: Promise<void> }>();
   private readonly now: () => number;
 
   constructor(
@@ -107,12 +110,36 @@ export class LabManager {
     const step = this.lesson(lessonSlug).steps.find((s) => s.id === stepId);
     if (!step) throw new LabError("unknown_step", `Lesson “${lessonSlug}” has no step “${stepId}”.`);
     if (!(await this.driver.get(id))?.running) throw new LabError("not_running", "Your sandbox is not running; reload the page to start it.");
+    if (this.boots.has(id) && !(await this.settled(id)))
+      throw new LabError("not_running", "Your sandbox is still starting; check again once the terminal is connected.");
     this.touch(id);
-    if (!step.checks.length) return { passed: true, message: "This step has nothing to check.", criteria: [] };
-    return judge(step.checks, {
-      docker: this.driver.innerDocker(id),
-      exec: (cmd, opts) => this.driver.exec(id, cmd, opts),
-    });
+    let recorded: Promise<RecordedCommand[]> | undefined;
+    const commands = () => (recorded ??= this.commands(id, stepId)); // read once, by the judge or for the evidence
+    const result = step.checks.length
+      ? await judge(step.checks, { docker: this.driver.innerDocker(id), exec: (cmd, opts) => this.driver.exec(id, cmd, opts), commands })
+      : { passed: true, message: "This step has nothing to check.", criteria: [] };
+    const evidence = await commands().catch(() => []); // the verdict stands even if the log cannot be read
+    return evidence.length ? { ...result, commands: evidence } : result;
+  }
+
+  /** Commands run in the learner's shell from now on count for this step. Writes only when the step changes. */
+  setStep(id: string, stepId: string): Promise<void> {
+    const state = this.steps.get(id) ?? { writing: Promise.resolve() };
+    this.steps.set(id, state);
+    state.writing = state.writing
+      .catch(() => {})
+      .then(async () => {
+        if (state.current === stepId) return;
+        await writeStep((cmd, opts) => this.driver.exec(id, cmd, opts), stepId);
+        state.current = stepId;
+      });
+    this.touch(id);
+    return state.writing;
+  }
+
+  /** The commands the learner's shell recorded, oldest first; only those of one step if given. */
+  commands(id: string, stepId?: string): Promise<RecordedCommand[]> {
+    return readCommands((cmd, opts) => this.driver.exec(id, cmd, opts), stepId);
   }
 
   async remove(id: string): Promise<void> {
@@ -125,13 +152,17 @@ export class LabManager {
     this.sessions.delete(id);
     this.boots.delete(id);
     this.lastActive.delete(id);
+    this.steps.delete(id);
   }
 
   /** A boot still in progress counts as alive; a finished one only while its sandbox runs. */
-  private async isAlive(id: string): Promise<boolean> {
+  private settled(id: string): Promise<boolean> {
     const boot = this.boots.get(id)!;
-    const settled = await Promise.race([boot.done.then(() => true, () => true), new Promise<false>((r) => setImmediate(() => r(false)))]);
-    return !settled || Boolean((await this.driver.get(id))?.running);
+    return Promise.race([boot.done.then(() => true, () => true), new Promise<false>((r) => setImmediate(() => r(false)))]);
+  }
+
+  private async isAlive(id: string): Promise<boolean> {
+    return !(await this.settled(id)) || Boolean((await this.driver.get(id))?.running);
   }
 
   /** Sandboxes left by an earlier lab-runner are adopted: their boot counts as done, their idle clock restarts. */

@@ -1,17 +1,16 @@
 import { test, expect, type Page } from "@playwright/test";
-import { Stack } from "../support/stack";
+import { projectDatabase, Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
 import { issue, verify } from "../../lab-runner/src/auth/tokens";
 
 // The newcomer's flow against the real stack: real dockerd, pty, database and browser.
 
-// The "postgresql" project runs the tests tagged @database again with PostgreSQL as the database.
 let stack: Stack;
 const LESSON = "first-container";
 
 test.describe.configure({ mode: "serial" });
 test.beforeAll(async ({}, testInfo) => {
-  const database = testInfo.project.name === "postgresql" ? "postgresql" : "sqlite";
+  const database = projectDatabase(testInfo);
   stack = new Stack({ name: `e2e-first-${database}`, sitePort: 3110, runnerPort: 3111, database });
   await stack.reset();
   await stack.start();

@@ -1,7 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import type { TestInfo } from "@playwright/test";
 import { freshPostgresDatabase } from "./postgres";
+
+/** The Playwright project "postgresql" runs the tests tagged @database again on PostgreSQL. */
+export const projectDatabase = (info: TestInfo) => (info.project.name === "postgresql" ? "postgresql" : "sqlite");
 
 // Starts the real Dockyard stack (lab-runner + built site) for tests, on its own ports and data directory,
 // and can restart either service in place.
@@ -12,6 +16,8 @@ export interface StackOptions {
   runnerPort: number;
   /** SQLite in the data directory (the default), or a database of its own on Dockyard's PostgreSQL server. */
   database?: "sqlite" | "postgresql";
+  /** Serve the site with `next dev` (what a lesson author runs) instead of the production build. */
+  dev?: boolean;
   env?: Record<string, string>;
 }
 
@@ -36,7 +42,7 @@ export class Stack {
     const dataDir = path.resolve(".data", "stacks", options.name);
     this.env = {
       ...process.env,
-      NODE_ENV: "production",
+      NODE_ENV: options.dev ? "development" : "production",
       NEXT_TELEMETRY_DISABLED: "1",
       DOCKYARD_DATA_DIR: dataDir,
       DOCKYARD_RUNNER_PORT: String(options.runnerPort),
@@ -90,8 +96,9 @@ export class Stack {
   }
 
   async startSite(): Promise<void> {
-    this.site = this.launch("site", "npx", ["next", "start", "-H", "127.0.0.1", "-p", String(this.options.sitePort)]);
-    await waitFor(this.siteUrl, this.site, 60_000);
+    const mode = this.options.dev ? "dev" : "start";
+    this.site = this.launch("site", "npx", ["next", mode, "-H", "127.0.0.1", "-p", String(this.options.sitePort)]);
+    await waitFor(this.siteUrl, this.site, this.options.dev ? 180_000 : 60_000);
   }
 
   async start(): Promise<void> {

@@ -1,8 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { judge, sameImage, type JudgeContext } from "../../lab-runner/src/checks/judge";
+import { judge, type JudgeContext } from "../../lab-runner/src/checks/judge";
+import { sameImage } from "../../lab-runner/src/checks/container";
+import { checkSchema, type Check } from "../../lab-runner/src/checks/schema";
+import type { RecordedCommand } from "../../lab-runner/src/shared/types";
 
-// The inner Engine API is faked here (a unit-test boundary); tests/integration judges against a real one.
+// The inner Engine API is faked here (a unit-test boundary); tests/integration/checks.test.ts judges every
+// kind against a real one.
 interface FakeContainer {
   Id: string;
   Image: string;
@@ -10,28 +14,53 @@ interface FakeContainer {
   Names: string[];
   State: string;
   logs: string;
+  ExitCode?: number;
+  Labels?: Record<string, string>;
+  Env?: string[];
+  Ports?: Record<string, { HostIp: string; HostPort: string }[]>;
 }
 
-function context(containers: FakeContainer[], exec = { exitCode: 0, output: "" }): JudgeContext {
-  const frame = (text: string) => {
-    const payload = Buffer.from(text);
-    const header = Buffer.alloc(8);
-    header[0] = 1;
-    header.writeUInt32BE(payload.length, 4);
-    return Buffer.concat([header, payload]);
-  };
+const notFound = () => Object.assign(new Error("(HTTP code 404) no such object"), { statusCode: 404 });
+
+function frame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const header = Buffer.alloc(8);
+  header[0] = 1;
+  header.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([header, payload]);
+}
+
+function context(containers: FakeContainer[], exec = { exitCode: 0, output: "" }, commands: RecordedCommand[] = []): JudgeContext {
+  const find = (ref: string) => containers.find((c) => c.Id === ref || c.Names.includes(`/${ref}`));
   return {
     docker: {
       listContainers: async () => containers,
-      getContainer: (id: string) => ({ logs: async () => frame(containers.find((c) => c.Id === id)!.logs) }),
+      getContainer: (ref: string) => ({
+        logs: async () => frame(find(ref)!.logs),
+        inspect: async () => {
+          const c = find(ref);
+          if (!c) throw notFound();
+          return {
+            Id: c.Id,
+            Name: c.Names[0],
+            Image: c.ImageID,
+            Config: { Image: c.Image, Labels: c.Labels ?? {}, Env: c.Env ?? [] },
+            State: { Status: c.State, Running: c.State === "running", ExitCode: c.ExitCode ?? 0 },
+            NetworkSettings: { Ports: c.Ports ?? {}, Networks: {} },
+            HostConfig: {},
+            Mounts: [],
+          };
+        },
+      }),
       getImage: (ref: string) => ({
         inspect: async () => {
           if (ref.startsWith("busybox")) return { Id: "sha256:bb" };
-          throw new Error("no such image");
+          throw notFound();
         },
       }),
     } as unknown as JudgeContext["docker"],
     exec: async () => exec,
+    commands: async () => commands,
   };
 }
 
@@ -45,7 +74,8 @@ const busybox = (logs: string, extra: Partial<FakeContainer> = {}): FakeContaine
   ...extra,
 });
 
-const HELLO = [{ kind: "container" as const, image: "busybox", status: "any" as const, logsContain: "hello world" }];
+const check = (yaml: Record<string, unknown>): Check[] => [checkSchema.parse(yaml)];
+const HELLO = check({ kind: "container", image: "busybox", logsContain: "hello world" });
 
 test("image references: a missing tag means latest", () => {
   assert.ok(sameImage("busybox", "busybox:latest"));
@@ -70,7 +100,7 @@ test("no container at all says what is missing", async () => {
 test("a wrong command's output is quoted next to what was expected", async () => {
   const result = await judge(HELLO, context([busybox("hello\n")]));
   assert.equal(result.passed, false);
-  assert.match(result.message, /output was “hello”, which does not contain “hello world”/);
+  assert.match(result.message, /^The busybox container ran, but its output was “hello”, which does not contain “hello world”\.$/);
 });
 
 test("containers of another image do not count, even with the right output; the image id counts", async () => {
@@ -79,16 +109,71 @@ test("containers of another image do not count, even with the right output; the 
 });
 
 test("status and name criteria are judged and explained", async () => {
-  const running = [{ kind: "container" as const, image: "busybox", status: "running" as const, name: "clock" }];
+  const running = check({ kind: "container", image: "busybox", status: "running", name: "clock" });
   const exited = await judge(running, context([busybox("", { Names: ["/clock"] })]));
   assert.equal(exited.passed, false);
-  assert.match(exited.message, /It is exited, not running/);
+  assert.match(exited.message, /The container “clock” is exited, not running/);
   const unnamed = await judge(running, context([busybox("", { State: "running" })]));
-  assert.match(unnamed.message, /none is named “clock”/);
+  assert.equal(unnamed.message, "No container named “clock” exists yet.");
+  const otherImage = await judge(running, context([busybox("", { Names: ["/clock"], State: "running", Image: "debian", ImageID: "sha256:de" })]));
+  assert.match(otherImage.message, /“clock” runs the image debian, not busybox/);
+});
+
+test("with several containers from the image, the one closest to every criterion is reported", async () => {
+  const wanted = check({ kind: "container", image: "busybox", status: "running", label: "app=web", exitCode: 0 });
+  const result = await judge(wanted, context([busybox("", { State: "exited" }), busybox("", { State: "running", Labels: { app: "web" } })]));
+  assert.deepEqual(
+    result.criteria.map((c) => [c.name, c.passed]),
+    [["container exists", true], ["container running", true], ["label app=web", true], ["exit code 0", false]],
+  );
+  assert.match(result.message, /is still running, so it has no exit code yet/);
+});
+
+test("labels, env, published ports and exit codes each say what differs", async () => {
+  const wanted = check({
+    kind: "container",
+    name: "web",
+    label: { app: "web", tier: "front" },
+    env: ["MODE=prod", "DEBUG=1"],
+    publishedPort: 80,
+    hostPort: 8080,
+    exitCode: 0,
+  });
+  const web = busybox("", {
+    Names: ["/web"],
+    ExitCode: 3,
+    Labels: { app: "api" },
+    Env: ["MODE=dev"],
+    Ports: { "80/tcp": [{ HostIp: "0.0.0.0", HostPort: "8081" }] },
+  });
+  const byName = Object.fromEntries((await judge(wanted, context([web]))).criteria.map((c) => [c.name, c]));
+  assert.equal(byName["label app=web"]!.message, "The container “web” has the label app=api, not app=web.");
+  assert.equal(byName["label tier=front"]!.message, "The container “web” has no label “tier”; it should be tier=front.");
+  assert.equal(byName["env MODE"]!.message, "The container “web” has MODE=dev, not MODE=prod.");
+  assert.equal(byName["env DEBUG"]!.message, "The container “web” has no environment variable DEBUG; set it with -e DEBUG=1.");
+  assert.equal(byName["port 80 published on 8080"]!.message, "The container “web” publishes port 80 on host port 8081, not 8080.");
+  assert.equal(byName["exit code 0"]!.message, "The container “web” exited with code 3, not 0.");
+  const unpublished = await judge(check({ kind: "container", name: "web", publishedPort: "53/udp" }), context([web]));
+  assert.match(unpublished.message, /does not publish port 53\/udp; start it with -p HOST_PORT:53\/udp/);
+});
+
+test("a command check passes on a command of this step and quotes the recent ones when it fails", async () => {
+  const ran = (command: string): RecordedCommand => ({ at: new Date(0).toISOString(), step: "ids", exitCode: 0, command });
+  const wanted = check({ kind: "command", matches: "^docker (ps|container ls) .*-q", contains: "-a" });
+  const ok = await judge(wanted, context([], undefined, [ran("docker ps"), ran("docker ps -a -q")]));
+  assert.equal(ok.passed, true);
+  assert.equal(ok.criteria[0]!.message, "You ran “docker ps -a -q”.");
+  const noIds = await judge(wanted, context([], undefined, [ran("docker ps"), ran("docker ps -a")]));
+  assert.deepEqual(noIds.criteria.map((c) => c.passed), [false, true]);
+  assert.equal(noIds.message, "Run a command that matches /^docker (ps|container ls) .*-q/; you ran: “docker ps”, “docker ps -a”.");
+  const notAll = await judge(wanted, context([], undefined, [ran("docker ps"), ran("docker ps -q")]));
+  assert.equal(notAll.message, "Run a command that contains “-a”; you ran: “docker ps”, “docker ps -q”.");
+  const none = await judge(wanted, context([]));
+  assert.match(none.message, /you have not run any command in this step yet/);
 });
 
 test("a script check passes on exit 0 and its output is the message", async () => {
-  const script = [{ kind: "script" as const, script: "true", timeoutSeconds: 5 }];
+  const script = check({ kind: "script", script: "true", timeoutSeconds: 5 });
   const ok = await judge(script, context([], { exitCode: 0, output: "All tidy.\n" }));
   assert.deepEqual([ok.passed, ok.message], [true, "Well done: every part of this step is complete."]);
   assert.equal(ok.criteria[0]!.message, "All tidy.");

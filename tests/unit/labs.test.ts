@@ -12,6 +12,8 @@ class FakeDriver implements SandboxDriver {
   sandboxes = new Map<string, Sandbox>();
   starts = 0;
   failNext = false;
+  /** When set, the sandbox's container runs but its boot waits for this (the inner engine still starting). */
+  engineStarting?: Promise<void>;
   async start(spec: SandboxSpec, onStage?: (s: "network" | "container" | "ready") => void) {
     this.starts++;
     onStage?.("network");
@@ -22,6 +24,7 @@ class FakeDriver implements SandboxDriver {
     }
     const s = { id: sandboxIdFor(spec.learnerId, spec.lessonSlug), learnerId: spec.learnerId, lessonSlug: spec.lessonSlug, createdAt: new Date(), running: true };
     this.sandboxes.set(s.id, s);
+    await this.engineStarting;
     return s;
   }
   async list() {
@@ -111,4 +114,16 @@ test("a restarted lab-runner adopts running sandboxes, and a sandbox that vanish
   await fresh.ensure("ann", "first");
   await fresh.watch(id, () => {});
   assert.equal(driver.starts, 2);
+});
+
+test("a check while the sandbox is still booting is refused with a clear message", async () => {
+  const { driver, labs } = setup();
+  let engineUp!: () => void;
+  driver.engineStarting = new Promise((r) => (engineUp = r));
+  const id = await labs.ensure("alice", "first");
+  await new Promise((r) => setTimeout(r, 20));
+  await assert.rejects(labs.check(id, "first", "s1"), /still starting; check again once the terminal is connected/);
+  engineUp();
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal((await labs.check(id, "first", "s1")).passed, true);
 });

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { loadLessons, parseLesson } from "../../lab-runner/src/lessons/parse";
 import { LessonError } from "../../lab-runner/src/lessons/schema";
+import { judgeQuiz } from "../../lab-runner/src/lessons/quiz";
 
 const FRONT = "---\ntitle: T\nsummary: S\norder: 1\nminutes: 5\nimages: [busybox]\n---\n";
 const STEP = '<Step id="one" title="First">\n\n```sh run\ndocker run busybox echo hi\n```\n\n```check\nkind: container\nimage: busybox\nlogsContain: hi\n```\n\n</Step>\n';
@@ -25,8 +26,81 @@ test("a lesson's frontmatter, steps, checks and runnable commands are read", () 
   assert.deepEqual(lesson.images, ["busybox"]);
   assert.equal(lesson.nodes, 1, "defaults apply");
   assert.deepEqual(lesson.steps, [
-    { id: "one", title: "First", commands: ["docker run busybox echo hi"], checks: [{ kind: "container", image: "busybox", status: "any", logsContain: "hi" }] },
+    {
+      id: "one",
+      title: "First",
+      commands: ["docker run busybox echo hi"],
+      solution: ["docker run busybox echo hi"],
+      wrong: [],
+      hints: 0,
+      checks: [{ kind: "container", image: "busybox", status: "any", logsContain: "hi" }],
+    },
   ]);
+});
+
+const AUTHORED = `${FRONT}See [the first lesson](/lessons/first-container) and ![a diagram](./layers.svg).
+
+<Step id="build" title="Build it">
+
+\`\`\`sh
+docker build -t app .
+\`\`\`
+
+<Hint>Look at the \`-t\` flag.</Hint>
+<Hint>The tag is \`app\`.</Hint>
+
+<Solution>
+
+\`\`\`sh run
+docker build -t app .
+\`\`\`
+
+</Solution>
+
+\`\`\`sh wrong
+docker build .
+\`\`\`
+
+\`\`\`sh wrong
+docker build -t other .
+\`\`\`
+
+</Step>
+
+<Step id="why" title="Why layers">
+
+<Quiz question="What does each Dockerfile instruction add to an image?">
+  <Option>A container</Option>
+  <Option correct>A layer</Option>
+  <Option>A volume</Option>
+</Quiz>
+
+</Step>
+`;
+
+test("hints, solutions, known-wrong answers, quizzes and links are read", () => {
+  const lesson = parseLesson(AUTHORED, "lesson.mdx", "demo");
+  const [build, why] = lesson.steps;
+  assert.equal(build!.hints, 2);
+  assert.deepEqual(build!.commands, [], "a copy-only block is not a command, and the solution's are not the step's");
+  assert.deepEqual(build!.solution, ["docker build -t app ."]);
+  assert.deepEqual(build!.wrong, ["docker build .", "docker build -t other ."]);
+  assert.deepEqual(why!.quiz, { question: "What does each Dockerfile instruction add to an image?", options: ["A container", "A layer", "A volume"], correct: [1] });
+  assert.deepEqual(lesson.links.map((l) => l.url), ["/lessons/first-container", "./layers.svg"]);
+});
+
+test("unknown components, misplaced components, scripts and bad quizzes are errors with a line", () => {
+  assert.match(errorOf(FRONT + STEP + "<Video src=\"x\" />\n").message, /lesson\.mdx:\d+: unknown component <Video>/);
+  assert.match(errorOf(FRONT + STEP + "<Hint>outside</Hint>\n").message, /<Hint> belongs inside a <Step>/);
+  assert.match(errorOf(FRONT + STEP.replace("</Step>", "<Option>x</Option>\n</Step>")).message, /<Option> belongs inside a <Quiz>/);
+  assert.match(errorOf(FRONT + STEP.replace("</Step>", "<Step id=\"two\" title=\"t\">x</Step>\n</Step>")).message, /<Step> cannot be inside a <Step>/);
+  assert.match(errorOf(FRONT + 'import fs from "node:fs"\n\n' + STEP).message, /:8: imports and exports are not allowed/);
+  assert.match(errorOf(FRONT + STEP + "\n{process.exit(1)}\n").message, /:\d+: JavaScript expressions/);
+  assert.match(errorOf(FRONT + STEP.replace('title="First"', "title={1}")).message, /attributes must be plain text/);
+  const quiz = (options: string) => FRONT + `<Step id="q" title="Q">\n\n<Quiz question="?">\n${options}\n</Quiz>\n\n</Step>\n`;
+  assert.match(errorOf(quiz("<Option>a</Option>\n<Option>b</Option>")).message, /<Option correct>/);
+  assert.match(errorOf(quiz("<Option correct>a</Option>")).message, /at least two/);
+  assert.match(errorOf(FRONT + STEP.replace("</Step>", "<Solution>no commands</Solution>\n</Step>")).message, /<Solution> has no shell block/);
 });
 
 test("errors name the file and line", () => {
@@ -65,4 +139,13 @@ test("the shipped course parses without errors", () => {
   const { lessons, errors } = loadLessons(path.resolve("content"));
   assert.deepEqual(errors.map((e) => e.message), []);
   assert.ok(lessons.some((l) => l.slug === "first-container" && l.title === "Your first container"));
+});
+
+test("a quiz passes only with every right option and no wrong one", () => {
+  const quiz = { question: "?", options: ["a", "b", "c"], correct: [0, 2] };
+  assert.equal(judgeQuiz(quiz, [0, 2]).passed, true);
+  assert.match(judgeQuiz(quiz, [0]).message, /one more answer is right/);
+  assert.match(judgeQuiz(quiz, [0, 1, 2]).message, /one choice is not right/);
+  assert.match(judgeQuiz(quiz, []).message, /Choose an answer/);
+  assert.equal(judgeQuiz({ ...quiz, correct: [1] }, [1, 1]).passed, true);
 });

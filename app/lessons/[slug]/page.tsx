@@ -2,10 +2,12 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { lessonBySlug } from "@/app/_lib/lessons";
 import { currentLearner } from "@/app/_lib/session";
-import { completedSteps } from "@/app/_lib/progress";
+import { completedSteps, helpUsed } from "@/app/_lib/progress";
+import { isGraded, type Lesson } from "@/lab-runner/src/lessons/schema";
 import { renderLesson } from "@/app/_lib/mdx";
 import { TerminalPanel } from "@/app/_components/TerminalPanel";
 import { LessonProgress } from "@/app/_components/LessonProgress";
+import { LessonHotReload } from "@/app/_components/LessonHotReload";
 
 export const dynamic = "force-dynamic";
 
@@ -13,23 +15,37 @@ export default async function LessonPage({ params }: { params: Promise<{ slug: s
   const { slug } = await params;
   const found = lessonBySlug(slug);
   if (!found) notFound();
-  if ("error" in found)
-    return (
-      <div className="mx-auto max-w-3xl px-4 py-10">
-        <h1 className="text-2xl font-bold">This lesson cannot be shown</h1>
-        <p className="mt-2 text-slate-600">Its file has an error. Authors can fix it here:</p>
-        <pre className="mt-4 whitespace-pre-wrap rounded bg-amber-50 p-4 font-mono text-sm text-amber-900" data-testid="lesson-error">
-          {found.error.message}
-        </pre>
-        <Link className="mt-6 inline-block text-sky-700 underline" href="/">
-          Back to the course
-        </Link>
-      </div>
-    );
-  const { lesson } = found;
-  const passed = new Set((await completedSteps(await currentLearner(), slug)).map((c) => c.stepId));
-  const content = await renderLesson(lesson, passed);
-  const checkable = lesson.steps.filter((s) => s.checks.length).map((s) => s.id);
+  // Under next dev the page follows edits to the lesson, broken or not (kept in one place so it stays connected).
+  const hotReload = process.env.NODE_ENV === "development" && <LessonHotReload slug={slug} />;
+  return (
+    <>
+      {hotReload}
+      {"error" in found ? <BrokenLesson message={found.error.message} /> : <LessonView lesson={found.lesson} />}
+    </>
+  );
+}
+
+function BrokenLesson({ message }: { message: string }) {
+  return (
+    <div className="mx-auto max-w-3xl px-4 py-10">
+      <h1 className="text-2xl font-bold">This lesson cannot be shown</h1>
+      <p className="mt-2 text-slate-600">Its file has an error. Authors can fix it here:</p>
+      <pre className="mt-4 whitespace-pre-wrap rounded bg-amber-50 p-4 font-mono text-sm text-amber-900" data-testid="lesson-error">
+        {message}
+      </pre>
+      <Link className="mt-6 inline-block text-sky-700 underline" href="/">
+        Back to the course
+      </Link>
+    </div>
+  );
+}
+
+async function LessonView({ lesson }: { lesson: Lesson }) {
+  const slug = lesson.slug;
+  const learner = await currentLearner();
+  const passed = new Set((await completedSteps(learner, slug)).map((c) => c.stepId));
+  const content = await renderLesson(lesson, { passed, help: await helpUsed(learner, slug) });
+  const checkable = lesson.steps.filter(isGraded).map((s) => s.id);
   return (
     <div className="mx-auto grid max-w-[1600px] gap-6 px-4 py-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
       <article className="min-w-0">

@@ -138,6 +138,18 @@ async function openTerminal(ws: WebSocket, req: http.IncomingMessage, labs: LabM
     const m = parsed.message;
     if (m.type === "input") session.input(m.data);
     else if (m.type === "resize") session.resize(m.cols, m.rows);
-    else session.ack(client, m.bytes);
+    else if (m.type === "ack") session.ack(client, m.bytes);
+    else void changeStep(ws, labs, id, claims.lesson, m.step);
   });
+}
+
+async function changeStep(ws: WebSocket, labs: LabManager, id: string, lessonSlug: string, step: string): Promise<void> {
+  try {
+    if (!labs.lesson(lessonSlug).steps.some((s) => s.id === step))
+      throw new LabError("unknown_step", `Lesson “${lessonSlug}” has no step “${step}”.`);
+    await labs.setStep(id, step);
+  } catch (e) {
+    if (e instanceof LabError) return control(ws, { type: "error", code: e.code, message: e.message });
+    control(ws, { type: "error", code: "step_failed", message: `The step could not be recorded: ${(e as Error).message}` });
+  }
 }

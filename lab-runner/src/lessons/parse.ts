@@ -6,14 +6,18 @@ import remarkMdx from "remark-mdx";
 import remarkFrontmatter from "remark-frontmatter";
 import { visit } from "unist-util-visit";
 import YAML from "yaml";
-import type { Code, Root, RootContent } from "mdast";
-import type { MdxJsxFlowElement } from "mdast-util-mdx-jsx";
+import { toString } from "mdast-util-to-string";
+import type { Code, Link, Parent, Root, RootContent } from "mdast";
+import type { MdxJsxFlowElement, MdxJsxTextElement } from "mdast-util-mdx-jsx";
+import type { Node } from "unist";
 import type { ZodError } from "zod";
-import { checkBlockSchema, frontmatterSchema, LessonError, type Lesson, type Step } from "./schema";
+import { checkBlockSchema } from "../checks/schema";
+import { frontmatterSchema, LessonError, type Lesson, type LessonLink, type Quiz, type Step } from "./schema";
 
-// The one place lesson files are read and understood. A lesson is content/lessons/<slug>/lesson.mdx: YAML
-// frontmatter, then MDX prose with <Step id="…" title="…"> sections holding runnable ```sh run blocks and
-// ```check blocks (YAML) that the lab-runner judges.
+// The one place lesson files are read and understood. A lesson is content/lessons/<slug>/lesson.mdx (and its
+// assets beside it): YAML frontmatter, then MDX prose with <Step id="…" title="…"> sections. A step holds
+// ```sh run blocks (click to run), ```check blocks (YAML) the lab-runner judges, <Hint>s, a <Solution>, a
+// <Quiz> of <Option>s, and ```sh wrong blocks: known-wrong answers that lessons:test proves the checks reject.
 
 export const LESSON_FILE = "lesson.mdx";
 const SLUG = /^[a-z0-9][a-z0-9-]*$/;
@@ -21,35 +25,119 @@ const SLUG = /^[a-z0-9][a-z0-9-]*$/;
 const zodDetail = (error: ZodError) =>
   error.issues.map((i) => `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`).join("; ");
 
-function attribute(node: MdxJsxFlowElement, name: string, file: string): string {
+type Element = MdxJsxFlowElement | MdxJsxTextElement;
+
+/** Components an author may use; lowercase HTML elements are allowed too. */
+export const COMPONENTS = ["Step", "Hint", "Solution", "Quiz", "Option"] as const;
+/** Where each component may appear (its closest enclosing component). */
+const PARENTS: Record<string, string | undefined> = { Step: undefined, Hint: "Step", Solution: "Step", Quiz: "Step", Option: "Quiz" };
+
+const lineOf = (node: { position?: { start: { line: number } } }) => node.position?.start.line;
+export const isElement = (node: Node): node is Element => node.type === "mdxJsxFlowElement" || node.type === "mdxJsxTextElement";
+
+function attribute(node: Element, name: string, file: string): string {
   const attr = node.attributes.find((a) => a.type === "mdxJsxAttribute" && a.name === name);
   if (!attr || typeof attr.value !== "string" || !attr.value.trim())
-    throw new LessonError(file, node.position?.start.line, `<${node.name}> needs a ${name}="…" attribute`);
+    throw new LessonError(file, lineOf(node), `<${node.name}> needs a ${name}="…" attribute`);
   return attr.value;
 }
 
-export const isRunnable = (node: Code) => (node.meta ?? "").split(/\s+/).includes("run");
+const hasFlag = (node: Element, name: string) => node.attributes.some((a) => a.type === "mdxJsxAttribute" && a.name === name);
 
-function parseStep(node: MdxJsxFlowElement, file: string): Step {
-  const id = attribute(node, "id", file);
-  if (!SLUG.test(id)) throw new LessonError(file, node.position?.start.line, `step id "${id}" must be lowercase letters, digits and dashes`);
-  const step: Step = { id, title: attribute(node, "title", file), checks: [], commands: [] };
-  visit(node, "code", (code: Code) => {
-    const line = code.position?.start.line;
-    if (code.lang === "check") {
-      let raw: unknown;
-      try {
-        raw = YAML.parse(code.value);
-      } catch (e) {
-        throw new LessonError(file, line, `check block is not valid YAML: ${(e as Error).message}`);
+/** A link to a file beside the lesson (not a URL, an absolute path or an anchor), normalised; else undefined. */
+export function relativeAsset(url: string): string | undefined {
+  if (/^([a-z][a-z0-9+.-]*:|\/|#)/i.test(url)) return undefined;
+  return path.posix.normalize(url.split(/[?#]/)[0]!);
+}
+
+const codeFlags = (node: Code) => (node.meta ?? "").split(/\s+/);
+export const isRunnable = (node: Code) => codeFlags(node).includes("run");
+export const isWrongAnswer = (node: Code) => codeFlags(node).includes("wrong");
+const isShell = (node: Code) => ["sh", "bash", "shell", "console"].includes(node.lang ?? "");
+
+/**
+ * Lessons are data: no imports, exports or JavaScript expressions (the site renders them on the server), and
+ * only Dockyard's components, each in its place.
+ */
+function checkStructure(tree: Root, file: string): void {
+  const walk = (node: Node, parent: string | undefined) => {
+    if (node.type === "mdxjsEsm") throw new LessonError(file, lineOf(node), "imports and exports are not allowed in a lesson");
+    if (node.type === "mdxFlowExpression" || node.type === "mdxTextExpression")
+      throw new LessonError(file, lineOf(node), "JavaScript expressions {…} are not allowed in a lesson (write \\{ for a brace)");
+    let inside = parent;
+    if (isElement(node) && node.name) {
+      if (/^[A-Z]/.test(node.name)) {
+        if (!(COMPONENTS as readonly string[]).includes(node.name))
+          throw new LessonError(file, lineOf(node), `unknown component <${node.name}> (lessons may use ${COMPONENTS.map((c) => `<${c}>`).join(", ")})`);
+        const wanted = PARENTS[node.name];
+        if (wanted !== parent)
+          throw new LessonError(file, lineOf(node), wanted ? `<${node.name}> belongs inside a <${wanted}>` : `<${node.name}> cannot be inside a <${parent}>`);
+        inside = node.name;
       }
-      const parsed = checkBlockSchema.safeParse(raw);
-      if (!parsed.success) throw new LessonError(file, line, `invalid check: ${zodDetail(parsed.error)}`);
-      step.checks.push(...parsed.data);
-    } else if (isRunnable(code)) {
-      step.commands.push(code.value.trim());
+      for (const attr of node.attributes)
+        if (attr.type !== "mdxJsxAttribute" || (attr.value !== null && typeof attr.value !== "string"))
+          throw new LessonError(file, lineOf(node), `<${node.name}>: attributes must be plain text, like name="value"`);
     }
+    for (const child of (node as Parent).children ?? []) walk(child, inside);
+  };
+  walk(tree, undefined);
+}
+
+function parseQuiz(node: Element, file: string): Quiz {
+  const question = attribute(node, "question", file);
+  // Options on consecutive lines arrive as inline elements inside one paragraph.
+  const options: Element[] = [];
+  visit(node, (n) => {
+    if (n !== node && isElement(n) && n.name === "Option") options.push(n);
   });
+  const quiz: Quiz = { question, options: options.map((o) => toString(o).trim()), correct: [] };
+  options.forEach((o, i) => hasFlag(o, "correct") && quiz.correct.push(i));
+  if (quiz.options.length < 2) throw new LessonError(file, lineOf(node), "a <Quiz> needs at least two <Option>s");
+  if (quiz.options.some((o) => !o)) throw new LessonError(file, lineOf(node), "every <Option> needs text");
+  if (!quiz.correct.length) throw new LessonError(file, lineOf(node), "mark the right answer(s) with <Option correct>");
+  return quiz;
+}
+
+function parseCheck(code: Code, file: string) {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(code.value);
+  } catch (e) {
+    throw new LessonError(file, lineOf(code), `check block is not valid YAML: ${(e as Error).message}`);
+  }
+  const parsed = checkBlockSchema.safeParse(raw);
+  if (!parsed.success) throw new LessonError(file, lineOf(code), `invalid check: ${zodDetail(parsed.error)}`);
+  return parsed.data;
+}
+
+function parseStep(node: Element, file: string): Step {
+  const id = attribute(node, "id", file);
+  if (!SLUG.test(id)) throw new LessonError(file, lineOf(node), `step id "${id}" must be lowercase letters, digits and dashes`);
+  const step: Step = { id, title: attribute(node, "title", file), checks: [], commands: [], solution: [], wrong: [], hints: 0 };
+  const solution: string[] = [];
+  let hasSolution = false;
+  const walk = (n: Node, within: string | undefined) => {
+    if (isElement(n)) {
+      if (n.name === "Hint") step.hints++;
+      if (n.name === "Solution") hasSolution = true;
+      if (n.name === "Quiz") {
+        if (step.quiz) throw new LessonError(file, lineOf(n), "a step has at most one <Quiz>");
+        step.quiz = parseQuiz(n, file);
+      }
+      within = n.name === "Solution" || n.name === "Hint" ? n.name : within;
+    }
+    if (n.type === "code") {
+      const code = n as Code;
+      if (code.lang === "check") step.checks.push(...parseCheck(code, file));
+      else if (isWrongAnswer(code)) step.wrong.push(code.value.trim());
+      else if (within === "Solution" && isShell(code)) solution.push(code.value.trim());
+      else if (within === undefined && isRunnable(code)) step.commands.push(code.value.trim());
+    }
+    for (const child of (n as Parent).children ?? []) walk(child, within);
+  };
+  for (const child of node.children) walk(child, undefined);
+  if (hasSolution && !solution.length) throw new LessonError(file, lineOf(node), `step "${id}": its <Solution> has no shell block`);
+  step.solution = hasSolution ? solution : step.commands;
   return step;
 }
 
@@ -73,16 +161,19 @@ export function parseLesson(source: string, file: string, slug: string): Lesson 
   const front = frontmatterSchema.safeParse(raw);
   if (!front.success) throw new LessonError(file, yamlNode.position?.start.line, `invalid frontmatter: ${zodDetail(front.error)}`);
 
+  checkStructure(tree, file);
   const steps: Step[] = [];
-  visit(tree, "mdxJsxFlowElement", (node: MdxJsxFlowElement) => {
-    if (node.name !== "Step") return;
-    const step = parseStep(node, file);
-    if (steps.some((s) => s.id === step.id)) throw new LessonError(file, node.position?.start.line, `duplicate step id "${step.id}"`);
-    steps.push(step);
-    return "skip";
+  const links: LessonLink[] = [];
+  visit(tree, (node) => {
+    if (isElement(node) && node.name === "Step") {
+      const step = parseStep(node, file);
+      if (steps.some((s) => s.id === step.id)) throw new LessonError(file, lineOf(node), `duplicate step id "${step.id}"`);
+      steps.push(step);
+    }
+    if (node.type === "link" || node.type === "image" || node.type === "definition") links.push({ url: (node as Link).url, line: lineOf(node) });
   });
   if (!steps.length) throw new LessonError(file, undefined, "a lesson needs at least one <Step>");
-  return { ...front.data, slug, file, source, steps };
+  return { ...front.data, slug, file, source, steps, links };
 }
 
 export interface LessonCatalog {

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import type { Check } from "../checks/schema";
 
-// What a lesson may say about itself (frontmatter) and what a check may ask (fenced ```check blocks).
+// What a lesson may say about itself (frontmatter) and what the parser makes of it.
 
 export const frontmatterSchema = z
   .object({
@@ -15,39 +16,38 @@ export const frontmatterSchema = z
   })
   .strict();
 
-const containerCheck = z
-  .object({
-    kind: z.literal("container"),
-    name: z.string().optional(),
-    image: z.string().min(1),
-    status: z.enum(["any", "running", "exited"]).default("any"),
-    logsContain: z.string().optional(),
-  })
-  .strict();
-
-const scriptCheck = z
-  .object({
-    kind: z.literal("script"),
-    title: z.string().optional(),
-    script: z.string().min(1),
-    timeoutSeconds: z.number().positive().max(60).default(15),
-  })
-  .strict();
-
-export const checkSchema = z.discriminatedUnion("kind", [containerCheck, scriptCheck]);
-export const checkBlockSchema = z.union([checkSchema.transform((c) => [c]), z.array(checkSchema).min(1)]);
-
 export type Frontmatter = z.infer<typeof frontmatterSchema>;
-export type Check = z.infer<typeof checkSchema>;
-export type ContainerCheck = z.infer<typeof containerCheck>;
-export type ScriptCheck = z.infer<typeof scriptCheck>;
+
+/** A multiple-choice question for a concept step; judged on the server, so `correct` never reaches a browser. */
+export interface Quiz {
+  question: string;
+  options: string[];
+  /** Indexes into options: every one must be chosen, and nothing else. */
+  correct: number[];
+}
 
 export interface Step {
   id: string;
   title: string;
   checks: Check[];
-  /** Commands of the step's runnable code blocks, in order. */
+  /** Commands of the step's runnable code blocks (```sh run), in order. */
   commands: string[];
+  /** What completes the step, for lessons:test: the <Solution>'s shell blocks, else the runnable blocks. */
+  solution: string[];
+  /** Known-wrong answers (```sh wrong blocks, never shown): each must leave the step's checks failing. */
+  wrong: string[];
+  /** How many <Hint>s the step has (revealed one by one). */
+  hints: number;
+  quiz?: Quiz;
+}
+
+/** A step that counts towards progress: the lab-runner checks it, or it asks a quiz. */
+export const isGraded = (step: Step) => step.checks.length > 0 || step.quiz !== undefined;
+
+/** A link or image in the lesson's prose, for the linter. */
+export interface LessonLink {
+  url: string;
+  line?: number;
 }
 
 export interface Lesson extends Frontmatter {
@@ -55,6 +55,7 @@ export interface Lesson extends Frontmatter {
   file: string;
   source: string;
   steps: Step[];
+  links: LessonLink[];
 }
 
 export class LessonError extends Error {

@@ -16,7 +16,9 @@ export const BOOT_STAGE_LABELS: Record<BootStage, string> = {
 export type ClientMessage =
   | { type: "input"; data: string }
   | { type: "resize"; cols: number; rows: number }
-  | { type: "ack"; bytes: number };
+  | { type: "ack"; bytes: number }
+  /** The step the learner is on: commands run from now on count for it. */
+  | { type: "step"; step: string };
 
 export type ServerMessage =
   | { type: "stage"; stage: BootStage; detail?: string }
@@ -45,4 +47,16 @@ export interface CheckResult {
   /** One line summing up the verdict, shown under the step. */
   message: string;
   criteria: CriterionResult[];
+  /** The commands the learner ran during this step (omitted when none were recorded), kept as evidence. */
+  commands?: RecordedCommand[];
+}
+
+/** One command the learner's shell ran, as recorded inside the sandbox once it finished. */
+export interface RecordedCommand {
+  /** When it finished (ISO 8601). */
+  at: string;
+  /** The step the learner was on ("" before any). */
+  step: string;
+  exitCode: number;
+  command: string;
 }

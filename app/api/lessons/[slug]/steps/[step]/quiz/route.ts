@@ -1,0 +1,25 @@
+import { NextResponse } from "next/server";
+import { z } from "zod";
+import { ensureLearner } from "@/app/_lib/session";
+import { recordAttempt } from "@/app/_lib/progress";
+import { apiError, findStep, readBody } from "@/app/_lib/api";
+import { judgeQuiz } from "@/lab-runner/src/lessons/quiz";
+
+// Judges a quiz answer on the server and records the attempt like any other check.
+
+const answer = z.object({ choices: z.array(z.number().int().nonnegative()).max(50) }).strict();
+
+export async function POST(req: Request, { params }: { params: Promise<{ slug: string; step: string }> }) {
+  const { slug, step: stepId } = await params;
+  const found = findStep(slug, stepId);
+  if ("error" in found) return found.error;
+  const { quiz } = found.step;
+  if (!quiz) return apiError(404, "no_quiz", `Step “${stepId}” has no quiz.`);
+  const request = await readBody(req, answer);
+  if ("error" in request) return request.error;
+  if (request.body.choices.some((i) => i >= quiz.options.length))
+    return apiError(400, "bad_request", `choices: this quiz has ${quiz.options.length} options (0 to ${quiz.options.length - 1}).`);
+  const result = judgeQuiz(quiz, request.body.choices);
+  await recordAttempt(await ensureLearner(), slug, stepId, result);
+  return NextResponse.json(result);
+}

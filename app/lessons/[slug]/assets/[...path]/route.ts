@@ -1,0 +1,45 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { contentDir } from "@/lab-runner/src/shared/config";
+import { LESSON_FILE } from "@/lab-runner/src/lessons/parse";
+import { apiError } from "@/app/_lib/api";
+import { lessonBySlug } from "@/app/_lib/lessons";
+
+// Files beside a lesson (diagrams, sample files), by extension only, never the lesson source (it holds the
+// quiz answers and known-wrong answers) and never anything outside the lesson's folder.
+
+const TYPES: Record<string, string> = {
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".svg": "image/svg+xml",
+  ".txt": "text/plain; charset=utf-8",
+  ".pdf": "application/pdf",
+};
+
+export async function GET(_req: Request, { params }: { params: Promise<{ slug: string; path: string[] }> }) {
+  const { slug, path: parts } = await params;
+  if (!lessonBySlug(slug)) return apiError(404, "unknown_lesson", `There is no lesson “${slug}”.`);
+  const folder = path.join(contentDir(), "lessons", slug);
+  const file = path.resolve(folder, ...parts);
+  const type = TYPES[path.extname(file).toLowerCase()];
+  if (!file.startsWith(folder + path.sep) || path.basename(file) === LESSON_FILE || !type)
+    return apiError(404, "no_asset", "There is no such file in this lesson.");
+  try {
+    const real = await fs.realpath(file);
+    if (!real.startsWith((await fs.realpath(folder)) + path.sep)) return apiError(404, "no_asset", "There is no such file in this lesson.");
+    return new Response(new Uint8Array(await fs.readFile(real)), {
+      headers: {
+        "content-type": type,
+        "x-content-type-options": "nosniff",
+        // An SVG may carry script; served from this origin it must not run.
+        "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:",
+        "cache-control": "no-cache",
+      },
+    });
+  } catch {
+    return apiError(404, "no_asset", "There is no such file in this lesson.");
+  }
+}

@@ -1,0 +1,47 @@
+import type { NetworkCheck } from "./schema";
+import type { CriterionResult } from "../shared/types";
+import type { JudgeContext } from "./judge";
+import { findContainer, noSuchContainer } from "./container";
+import { criterion, unlessMissing } from "./criteria";
+
+export async function judgeNetwork(check: NetworkCheck, ctx: JudgeContext): Promise<CriterionResult[]> {
+  const { name } = check;
+  const found = await unlessMissing(ctx.docker.getNetwork(name).inspect());
+  const info = found?.Name === name ? found : undefined; // the Engine would also resolve an id prefix
+  if (!check.exists)
+    return [
+      info
+        ? criterion(`no network ${name}`, false, `The network “${name}” still exists; remove it with docker network rm ${name}.`)
+        : criterion(`no network ${name}`, true, `There is no network “${name}”.`),
+    ];
+  if (!info) return [criterion("network exists", false, `No network named “${name}” exists yet.`)];
+
+  const results = [criterion("network exists", true, `The network “${name}” exists.`)];
+  if (check.driver) {
+    const ok = info.Driver === check.driver;
+    results.push(
+      criterion(
+        `driver ${check.driver}`,
+        ok,
+        ok ? `The network “${name}” uses the ${check.driver} driver.` : `The network “${name}” uses the ${info.Driver} driver, not ${check.driver}.`,
+      ),
+    );
+  }
+  for (const member of check.containers ?? []) {
+    const container = await findContainer(ctx.docker, member);
+    const networks = Object.keys(container?.NetworkSettings?.Networks ?? {});
+    const attached = networks.includes(name);
+    results.push(
+      criterion(
+        `${member} on ${name}`,
+        attached,
+        !container
+          ? noSuchContainer(member)
+          : attached
+            ? `The container “${member}” is attached to “${name}”.`
+            : `The container “${member}” is not attached to “${name}” (it is on ${networks.join(", ") || "no network"}); use --network ${name} or docker network connect ${name} ${member}.`,
+      ),
+    );
+  }
+  return results;
+}

@@ -1,0 +1,202 @@
+import { z } from "zod";
+
+// What a check may ask (a step's fenced ```check blocks, YAML): one schema per kind. Every field given is
+// one criterion, judged against the sandbox's real state; values are normalized here so the judges compare
+// like with like. The kinds, with every field:
+//
+//   kind: container   name, image (at least one), status: any|running|exited, label, publishedPort (+ hostPort),
+//                     env, exitCode, logsContain
+//   kind: image       name (required), exists, label, cmd, entrypoint, exposedPort, layers: {min, max},
+//                     dockerfileContains, smallerThan
+//   kind: volume      name (required), exists, label, mountedBy
+//   kind: network     name (required), exists, driver, containers
+//   kind: file        path (required; relative to /root), exists, contains
+//   kind: http        url (required; requested from inside the sandbox), status, bodyContains, timeoutSeconds
+//   kind: command     matches (a regular expression) and/or contains: a command the learner ran in this step
+//   kind: script      script (required; exit 0 passes, its output is the message), title, timeoutSeconds
+//
+// label is "key=value" or a map {key: value, …}; env is "KEY=value" or a list of them; a port is 80 or
+// "80/udp" (tcp unless said); cmd and entrypoint are a string (matches the shell form or the exec form
+// joined by spaces) or a list (the exact exec form); dockerfileContains is an instruction ("EXPOSE 5000",
+// "USER") or a list, found in the image's history (its base image's too) by keyword and whole-word
+// arguments; smallerThan is bytes or {image: other}. exists defaults to true; exists: false passes when
+// the thing is absent and cannot be combined with other fields.
+
+const text = z.string().min(1);
+
+/** "repo" or "repo:tag", normalized to "repo:tag" (latest when no tag). */
+const imageRef = z
+  .string()
+  .regex(/^[a-z0-9][\w.\/:-]*$/, "must be an image name like app or app:1.0")
+  .transform((ref) => (/:[^/]*$/.test(ref) ? ref : `${ref}:latest`));
+
+/** 80, "80" or "80/udp", normalized to "80/tcp" or "80/udp". */
+const port = z
+  .union([z.number(), z.string()])
+  .transform((value, ctx) => {
+    const [, number, protocol = "tcp"] = String(value).match(/^(\d{1,5})(?:\/(tcp|udp|sctp))?$/) ?? [];
+    if (number && Number(number) >= 1 && Number(number) <= 65535) return `${Number(number)}/${protocol}`;
+    ctx.addIssue({ code: "custom", message: `“${value}” is not a port like 80 or "53/udp"` });
+    return z.NEVER;
+  });
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+function keyValue(entry: string, ctx: z.RefinementCtx, what: string): [string, string] {
+  const at = entry.indexOf("=");
+  if (at > 0) return [entry.slice(0, at), entry.slice(at + 1)];
+  ctx.addIssue({ code: "custom", message: `“${entry}” is not a ${what} like key=value` });
+  return z.NEVER;
+}
+
+/** "key=value" or {key: value, …}, normalized to a map. */
+const labels = z.union([z.string(), z.record(z.string().min(1), scalar)]).transform((value, ctx) => {
+  if (typeof value === "string") return Object.fromEntries([keyValue(value, ctx, "label")]);
+  if (Object.keys(value).length) return value;
+  ctx.addIssue({ code: "custom", message: "give at least one label" });
+  return z.NEVER;
+});
+
+/** "KEY=value" or a list of them, normalized to [KEY, value] pairs. */
+const envList = z
+  .union([z.string().transform((entry) => [entry]), z.array(z.string()).min(1)])
+  .transform((entries, ctx) => entries.map((entry) => keyValue(entry, ctx, "variable")));
+
+const commandLine = z.union([text, z.array(z.string()).min(1)]);
+
+const oneOrMore = z.union([text.transform((item) => [item]), z.array(text).min(1)]);
+
+/** Nothing else can be asked of something that must not exist. */
+const existsOnly = (check: { exists: boolean }) =>
+  check.exists || Object.keys(check).every((key) => ["kind", "name", "path", "exists"].includes(key));
+const EXISTS_ONLY = { message: "exists: false cannot be combined with other criteria" };
+
+const containerCheck = z
+  .object({
+    kind: z.literal("container"),
+    name: text.optional(),
+    image: text.optional(),
+    status: z.enum(["any", "running", "exited"]).default("any"),
+    label: labels.optional(),
+    publishedPort: port.optional(),
+    hostPort: z.number().int().min(1).max(65535).optional(),
+    env: envList.optional(),
+    exitCode: z.number().int().min(0).max(255).optional(),
+    logsContain: z.string().optional(),
+  })
+  .strict()
+  .refine((c) => c.name !== undefined || c.image !== undefined, { message: "a container check needs a name or an image" })
+  .refine((c) => c.hostPort === undefined || c.publishedPort !== undefined, {
+    message: "hostPort needs publishedPort (the container port)",
+    path: ["hostPort"],
+  });
+
+const imageCheck = z
+  .object({
+    kind: z.literal("image"),
+    name: imageRef,
+    exists: z.boolean().default(true),
+    label: labels.optional(),
+    cmd: commandLine.optional(),
+    entrypoint: commandLine.optional(),
+    exposedPort: port.optional(),
+    layers: z
+      .object({ min: z.number().int().min(1).optional(), max: z.number().int().min(1).optional() })
+      .strict()
+      .refine((l) => l.min !== undefined || l.max !== undefined, "give min, max or both")
+      .optional(),
+    dockerfileContains: oneOrMore.optional(),
+    smallerThan: z.union([z.number().int().positive(), z.object({ image: imageRef }).strict()]).optional(),
+  })
+  .strict()
+  .refine(existsOnly, EXISTS_ONLY);
+
+const volumeCheck = z
+  .object({
+    kind: z.literal("volume"),
+    name: text,
+    exists: z.boolean().default(true),
+    label: labels.optional(),
+    mountedBy: text.optional(),
+  })
+  .strict()
+  .refine(existsOnly, EXISTS_ONLY);
+
+const networkCheck = z
+  .object({
+    kind: z.literal("network"),
+    name: text,
+    exists: z.boolean().default(true),
+    driver: text.optional(),
+    containers: oneOrMore.optional(),
+  })
+  .strict()
+  .refine(existsOnly, EXISTS_ONLY);
+
+const fileCheck = z
+  .object({
+    kind: z.literal("file"),
+    path: text,
+    exists: z.boolean().default(true),
+    contains: text.optional(),
+  })
+  .strict()
+  .refine(existsOnly, EXISTS_ONLY);
+
+const httpCheck = z
+  .object({
+    kind: z.literal("http"),
+    url: z.string().regex(/^https?:\/\/\S+$/, "must be an http:// or https:// URL"),
+    status: z.number().int().min(100).max(599).default(200),
+    bodyContains: text.optional(),
+    timeoutSeconds: z.number().positive().max(30).default(5),
+  })
+  .strict();
+
+const commandCheck = z
+  .object({
+    kind: z.literal("command"),
+    matches: text
+      .refine((pattern) => {
+        try {
+          return Boolean(new RegExp(pattern));
+        } catch {
+          return false;
+        }
+      }, "must be a valid regular expression")
+      .optional(),
+    contains: text.optional(),
+  })
+  .strict()
+  .refine((c) => c.matches !== undefined || c.contains !== undefined, { message: "a command check needs matches or contains" });
+
+const scriptCheck = z
+  .object({
+    kind: z.literal("script"),
+    title: z.string().optional(),
+    script: z.string().min(1),
+    timeoutSeconds: z.number().positive().max(60).default(15),
+  })
+  .strict();
+
+export const checkSchema = z.discriminatedUnion("kind", [
+  containerCheck,
+  imageCheck,
+  volumeCheck,
+  networkCheck,
+  fileCheck,
+  httpCheck,
+  commandCheck,
+  scriptCheck,
+]);
+export const checkBlockSchema = z.union([checkSchema.transform((c) => [c]), z.array(checkSchema).min(1)]);
+
+export type Check = z.infer<typeof checkSchema>;
+export type ContainerCheck = z.infer<typeof containerCheck>;
+export type ImageCheck = z.infer<typeof imageCheck>;
+export type VolumeCheck = z.infer<typeof volumeCheck>;
+export type NetworkCheck = z.infer<typeof networkCheck>;
+export type FileCheck = z.infer<typeof fileCheck>;
+export type HttpCheck = z.infer<typeof httpCheck>;
+export type CommandCheck = z.infer<typeof commandCheck>;
+export type ScriptCheck = z.infer<typeof scriptCheck>;

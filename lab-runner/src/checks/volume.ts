@@ -1,0 +1,38 @@
+import type { VolumeCheck } from "./schema";
+import type { CriterionResult } from "../shared/types";
+import type { JudgeContext } from "./judge";
+import { findContainer, noSuchContainer } from "./container";
+import { criterion, labelCriteria, unlessMissing } from "./criteria";
+
+export async function judgeVolume(check: VolumeCheck, ctx: JudgeContext): Promise<CriterionResult[]> {
+  const { name } = check;
+  const info = await unlessMissing(ctx.docker.getVolume(name).inspect());
+  if (!check.exists)
+    return [
+      info
+        ? criterion(`no volume ${name}`, false, `The volume “${name}” still exists; remove it with docker volume rm ${name}.`)
+        : criterion(`no volume ${name}`, true, `There is no volume “${name}”.`),
+    ];
+  if (!info) return [criterion("volume exists", false, `No volume named “${name}” exists yet.`)];
+
+  const results = [criterion("volume exists", true, `The volume “${name}” exists.`)];
+  if (check.label) results.push(...labelCriteria(`the volume “${name}”`, info.Labels, check.label));
+  if (check.mountedBy) {
+    const user = check.mountedBy;
+    const container = await findContainer(ctx.docker, user);
+    const mount = container?.Mounts.find((m) => m.Type === "volume" && m.Name === name);
+    const others = container?.Mounts.filter((m) => m.Type === "volume").map((m) => `${m.Name} at ${m.Destination}`) ?? [];
+    results.push(
+      criterion(
+        `mounted by ${user}`,
+        mount !== undefined,
+        !container
+          ? noSuchContainer(user)
+          : mount
+            ? `The container “${user}” mounts the volume “${name}” at ${mount.Destination}.`
+            : `The container “${user}” does not mount the volume “${name}” (${others.length ? `it mounts ${others.join(", ")}` : "it mounts no volume"}); start it with -v ${name}:/some/path.`,
+      ),
+    );
+  }
+  return results;
+}
