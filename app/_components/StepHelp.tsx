@@ -51,12 +51,25 @@ function useRevealing(reveal: () => Promise<void>) {
   return { ...state, run };
 }
 
-function ErrorNote({ error }: { error?: string }) {
-  return error ? (
-    <span role="alert" className="ml-3 text-sm text-rose-700">
-      {error}
-    </span>
-  ) : null;
+function RevealButton(props: { reveal: ReturnType<typeof useRevealing>; className: string; children: ReactNode }) {
+  const { reveal, className, children } = props;
+  return (
+    <div className="not-prose my-3">
+      <button
+        type="button"
+        onClick={reveal.run}
+        disabled={reveal.busy}
+        className={`rounded border px-3 py-1 text-sm focus:outline-none focus:ring-2 ${className}`}
+      >
+        {children}
+      </button>
+      {reveal.error && (
+        <span role="alert" className="ml-3 text-sm text-rose-700">
+          {reveal.error}
+        </span>
+      )}
+    </div>
+  );
 }
 
 /** One hint: shown once revealed; the next hint to reveal offers its button; later ones wait. */
@@ -72,17 +85,9 @@ export function HintReveal({ index, total, children }: { index: number; total: n
     );
   if (index > help.hintsShown) return null;
   return (
-    <div className="not-prose my-3">
-      <button
-        type="button"
-        onClick={reveal.run}
-        disabled={reveal.busy}
-        className="rounded border border-amber-400 px-3 py-1 text-sm text-amber-900 hover:bg-amber-50 focus:outline-none focus:ring-2 focus:ring-amber-400"
-      >
-        {index === 0 ? "Show a hint" : "Show another hint"} ({index + 1} of {total})
-      </button>
-      <ErrorNote error={reveal.error} />
-    </div>
+    <RevealButton reveal={reveal} className="border-amber-400 text-amber-900 hover:bg-amber-50 focus:ring-amber-400">
+      {index === 0 ? "Show a hint" : "Show another hint"} ({index + 1} of {total})
+    </RevealButton>
   );
 }
 
@@ -101,16 +106,8 @@ export function SolutionReveal({ children }: { children: ReactNode }) {
       </div>
     );
   return (
-    <div className="not-prose my-3">
-      <button
-        type="button"
-        onClick={reveal.run}
-        disabled={reveal.busy}
-        className="rounded border border-slate-400 px-3 py-1 text-sm text-slate-800 hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-sky-400"
-      >
-        Show the solution
-      </button>
-      <ErrorNote error={reveal.error} />
-    </div>
+    <RevealButton reveal={reveal} className="border-slate-400 text-slate-800 hover:bg-slate-100 focus:ring-sky-400">
+      Show the solution
+    </RevealButton>
   );
 }

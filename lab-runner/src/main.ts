@@ -1,10 +1,9 @@
-import * as pty from "node-pty";
 import { contentDir, idleTimeoutMs, runnerPort, secret } from "./shared/config";
 import { findLesson } from "./lessons/parse";
+import { spawnPty } from "./terminal/pty";
 import { DockerSandboxDriver } from "./sandbox/docker";
 import { LabManager } from "./labs";
 import { createServer } from "./http/server";
-import type { Pty } from "./terminal/session";
 
 // Composition root: wires the Docker driver, lessons, lab manager and HTTP/WebSocket server together.
 
@@ -15,14 +14,7 @@ const driver = new DockerSandboxDriver();
 const labs = new LabManager(driver, {
   idleTimeoutMs: idleTimeoutMs(),
   findLesson: (slug) => findLesson(contentDir(), slug),
-  spawnPty: (command, size) =>
-    pty.spawn(command.file, command.args, {
-      name: "xterm-256color",
-      cols: size.cols,
-      rows: size.rows,
-      env: { ...process.env, ...command.env } as Record<string, string>,
-      encoding: null,
-    }) as unknown as Pty,
+  spawnPty,
 });
 
 const adopted = await labs.adopt();

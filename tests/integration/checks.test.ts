@@ -1,13 +1,12 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as pty from "node-pty";
 import YAML from "yaml";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import { LabManager } from "../../lab-runner/src/labs";
 import { judge } from "../../lab-runner/src/checks/judge";
 import { checkBlockSchema } from "../../lab-runner/src/checks/schema";
 import type { Lesson } from "../../lab-runner/src/lessons/schema";
-import type { Pty } from "../../lab-runner/src/terminal/session";
+import { spawnPty } from "../../lab-runner/src/terminal/pty";
 import type { CheckResult } from "../../lab-runner/src/shared/types";
 import { createServer } from "../../lab-runner/src/http/server";
 import { issueLabToken } from "../../lab-runner/src/auth/tokens";
@@ -33,8 +32,7 @@ const driver = new DockerSandboxDriver();
 const labs = new LabManager(driver, {
   idleTimeoutMs: 3_600_000,
   findLesson: (slug) => (slug === SLUG ? lesson : undefined),
-  spawnPty: (command, size) =>
-    pty.spawn(command.file, command.args, { name: "xterm-256color", ...size, env: { ...process.env, ...command.env } as Record<string, string>, encoding: null }) as unknown as Pty,
+  spawnPty,
 });
 let id = "";
 

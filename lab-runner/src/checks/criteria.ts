@@ -67,3 +67,14 @@ export function showBytes(bytes: number): string {
   }
   return `${unit ? value.toFixed(1) : value} ${units[unit]}`;
 }
+
+/** Whether a named volume or network is there as the check wants (`exists: false` asks for it to be gone). */
+export function existence(kind: "volume" | "network", name: string, found: boolean, wanted: boolean): CriterionResult[] {
+  if (!wanted)
+    return [
+      found
+        ? criterion(`no ${kind} ${name}`, false, `The ${kind} “${name}” still exists; remove it with docker ${kind} rm ${name}.`)
+        : criterion(`no ${kind} ${name}`, true, `There is no ${kind} “${name}”.`),
+    ];
+  return [found ? criterion(`${kind} exists`, true, `The ${kind} “${name}” exists.`) : criterion(`${kind} exists`, false, `No ${kind} named “${name}” exists yet.`)];
+}

@@ -2,21 +2,14 @@ import type { NetworkCheck } from "./schema";
 import type { CriterionResult } from "../shared/types";
 import type { JudgeContext } from "./judge";
 import { findContainer, noSuchContainer } from "./container";
-import { criterion, unlessMissing } from "./criteria";
+import { criterion, existence, unlessMissing } from "./criteria";
 
 export async function judgeNetwork(check: NetworkCheck, ctx: JudgeContext): Promise<CriterionResult[]> {
   const { name } = check;
   const found = await unlessMissing(ctx.docker.getNetwork(name).inspect());
   const info = found?.Name === name ? found : undefined; // the Engine would also resolve an id prefix
-  if (!check.exists)
-    return [
-      info
-        ? criterion(`no network ${name}`, false, `The network “${name}” still exists; remove it with docker network rm ${name}.`)
-        : criterion(`no network ${name}`, true, `There is no network “${name}”.`),
-    ];
-  if (!info) return [criterion("network exists", false, `No network named “${name}” exists yet.`)];
-
-  const results = [criterion("network exists", true, `The network “${name}” exists.`)];
+  const results = existence("network", name, Boolean(info), check.exists);
+  if (!info || !check.exists) return results;
   if (check.driver) {
     const ok = info.Driver === check.driver;
     results.push(

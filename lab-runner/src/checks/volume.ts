@@ -2,20 +2,13 @@ import type { VolumeCheck } from "./schema";
 import type { CriterionResult } from "../shared/types";
 import type { JudgeContext } from "./judge";
 import { findContainer, noSuchContainer } from "./container";
-import { criterion, labelCriteria, unlessMissing } from "./criteria";
+import { criterion, existence, labelCriteria, unlessMissing } from "./criteria";
 
 export async function judgeVolume(check: VolumeCheck, ctx: JudgeContext): Promise<CriterionResult[]> {
   const { name } = check;
   const info = await unlessMissing(ctx.docker.getVolume(name).inspect());
-  if (!check.exists)
-    return [
-      info
-        ? criterion(`no volume ${name}`, false, `The volume “${name}” still exists; remove it with docker volume rm ${name}.`)
-        : criterion(`no volume ${name}`, true, `There is no volume “${name}”.`),
-    ];
-  if (!info) return [criterion("volume exists", false, `No volume named “${name}” exists yet.`)];
-
-  const results = [criterion("volume exists", true, `The volume “${name}” exists.`)];
+  const results = existence("volume", name, Boolean(info), check.exists);
+  if (!info || !check.exists) return results;
   if (check.label) results.push(...labelCriteria(`the volume “${name}”`, info.Labels, check.label));
   if (check.mountedBy) {
     const user = check.mountedBy;

@@ -1,8 +1,7 @@
 import crypto from "node:crypto";
-import * as pty from "node-pty";
 import { LabManager } from "../labs";
+import { spawnPty } from "../terminal/pty";
 import { DockerSandboxDriver } from "../sandbox/docker";
-import type { Pty } from "../terminal/session";
 import { findLesson } from "./parse";
 import { judgeQuiz } from "./quiz";
 import type { Lesson, Quiz, Step } from "./schema";
@@ -70,14 +69,7 @@ export function rehearsalLabs(contentDir: string): LabManager {
   return new LabManager(new DockerSandboxDriver(), {
     idleTimeoutMs: Infinity,
     findLesson: (slug) => findLesson(contentDir, slug),
-    spawnPty: (command, size) =>
-      pty.spawn(command.file, command.args, {
-        name: "xterm-256color",
-        cols: size.cols,
-        rows: size.rows,
-        env: { ...process.env, ...command.env } as Record<string, string>,
-        encoding: null,
-      }) as unknown as Pty,
+    spawnPty,
   });
 }
 
