@@ -86,12 +86,17 @@ prep_firewall() {
     "${ipt[@]}" -A DOCKYARD-INPUT -i "$ifc" -j DROP
   done
   "${ipt[@]}" -C INPUT -j DOCKYARD-INPUT 2>/dev/null || "${ipt[@]}" -I INPUT 1 -j DOCKYARD-INPUT
-  # DOCKER-USER exists once a dockerd with iptables ran; FORWARD is where routed sandbox traffic goes.
+  # Nor may they reach the internet: what a sandbox sends stays on its lab's bridge (its nodes, its registry);
+  # its inner containers install software from the package source it serves itself (scripts/packages.sh).
+  # REJECT, not DROP: `apt-get update` against the internet fails at once instead of hanging. The chain hangs
+  # off DOCKER-USER, which dockerd keeps ahead of the ACCEPT rules it adds to FORWARD for each new network
+  # (and which exists once the engine ran).
   "${ipt[@]}" -N DOCKYARD-FORWARD 2>/dev/null || true
   "${ipt[@]}" -F DOCKYARD-FORWARD
-  "${ipt[@]}" -A DOCKYARD-FORWARD -i "${LAB_BRIDGE_PREFIX}+" -d 169.254.0.0/16 -j DROP
+  "${ipt[@]}" -A DOCKYARD-FORWARD -i "${LAB_BRIDGE_PREFIX}+" -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
+  "${ipt[@]}" -A DOCKYARD-FORWARD -i "${LAB_BRIDGE_PREFIX}+" ! -o "${LAB_BRIDGE_PREFIX}+" -j REJECT
   "${ipt[@]}" -A DOCKYARD-FORWARD -i "$BRIDGE" -d 169.254.0.0/16 -j DROP
-  "${ipt[@]}" -C FORWARD -j DOCKYARD-FORWARD 2>/dev/null || "${ipt[@]}" -I FORWARD 1 -j DOCKYARD-FORWARD
+  "${ipt[@]}" -C DOCKER-USER -j DOCKYARD-FORWARD 2>/dev/null || "${ipt[@]}" -I DOCKER-USER 1 -j DOCKYARD-FORWARD
 }
 
 write_config() {

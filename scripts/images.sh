@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds every Dockyard image offline against Dockyard's engine (scripts/engine.sh start first):
 #   dockyard/sandbox:latest      debootstrapped Debian + docker.io + lab-runner/sandbox-image/
-#   <name>:latest                one per content/images/<name>/ (Dockerfile + files, optional prepare.sh)
-#   course-images.tar            `docker save` of all course images, loaded by every sandbox at boot
+#   dockyard/registry:latest     the same rootfs + lab-runner/registry-image/ (a lab's private registry)
+#   <name>:latest                one per content/images/<name>/ (Dockerfile + files, optional prepare.sh), also
+#                                tagged with each line of its optional `tags` file
+#   course/<name>.tar            `docker save` of each course image, loaded by the sandboxes of lessons listing it
 # Each build is skipped when the hash of its inputs equals the image's dockyard.inputs-hash label.
 set -euo pipefail
 
@@ -11,10 +13,14 @@ STATE_DIR=${DOCKYARD_STATE_DIR:-/var/lib/dockyard}
 SOCK=${DOCKYARD_ENGINE_SOCKET:-$STATE_DIR/engine/docker.sock}
 BUILD_DIR=$STATE_DIR/build
 IMAGES_DIR=$STATE_DIR/images
-COURSE_TAR=$IMAGES_DIR/course-images.tar
+COURSE_TARS=$IMAGES_DIR/course
+PACKAGES_DIR=$STATE_DIR/packages
+PACKAGE_SERVER=dockyard-images-package-server
 SANDBOX_SRC=$REPO/lab-runner/sandbox-image
 COURSE_SRC=${DOCKYARD_CONTENT_DIR:-$REPO/content}/images
 SANDBOX_TAG=dockyard/sandbox:latest
+REGISTRY_SRC=$REPO/lab-runner/registry-image
+REGISTRY_TAG=dockyard/registry:latest
 SUITE=bookworm
 RECIPE_VERSION=1 # bump to force a rebuild of the rootfs when this script's recipe changes
 
@@ -34,8 +40,8 @@ preflight() {
   ((${#missing[@]} == 0)) || die "missing ${missing[*]}; install with: apt-get install -y ${missing[*]}"
   timeout 10 "${DOCKER[@]}" info >/dev/null 2>&1 ||
     die "Dockyard's engine does not answer on $SOCK; run: bash scripts/engine.sh start"
-  mkdir -p "$BUILD_DIR" "$IMAGES_DIR"
-  chmod 0755 "$IMAGES_DIR"
+  mkdir -p "$BUILD_DIR" "$IMAGES_DIR" "$COURSE_TARS"
+  chmod 0755 "$IMAGES_DIR" "$COURSE_TARS"
 }
 
 # Stable hash of a directory tree: paths, modes, file contents and symlink targets.
@@ -53,16 +59,10 @@ label_of() {
   "${DOCKER[@]}" image inspect -f '{{ index .Config.Labels "dockyard.inputs-hash" }}' "$1" 2>/dev/null || true
 }
 
-debian_mirror() {
-  local m=""
-  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
-    m=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
-  fi
-  if [[ -z $m && -f /etc/apt/sources.list ]]; then
-    m=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' /etc/apt/sources.list)
-  fi
-  echo "${m:-http://deb.debian.org/debian}"
-}
+image_id() { "${DOCKER[@]}" image inspect -f '{{.Id}}' "$1"; }
+
+# shellcheck source=debian-mirror.sh
+source "$REPO/scripts/debian-mirror.sh"
 
 packages() { grep -v '^\s*#' "$SANDBOX_SRC/packages.txt" | grep -v '^\s*$' | paste -sd, -; }
 
@@ -81,53 +81,100 @@ build_rootfs_tarball() { # $1 = tarball path
   rm -rf "$dir"
 }
 
-build_sandbox() {
-  local rootfs_hash sandbox_hash tarball rootfs_tag t0=$SECONDS
-  rootfs_hash=$(printf '%s\n' "$RECIPE_VERSION" "$SUITE" "$(debian_mirror)" "$(packages)" | sha256sum | cut -c1-16)
-  sandbox_hash=$(printf '%s %s' "$rootfs_hash" "$(hash_tree "$SANDBOX_SRC")" | sha256sum | cut -c1-32)
-  if [[ $(label_of "$SANDBOX_TAG") == "$sandbox_hash" ]]; then
-    log "sandbox: up to date"
+rootfs_tag() {
+  echo "dockyard/sandbox-rootfs:$(printf '%s\n' "$RECIPE_VERSION" "$SUITE" "$(debian_mirror)" "$(packages)" | sha256sum | cut -c1-16)"
+}
+
+ensure_rootfs() { # $1 = rootfs tag
+  local tag=$1 tarball=$BUILD_DIR/sandbox-rootfs-${1##*:}.tar
+  [[ -n $("${DOCKER[@]}" image ls -q "$tag") ]] && return 0
+  if [[ ! -f $tarball ]]; then
+    log "building sandbox rootfs (debootstrap, ~1 min)..."
+    find "$BUILD_DIR" -maxdepth 1 -name 'sandbox-rootfs-*.tar' -delete # stale caches
+    build_rootfs_tarball "$tarball"
+  else
+    log "reusing cached rootfs $tarball"
+  fi
+  log "importing rootfs"
+  "${DOCKER[@]}" import -c 'CMD ["/bin/bash"]' "$tarball" "$tag" >/dev/null
+}
+
+# An image of Dockyard's own (the sandbox, the lab registry): a folder with a Dockerfile FROM the debootstrapped
+# rootfs, which it gets as the build argument ROOTFS.
+build_on_rootfs() { # $1 = name, $2 = folder, $3 = tag
+  local name=$1 src=$2 tag=$3 rootfs hash t0=$SECONDS
+  rootfs=$(rootfs_tag)
+  hash=$(printf '%s %s' "${rootfs##*:}" "$(hash_tree "$src")" | sha256sum | cut -c1-32)
+  if [[ $(label_of "$tag") == "$hash" ]]; then
+    log "$name: up to date"
     return 0
   fi
-  rootfs_tag=dockyard/sandbox-rootfs:$rootfs_hash
-  if [[ -z $("${DOCKER[@]}" image ls -q "$rootfs_tag") ]]; then
-    tarball=$BUILD_DIR/sandbox-rootfs-$rootfs_hash.tar
-    if [[ ! -f $tarball ]]; then
-      log "building sandbox image (debootstrap, ~1 min)..."
-      find "$BUILD_DIR" -maxdepth 1 -name 'sandbox-rootfs-*.tar' -delete # stale caches
-      build_rootfs_tarball "$tarball"
-    else
-      log "sandbox: reusing cached rootfs $tarball"
-    fi
-    log "sandbox: importing rootfs"
-    "${DOCKER[@]}" import -c 'CMD ["/bin/bash"]' "$tarball" "$rootfs_tag" >/dev/null
-  fi
-  log "sandbox: adding boot files"
-  "${DOCKER[@]}" build -q --build-arg "ROOTFS=$rootfs_tag" --label "dockyard.inputs-hash=$sandbox_hash" \
-    -t "$SANDBOX_TAG" "$SANDBOX_SRC" >/dev/null
-  log "sandbox: built in $((SECONDS - t0))s"
+  ensure_rootfs "$rootfs"
+  log "$name: adding its files"
+  "${DOCKER[@]}" build -q --build-arg "ROOTFS=$rootfs" --label "dockyard.inputs-hash=$hash" -t "$tag" "$src" >/dev/null
+  log "$name: built in $((SECONDS - t0))s"
+}
+
+# Course images build where a sandbox's inner containers run: RUN steps reach only the offline package source
+# (scripts/packages.sh) at 10.220.0.1:3142, here served in a network namespace of its own that they share.
+PACKAGE_SERVER_UP=""
+start_package_server() {
+  [[ -n $PACKAGE_SERVER_UP ]] && return 0
+  [[ -d $PACKAGES_DIR/debian && -d $PACKAGES_DIR/simple ]] || die "no package source in $PACKAGES_DIR; run: bash scripts/packages.sh"
+  "${DOCKER[@]}" rm -f "$PACKAGE_SERVER" >/dev/null 2>&1 || true
+  trap '"${DOCKER[@]}" rm -f "$PACKAGE_SERVER" >/dev/null 2>&1 || true' EXIT
+  "${DOCKER[@]}" run -d --name "$PACKAGE_SERVER" --network none --cap-add NET_ADMIN --entrypoint sh \
+    --mount "type=bind,source=$PACKAGES_DIR,target=/srv,readonly" "$SANDBOX_TAG" \
+    -c 'ip addr add 10.220.0.1/32 dev lo && exec busybox httpd -f -p 10.220.0.1:3142 -h /srv -c /dev/null -u nobody:nogroup' \
+    >/dev/null || die "cannot start the package server for builds"
+  PACKAGE_SERVER_UP=1
+}
+
+# Course images named in FROM lines (python is FROM debian:bookworm).
+course_bases() { # $1 = Dockerfile
+  local ref
+  for ref in $(awk 'toupper($1) == "FROM" { print $2 }' "$1"); do
+    [[ -f $COURSE_SRC/${ref%%:*}/Dockerfile ]] && echo "${ref%%:*}"
+  done
+  return 0
+}
+
+course_refs() { # $1 = name: name:latest and name:<each line of its tags file>
+  echo "$1:latest"
+  [[ -f $COURSE_SRC/$1/tags ]] && grep -v '^\s*$' "$COURSE_SRC/$1/tags" | sed "s/^/$1:/"
+  return 0
 }
 
 # A course image folder is data: Dockerfile + files, and optionally prepare.sh, which runs in a copy of
-# the folder (the build context) to add generated files (a compiled binary, a copied host binary).
+# the folder (the build context) to add generated files (a compiled binary, a copied host binary, a cached
+# Debian rootfs: it gets the mirror and a cache directory in DOCKYARD_DEBIAN_MIRROR and DOCKYARD_CACHE_DIR).
+# Course images it is built FROM come first, and their ids count as its inputs.
+declare -A VISITED=()
 build_course_image() { # $1 = folder
-  local src=$1 name ctx hash t0=$SECONDS
+  local src=$1 name ctx hash base t0=$SECONDS
   name=$(basename "$src")
+  [[ -n ${VISITED[$name]:-} ]] && return 0
+  VISITED[$name]=1
   [[ -f $src/Dockerfile ]] || die "$src has no Dockerfile"
+  for base in $(course_bases "$src/Dockerfile"); do build_course_image "$COURSE_SRC/$base"; done
   ctx=$BUILD_DIR/ctx/$name
   rm -rf "$ctx"; mkdir -p "$(dirname "$ctx")"
   cp -a "$src" "$ctx"
   if [[ -f $ctx/prepare.sh ]]; then
-    (cd "$ctx" && bash ./prepare.sh) || die "$name: prepare.sh failed"
+    (cd "$ctx" && DOCKYARD_DEBIAN_MIRROR=$(debian_mirror) DOCKYARD_CACHE_DIR=$BUILD_DIR/cache bash ./prepare.sh) ||
+      die "$name: prepare.sh failed"
   fi
-  hash=$(hash_tree "$ctx")
+  hash=$({ hash_tree "$ctx"; for base in $(course_bases "$src/Dockerfile"); do image_id "$base:latest"; done; } |
+    sha256sum | cut -c1-32)
   if [[ $(label_of "$name:latest") == "$hash" ]]; then
     log "$name: up to date"
     return 0
   fi
+  start_package_server
   log "$name: building"
-  "${DOCKER[@]}" build -q --label "dockyard.inputs-hash=$hash" --label dockyard.course-image=1 \
-    -t "$name:latest" "$ctx" >/dev/null
+  "${DOCKER[@]}" build -q --network "container:$PACKAGE_SERVER" --label "dockyard.inputs-hash=$hash" \
+    --label dockyard.course-image=1 $(course_refs "$name" | sed 's/^/--tag=/') "$ctx" >/dev/null ||
+    die "$name: docker build failed"
   log "$name: built in $((SECONDS - t0))s"
 }
 
@@ -138,29 +185,31 @@ course_images() {
   done
 }
 
-save_course_images() {
-  local names=() ids_file=$COURSE_TAR.ids current n
-  mapfile -t names < <(course_images)
-  ((${#names[@]})) || { log "no course images under $COURSE_SRC"; return 0; }
-  current=$(for n in "${names[@]}"; do echo "$n:latest $("${DOCKER[@]}" image inspect -f '{{.Id}}' "$n:latest")"; done)
-  if [[ -f $COURSE_TAR && -f $ids_file && $(<"$ids_file") == "$current" ]]; then
-    log "course-images.tar: up to date"
+# One tarball per course image, with all its tags: a sandbox loads only those its lesson lists (a Debian-based
+# image in every sandbox would add seconds to each boot).
+save_course_image() { # $1 = name
+  local name=$1 tar=$COURSE_TARS/$1.tar refs current
+  refs=$(course_refs "$name")
+  current=$(for ref in $refs; do echo "$ref $(image_id "$ref")"; done)
+  if [[ -f $tar && -f $tar.ids && $(<"$tar.ids") == "$current" ]]; then
+    log "course/$name.tar: up to date"
     return 0
   fi
-  log "course-images.tar: saving ${names[*]}"
-  "${DOCKER[@]}" save -o "$COURSE_TAR.tmp" "${names[@]/%/:latest}"
-  chmod 0644 "$COURSE_TAR.tmp"
+  log "course/$name.tar: saving" $refs
+  "${DOCKER[@]}" save -o "$tar.tmp" $refs
+  chmod 0644 "$tar.tmp"
   # rename, never rewrite in place: running sandboxes keep the inode they bind-mounted
-  mv "$COURSE_TAR.tmp" "$COURSE_TAR"
-  echo "$current" >"$ids_file"
+  mv "$tar.tmp" "$tar"
+  echo "$current" >"$tar.ids"
 }
 
 main() {
   local t0=$SECONDS name
   preflight
-  build_sandbox
+  build_on_rootfs sandbox "$SANDBOX_SRC" "$SANDBOX_TAG"
+  build_on_rootfs registry "$REGISTRY_SRC" "$REGISTRY_TAG"
   for name in $(course_images); do build_course_image "$COURSE_SRC/$name"; done
-  save_course_images
+  for name in $(course_images); do save_course_image "$name"; done
   log "done in $((SECONDS - t0))s"
 }
 

@@ -18,7 +18,7 @@ export function CodeBlock({ code, runnable }: { code: string; runnable: boolean 
           type="button"
           data-testid="run-block"
           title="Run this in the terminal"
-          onClick={() => emit(RUN, { command: code })}
+          onClick={(e) => emit(RUN, { command: code, node: e.currentTarget.closest<HTMLElement>("[data-step-node]")?.dataset.stepNode })}
           className="block w-full rounded-md bg-slate-900 px-4 py-3 pr-24 text-left font-mono text-sm text-emerald-300 hover:ring-2 hover:ring-sky-400 focus:outline-none focus:ring-2 focus:ring-sky-400"
         >
           <span className="select-none text-slate-500">$ </span>

@@ -4,9 +4,10 @@ import { useEffect, useRef, useState } from "react";
 import type { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import { BOOT_STAGES, BOOT_STAGE_LABELS, CLOSE_CODES, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@/lab-runner/src/shared/types";
-import { COMMAND, emit, on, PASSED, RUN } from "./events";
+import { COMMAND, emit, on, PASSED } from "./events";
+import type { CommandInbox } from "./CommandInbox";
 
-type Status =
+export type TerminalStatus =
   | { kind: "connecting" }
   | { kind: "booting"; stage?: BootStage; detail?: string }
   | { kind: "ready" }
@@ -15,12 +16,18 @@ type Status =
 
 const encoder = new TextEncoder();
 
-/** The live shell of the learner's sandbox: xterm.js over a WebSocket to the lab-runner. */
-export function TerminalPanel({ lesson }: { lesson: string }) {
+/**
+ * The live shell of one node of the learner's sandbox: xterm.js over a WebSocket to the lab-runner. `node` is
+ * passed on to the lab-runner only in labs of several nodes. Run blocks reach it through its inbox.
+ */
+export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: string; node?: string; inbox: CommandInbox; onStatus: (status: TerminalStatus) => void }) {
   const host = useRef<HTMLDivElement>(null);
-  const [status, setStatus] = useState<Status>({ kind: "connecting" });
+  const [status, setStatus] = useState<TerminalStatus>({ kind: "connecting" });
   const [notice, setNotice] = useState<string>();
   const [reachedStages, setReachedStages] = useState<BootStage[]>([]);
+  const reportStatus = useRef(onStatus);
+  reportStatus.current = onStatus;
+  useEffect(() => reportStatus.current(status), [status]);
 
   useEffect(() => {
     let disposed = false;
@@ -64,7 +71,7 @@ export function TerminalPanel({ lesson }: { lesson: string }) {
         return retryOrFail((e as Error).message, Boolean((e as { fatal?: boolean }).fatal));
       }
       if (disposed) return;
-      const socket = new WebSocket(`${access.terminalUrl}?token=${encodeURIComponent(access.token)}`);
+      const socket = new WebSocket(`${access.terminalUrl}?token=${encodeURIComponent(access.token)}${node ? `&node=${node}` : ""}`);
       socket.binaryType = "arraybuffer";
       ws = socket;
       let rendered = 0;
@@ -135,14 +142,14 @@ export function TerminalPanel({ lesson }: { lesson: string }) {
         if (data.includes("\r")) emit(COMMAND);
       });
       term.onResize(({ cols, rows }) => ready && send({ type: "resize", cols, rows }));
-      const observer = new ResizeObserver(() => fit.fit());
+      const observer = new ResizeObserver(() => host.current?.offsetWidth && fit.fit()); // not while its tab is hidden
       observer.observe(host.current);
       cleanups.push(() => observer.disconnect());
       cleanups.push(
-        on<{ command: string }>(RUN, ({ command }) => {
+        inbox.connect((command) => {
           sendInput(command + "\r");
           emit(COMMAND);
-          term?.focus();
+          setTimeout(() => term?.focus()); // once its tab is shown
         }),
       );
       const touched = (e: Event) => trackStep((e.target as Element | null)?.closest?.<HTMLElement>("[data-step-id]")?.dataset.stepId);
@@ -164,20 +171,10 @@ export function TerminalPanel({ lesson }: { lesson: string }) {
       ws?.close();
       term?.dispose();
     };
-  }, [lesson]);
+  }, [lesson, node, inbox]);
 
   return (
-    <div className="flex h-[70vh] flex-col overflow-hidden rounded-lg border border-slate-800 bg-slate-900 lg:h-full">
-      <div className="flex items-center justify-between border-b border-slate-800 px-3 py-2 text-xs text-slate-300">
-        <span className="font-semibold">Terminal</span>
-        <span data-testid="lab-status" data-status={status.kind}>
-          {status.kind === "ready" && "● Connected"}
-          {status.kind === "connecting" && "Connecting…"}
-          {status.kind === "booting" && `Starting: ${status.stage ? BOOT_STAGE_LABELS[status.stage] : "waiting for the sandbox"}…`}
-          {status.kind === "reconnecting" && `Reconnecting (attempt ${status.attempt})…`}
-          {status.kind === "failed" && "Disconnected"}
-        </span>
-      </div>
+    <div className="flex h-full min-h-0 flex-col">
       {status.kind !== "ready" && status.kind !== "reconnecting" && (
         <div className="border-b border-slate-800 px-4 py-3 text-sm text-slate-200" data-testid="boot-stages" aria-live="polite">
           {status.kind === "failed" ? (
@@ -208,7 +205,7 @@ export function TerminalPanel({ lesson }: { lesson: string }) {
           </button>
         </div>
       )}
-      <div ref={host} data-testid="terminal" className="min-h-0 flex-1 p-2" />
+      <div ref={host} data-testid="terminal" data-node={node} className="min-h-0 flex-1 p-2" />
     </div>
   );
 }

@@ -2,7 +2,8 @@ import { NextResponse } from "next/server";
 import type { z } from "zod";
 import type { Lesson, Step } from "@/lab-runner/src/lessons/schema";
 import { lessonBySlug } from "./lessons";
-import { RunnerError } from "./runner";
+import { labAccess, RunnerError, type LabAccess } from "./runner";
+import { currentLearner } from "./session";
 
 /** JSON error bodies of the site's API: { error: code, message: what to do }. */
 export const apiError = (status: number, error: string, message: string) => NextResponse.json({ error, message }, { status });
@@ -37,4 +38,11 @@ export function findStep(slug: string, stepId: string): { lesson: Lesson; step: 
   const step = found.lesson.steps.find((s) => s.id === stepId);
   if (!step) return { error: apiError(404, "unknown_step", `Lesson “${slug}” has no step “${stepId}”.`) };
   return { lesson: found.lesson, step };
+}
+
+/** The lab of this request's learner, or the 401 to send when the request has no session yet. */
+export async function learnerLab(slug: string): Promise<{ access: LabAccess } | { error: NextResponse }> {
+  const learner = await currentLearner();
+  if (!learner) return { error: apiError(401, "no_session", "Open the lesson first: your session starts with its sandbox.") };
+  return { access: labAccess(learner, slug) };
 }

@@ -57,12 +57,13 @@ export async function renderLesson(lesson: Lesson, learner: LearnerState): Promi
     remarkPlugins: [remarkFrontmatter, remarkLessonAuthoring(lesson.slug)],
   });
 
-  function Step({ id, title, children }: { id: string; title: string; children: ReactNode }) {
+  // node: only when the <Step> names one; its run blocks then type into that node's terminal (data-step-node).
+  function Step({ id, title, node, children }: { id: string; title: string; node?: string; children: ReactNode }) {
     const index = lesson.steps.findIndex((s) => s.id === id);
     const step = lesson.steps[index]!;
     const passed = learner.passed.has(id);
     return (
-      <section id={`step-${id}`} data-testid={`step-${id}`} data-step-id={id} className="not-prose my-8 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+      <section id={`step-${id}`} data-testid={`step-${id}`} data-step-id={id} data-step-node={node} className="not-prose my-8 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
         <h2 className="text-lg font-semibold">
           <span className="mr-2 text-sky-700">Step {index + 1}</span>
           {title}

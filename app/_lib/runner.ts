@@ -1,7 +1,7 @@
 import { issueLabToken } from "@/lab-runner/src/auth/tokens";
-import { runnerPublicUrl, runnerUrl, secret, tokenTtlSeconds } from "@/lab-runner/src/shared/config";
+import { previewPublicUrl, runnerPublicUrl, runnerUrl, secret, tokenTtlSeconds } from "@/lab-runner/src/shared/config";
 import { sandboxIdFor } from "@/lab-runner/src/shared/ids";
-import type { CheckResult } from "@/lab-runner/src/shared/types";
+import type { CheckResult, FileContent, FileListing, PublishedPort, RegistryCredentials } from "@/lab-runner/src/shared/types";
 
 // Typed client of the lab-runner. The site mints the short-lived lab token that binds a learner to their
 // sandbox; the lab-runner verifies it on every call and on the terminal WebSocket.
@@ -28,12 +28,13 @@ export function labAccess(learnerId: string, lessonSlug: string): LabAccess {
   return { sandboxId, token, terminalUrl: `${runnerPublicUrl()}/sandboxes/${sandboxId}/terminal` };
 }
 
-async function call<T>(access: LabAccess, method: string, path: string): Promise<T> {
+async function call<T>(access: LabAccess, method: string, path: string, text?: string): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${runnerUrl()}/sandboxes/${access.sandboxId}${path}`, {
       method,
-      headers: { authorization: `Bearer ${access.token}` },
+      headers: { authorization: `Bearer ${access.token}`, ...(text !== undefined && { "content-type": "text/plain; charset=utf-8" }) },
+      body: text,
       cache: "no-store",
     });
   } catch {
@@ -47,3 +48,15 @@ async function call<T>(access: LabAccess, method: string, path: string): Promise
 export const startLab = (access: LabAccess) => call<{ sandboxId: string }>(access, "POST", "/start");
 export const runCheck = (access: LabAccess, stepId: string) => call<CheckResult>(access, "POST", `/checks/${stepId}`);
 export const removeLab = (access: LabAccess) => call<{ removed: string }>(access, "DELETE", "");
+
+const inNode = (path: string, node: string) => `?${new URLSearchParams({ path, node })}`;
+export const readFile = (access: LabAccess, node: string, path: string) => call<FileContent>(access, "GET", `/files${inNode(path, node)}`);
+export const writeFile = (access: LabAccess, node: string, path: string, content: string) =>
+  call<{ path: string; size: number }>(access, "PUT", `/files${inNode(path, node)}`, content);
+export const listFiles = (access: LabAccess, node: string, path: string) => call<FileListing>(access, "GET", `/files/list${inNode(path, node)}`);
+export const registryCredentials = (access: LabAccess) => call<RegistryCredentials>(access, "GET", "/registry");
+export const publishedPorts = (access: LabAccess) => call<{ ports: PublishedPort[] }>(access, "GET", "/ports");
+
+/** Where the browser opens a port of the learner's sandbox; the lab-runner swaps the token for a cookie of that preview. */
+export const previewUrl = (access: LabAccess, node: string, port: number) =>
+  `${previewPublicUrl()}/preview/${access.sandboxId}/${node}/${port}/?token=${encodeURIComponent(access.token)}`;

@@ -5,7 +5,9 @@
 # create cgroups for inner containers.
 set -u
 API=/run/dockyard-api          # host directory shared with the lab-runner (inner API socket + boot status)
-IMAGES=/opt/dockyard/course-images.tar
+IMAGES=/opt/dockyard/course-images # <name>.tar of each course image the lesson lists (read-only)
+PACKAGES=/opt/dockyard/packages    # the offline package source (scripts/packages.sh), read-only
+PACKAGES_ADDR=10.220.0.1           # docker0's address (daemon.json "bip"): local here, so every inner network reaches it
 
 fail() {
   echo "dockyard-entry: $*" >&2
@@ -41,18 +43,32 @@ mount_cgroups() {
   done </proc/self/cgroup
 }
 
+# apt and pip in inner containers (content/images/debian, python) install from http://10.220.0.1:3142, served
+# here on docker0's address, which exists once dockerd has created the bridge. The root is the read-only mount.
+serve_packages() {
+  local i
+  for i in $(seq 1 100); do
+    ip -4 -o addr show dev docker0 2>/dev/null | grep -q " $PACKAGES_ADDR/" && break
+    sleep 0.05
+  done
+  busybox httpd -p "$PACKAGES_ADDR:3142" -h "$PACKAGES" -c /dev/null -u nobody:nogroup ||
+    fail "the package server did not start on $PACKAGES_ADDR:3142"
+}
+
 # In the background: wait for dockerd, load the course images (no registry needed), then signal ready.
 load_images_when_up() {
-  local i
+  local i tar
   for i in $(seq 1 600); do
     docker info >/dev/null 2>&1 && break
     sleep 0.05
   done
   docker info >/dev/null 2>&1 || fail "dockerd did not answer within 30 s: $(tail -n 5 /var/log/dockerd.log | tr '\n' ' ')"
-  if [ -r "$IMAGES" ]; then
-    docker load -q -i "$IMAGES" >/var/log/dockyard-images.log 2>&1 ||
-      fail "docker load of course images failed: $(tail -n 3 /var/log/dockyard-images.log | tr '\n' ' ')"
-  fi
+  serve_packages
+  for tar in "$IMAGES"/*.tar; do
+    [ -r "$tar" ] || continue
+    docker load -q -i "$tar" >>/var/log/dockyard-images.log 2>&1 ||
+      fail "docker load of $(basename "$tar") failed: $(tail -n 3 /var/log/dockyard-images.log | tr '\n' ' ')"
+  done
   touch /run/dockyard-ready "$API/ready"
 }
 

@@ -1,17 +1,19 @@
 import type { Lesson } from "./lessons/schema";
-import type { Sandbox, SandboxDriver } from "./sandbox/driver";
-import type { CheckResult, RecordedCommand, ServerMessage } from "./shared/types";
+import type Dockerode from "dockerode";
+import type { ExecResult, Sandbox, SandboxDriver } from "./sandbox/driver";
+import { DEFAULT_NODE, nodeNames, type CheckResult, type RecordedCommand, type RegistryCredentials, type ServerMessage } from "./shared/types";
 import { sandboxIdFor } from "./shared/ids";
 import { TerminalSession, type Pty } from "./terminal/session";
-import { judge } from "./checks/judge";
+import { judge, type JudgeContext } from "./checks/judge";
 import { readCommands, writeStep } from "./checks/commands";
 
 // Lab lifecycle above the driver: one boot per sandbox at a time with its stages replayed to late
-// watchers, one shell session per sandbox, activity tracking and the idle reaper.
+// watchers, one shell session per node, activity tracking and the idle reaper. A sandbox is the whole lab
+// (all its nodes): the unit a lab token names, that boots, idles and is removed.
 
 export class LabError extends Error {
   constructor(
-    readonly code: "unknown_lesson" | "unknown_step" | "not_running" | "boot_failed",
+    readonly code: "unknown_lesson" | "unknown_step" | "unknown_node" | "no_registry" | "not_running" | "boot_failed",
     message: string,
   ) {
     super(message);
@@ -24,6 +26,14 @@ interface Boot {
   done: Promise<Sandbox>;
 }
 
+/** One node of a running sandbox, as the file, port and preview routes reach it. */
+export interface LabNode {
+  exec(cmd: string[], opts?: { timeoutMs?: number; stdin?: string }): Promise<ExecResult>;
+  innerDocker(): Dockerode;
+  /** Its address on the lab network (the host reaches the ports it publishes there), if it has one. */
+  address(): Promise<string | undefined>;
+}
+
 export interface LabManagerOptions {
   idleTimeoutMs: number;
   findLesson(slug: string): Lesson | undefined;
@@ -33,7 +43,8 @@ export interface LabManagerOptions {
 
 export class LabManager {
   private readonly boots = new Map<string, Boot>();
-  private readonly sessions = new Map<string, TerminalSession>();
+  /** Per sandbox, per node. */
+  private readonly sessions = new Map<string, Map<string, TerminalSession>>();
   private readonly lastActive = new Map<string, number>();
   /** Per sandbox: the step last written into it, and the write in flight (step changes apply in order). */
   private readonly steps = new Map<string, { current?: string; writing: Promise<void> }>();
@@ -52,6 +63,14 @@ export class LabManager {
     return lesson;
   }
 
+  /** The node a request names (node1 unless given), if the lesson's lab has it. */
+  nodeOf(lessonSlug: string, node: string | null | undefined): string {
+    const nodes = nodeNames(this.lesson(lessonSlug).nodes);
+    const name = node || DEFAULT_NODE;
+    if (!nodes.includes(name)) throw new LabError("unknown_node", `This lab has no node “${name}”; its nodes are ${nodes.join(", ")}.`);
+    return name;
+  }
+
   /** Starts the learner's sandbox for a lesson unless it is already booting or running. */
   async ensure(learnerId: string, lessonSlug: string): Promise<string> {
     const lesson = this.lesson(lessonSlug);
@@ -68,7 +87,9 @@ export class LabManager {
       for (const l of boot.listeners) l(m);
     };
     boot.done = this.driver
-      .start({ learnerId, lessonSlug, images: lesson.images }, (stage, detail) => emit({ type: "stage", stage, detail }))
+      .start({ learnerId, lessonSlug, images: lesson.images, nodes: lesson.nodes, registry: lesson.registry }, (stage, detail) =>
+        emit({ type: "stage", stage, detail }),
+      )
       .then((sandbox) => {
         emit({ type: "ready" });
         return sandbox;
@@ -96,33 +117,89 @@ export class LabManager {
     }
   }
 
-  session(id: string): TerminalSession {
-    let session = this.sessions.get(id);
+  /** The shell of one node of the sandbox (node1 unless given), shared by every terminal attached to it. */
+  session(id: string, node: string = DEFAULT_NODE): TerminalSession {
+    const sessions = this.sessions.get(id) ?? new Map<string, TerminalSession>();
+    this.sessions.set(id, sessions);
+    let session = sessions.get(node);
     if (!session) {
-      const command = this.driver.shellCommand(id);
+      const command = this.driver.shellCommand(id, node);
       session = new TerminalSession((size) => this.options.spawnPty(command, size), { onActivity: () => this.touch(id) });
-      this.sessions.set(id, session);
+      sessions.set(node, session);
     }
     return session;
   }
 
+  /** Judges a step's checks, each on the node it names (node1 unless it says `node:`). */
   async check(id: string, lessonSlug: string, stepId: string): Promise<CheckResult> {
-    const step = this.lesson(lessonSlug).steps.find((s) => s.id === stepId);
+    const lesson = this.lesson(lessonSlug);
+    const step = lesson.steps.find((s) => s.id === stepId);
     if (!step) throw new LabError("unknown_step", `Lesson “${lessonSlug}” has no step “${stepId}”.`);
-    if (!(await this.driver.get(id))?.running) throw new LabError("not_running", "Your sandbox is not running; reload the page to start it.");
-    if (this.boots.has(id) && !(await this.settled(id)))
-      throw new LabError("not_running", "Your sandbox is still starting; check again once the terminal is connected.");
+    await this.assertRunning(id);
     this.touch(id);
-    let recorded: Promise<RecordedCommand[]> | undefined;
-    const commands = () => (recorded ??= this.commands(id, stepId)); // read once, by the judge or for the evidence
+    const nodes = nodeNames(lesson.nodes);
+    const recorded = new Map<string, Promise<RecordedCommand[]>>(); // read once per node, by the judge or for the evidence
+    const commandsOf = (node: string) => recorded.get(node) ?? recorded.set(node, this.commands(id, stepId, node)).get(node)!;
+    const contextOf = (node: string): JudgeContext => {
+      if (!nodes.includes(node)) throw new Error(`this lab has no node “${node}” (it has ${nodes.join(", ")})`);
+      return {
+        docker: this.driver.innerDocker(id, node),
+        exec: (cmd, opts) => this.driver.exec(id, cmd, { ...opts, node }),
+        commands: () => commandsOf(node),
+        node: contextOf,
+        registry: () => this.driver.registry(id),
+      };
+    };
     const result = step.checks.length
-      ? await judge(step.checks, { docker: this.driver.innerDocker(id), exec: (cmd, opts) => this.driver.exec(id, cmd, opts), commands })
+      ? await judge(step.checks, contextOf(DEFAULT_NODE))
       : { passed: true, message: "This step has nothing to check.", criteria: [] };
-    const evidence = await commands().catch(() => []); // the verdict stands even if the log cannot be read
+    const evidence = await this.evidence(nodes, commandsOf);
     return evidence.length ? { ...result, commands: evidence } : result;
   }
 
-  /** Commands run in the learner's shell from now on count for this step. Writes only when the step changes. */
+  /** The commands of the step on every node, oldest first (tagged with their node in a lab of several). */
+  private async evidence(nodes: string[], commandsOf: (node: string) => Promise<RecordedCommand[]>): Promise<RecordedCommand[]> {
+    const perNode = await Promise.all(
+      nodes.map((node) =>
+        commandsOf(node).then(
+          (commands) => (nodes.length > 1 ? commands.map((c) => ({ ...c, node })) : commands),
+          () => [], // the verdict stands even if a log cannot be read
+        ),
+      ),
+    );
+    return perNode.flat().sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  /** The learner's credentials for the lab's registry (lessons with `registry: true`). */
+  async registry(id: string, lessonSlug: string): Promise<RegistryCredentials> {
+    if (!this.lesson(lessonSlug).registry) throw new LabError("no_registry", `The lab of “${lessonSlug}” has no registry.`);
+    await this.assertRunning(id);
+    const registry = await this.driver.registry(id);
+    if (!registry) throw new LabError("not_running", "Your lab's registry is not running; reload the page to start your lab again.");
+    this.touch(id);
+    return { host: registry.host, username: registry.username, password: registry.password };
+  }
+
+  private async assertRunning(id: string): Promise<void> {
+    if (!(await this.driver.get(id))?.running) throw new LabError("not_running", "Your sandbox is not running; reload the page to start it.");
+    if (this.boots.has(id) && !(await this.settled(id)))
+      throw new LabError("not_running", "Your sandbox is still starting; check again once the terminal is connected.");
+  }
+
+  /** A node of the learner's sandbox once it is ready; using it counts as activity. */
+  async node(id: string, lessonSlug: string, name: string | null | undefined): Promise<LabNode> {
+    const node = this.nodeOf(lessonSlug, name);
+    if (!(await this.driver.get(id))?.running) throw new LabError("not_running", "Your sandbox is not running; reload the lesson page to start it.");
+    if (this.boots.has(id) && !(await this.settled(id))) throw new LabError("not_running", "Your sandbox is still starting; try again once the terminal is connected.");
+    this.touch(id);
+    return {
+      exec: (cmd, opts) => this.driver.exec(id, cmd, { ...opts, node }),
+      innerDocker: () => this.driver.innerDocker(id, node),
+      address: () => this.driver.address(id, node),
+    };
+  }
+
+  /** Commands run in the learner's shells (on every node) from now on count for this step. Writes only when the step changes. */
   setStep(id: string, stepId: string): Promise<void> {
     const state = this.steps.get(id) ?? { writing: Promise.resolve() };
     this.steps.set(id, state);
@@ -130,16 +207,17 @@ export class LabManager {
       .catch(() => {})
       .then(async () => {
         if (state.current === stepId) return;
-        await writeStep((cmd, opts) => this.driver.exec(id, cmd, opts), stepId);
+        const nodes = (await this.boots.get(id)?.done.catch(() => undefined))?.nodes ?? (await this.driver.get(id))?.nodes ?? [DEFAULT_NODE];
+        await Promise.all(nodes.map((node) => writeStep((cmd, opts) => this.driver.exec(id, cmd, { ...opts, node }), stepId)));
         state.current = stepId;
       });
     this.touch(id);
     return state.writing;
   }
 
-  /** The commands the learner's shell recorded, oldest first; only those of one step if given. */
-  commands(id: string, stepId?: string): Promise<RecordedCommand[]> {
-    return readCommands((cmd, opts) => this.driver.exec(id, cmd, opts), stepId);
+  /** The commands a node's shell recorded, oldest first; only those of one step if given. */
+  commands(id: string, stepId?: string, node: string = DEFAULT_NODE): Promise<RecordedCommand[]> {
+    return readCommands((cmd, opts) => this.driver.exec(id, cmd, { ...opts, node }), stepId);
   }
 
   async remove(id: string): Promise<void> {
@@ -148,7 +226,7 @@ export class LabManager {
   }
 
   private forget(id: string): void {
-    this.sessions.get(id)?.close();
+    for (const session of this.sessions.get(id)?.values() ?? []) session.close();
     this.sessions.delete(id);
     this.boots.delete(id);
     this.lastActive.delete(id);
@@ -180,7 +258,7 @@ export class LabManager {
   async reap(): Promise<string[]> {
     const removed: string[] = [];
     for (const sandbox of await this.driver.list()) {
-      if ((this.sessions.get(sandbox.id)?.attachedClients ?? 0) > 0) continue;
+      if ([...(this.sessions.get(sandbox.id)?.values() ?? [])].some((session) => session.attachedClients > 0)) continue;
       const last = this.lastActive.get(sandbox.id);
       if (last === undefined) {
         this.touch(sandbox.id);

@@ -9,6 +9,7 @@ import { report } from "./stats";
 // `npm run bench`: timings of the real stack, printed as percentiles. Needs scripts/setup.sh to have run.
 
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 8);
+const MULTI_NODE_STARTS = Number(process.env.BENCH_MULTI_NODE_STARTS ?? 5);
 const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 200);
 const CHECKS = Number(process.env.BENCH_CHECKS ?? 40);
 const LESSON = "first-container";
@@ -16,10 +17,11 @@ const LESSON = "first-container";
 const stack = new Stack({ name: "bench", sitePort: 3130, runnerPort: 3131 });
 const driver = new DockerSandboxDriver();
 
-async function coldStarts(): Promise<number[]> {
+/** Cold starts until every node's inner docker works and the course images are loaded. */
+async function coldStarts(runs: number, nodes = 1): Promise<number[]> {
   const samples: number[] = [];
-  for (let i = 0; i < COLD_STARTS; i++) {
-    const spec = { learnerId: `bench-cold-${process.pid}-${i}`, lessonSlug: LESSON, images: ["busybox", "hello-world"] };
+  for (let i = 0; i < runs; i++) {
+    const spec = { learnerId: `bench-cold-${process.pid}-${nodes}-${i}`, lessonSlug: LESSON, images: ["busybox", "hello-world"], nodes };
     const t0 = performance.now();
     const sandbox = await driver.start(spec);
     samples.push(performance.now() - t0);
@@ -85,7 +87,8 @@ await stack.reset();
 await stack.startRunner();
 try {
   console.log(`Dockyard benchmarks (${new Date().toISOString()}, ${process.platform}, node ${process.version})`);
-  report("sandbox cold start until ready", await coldStarts());
+  report("sandbox cold start until ready", await coldStarts(COLD_STARTS));
+  report("3-node lab ready", await coldStarts(MULTI_NODE_STARTS, 3));
   await withTerminal(async (t, check) => {
     report("keystroke echo round trip (WebSocket + pty)", await keystrokeEcho(t));
     const checks = await checkLatency(t, check);

@@ -22,6 +22,7 @@ const checks = (yaml: string) => checkBlockSchema.parse(YAML.parse(yaml));
 const lesson = {
   slug: SLUG,
   images: ["busybox", "hello-world"],
+  nodes: 1,
   steps: [
     { id: "list-ids", title: "List only the IDs", checks: checks("kind: command\nmatches: '^docker (ps|container ls) .*-q'"), commands: [] },
     { id: "images", title: "List images", checks: checks("kind: command\ncontains: docker images"), commands: [] },

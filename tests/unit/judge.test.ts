@@ -190,3 +190,42 @@ test("a check that cannot run fails with the reason instead of throwing", async 
   assert.equal(result.passed, false);
   assert.match(result.message, /could not run: connect ENOENT/);
 });
+
+test("a check naming a node is judged on that node; a node the lab lacks fails the check", async () => {
+  const nodes: Record<string, JudgeContext> = { node2: context([busybox("hello world\n")]) };
+  const ctx = { ...context([]), node: (name: string) => nodes[name] ?? assert.fail(`no ${name}`) };
+  const onNode2 = check({ kind: "container", image: "busybox", logsContain: "hello world", node: "node2" });
+  assert.equal((await judge(onNode2, ctx)).passed, true);
+  assert.equal((await judge(HELLO, ctx)).passed, false, "node1 unless a check says otherwise");
+  const alone = await judge(onNode2, context([busybox("hello world\n")]));
+  assert.equal(alone.message, "The check could not run: this lab has no node “node2”");
+});
+
+test("registry: a repository with its tag passes; a missing tag or repository fails with how to push", async () => {
+  const http = await import("node:http");
+  const server = http.createServer((req, res) => {
+    const authorized = req.headers.authorization === `Basic ${Buffer.from("learner:pw").toString("base64")}`;
+    const known = req.url === "/v2/app/tags/list";
+    res.writeHead(!authorized ? 401 : known ? 200 : 404, { "content-type": "application/json" });
+    res.end(known && authorized ? JSON.stringify({ name: "app", tags: ["v1", "latest"] }) : JSON.stringify({ errors: [{ code: "NAME_UNKNOWN" }] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const withRegistry = (password = "pw") => ({ ...context([]), registry: async () => ({ host: "registry:5000", username: "learner", password, url }) });
+  const verdict = async (yaml: Record<string, unknown>, ctx: JudgeContext = withRegistry()) => (await judge(check({ kind: "registry", ...yaml }), ctx)).criteria[0]!;
+  try {
+    assert.deepEqual(await verdict({ repository: "registry:5000/app", tag: "v1" }), { name: "registry:5000/app:v1 pushed", passed: true, message: "The registry has registry:5000/app:v1." });
+    assert.equal((await verdict({ repository: "app" })).passed, true, "any tag will do when none is asked");
+    assert.equal(
+      (await verdict({ repository: "app", tag: "v2" })).message,
+      "The registry has app with the tag(s) v1, latest, but not v2; tag an image as registry:5000/app:v2 and docker push it.",
+    );
+    assert.equal((await verdict({ repository: "web", tag: "1.0" })).message, "The registry has no repository “web” yet; tag an image as registry:5000/web:1.0 and docker push it.");
+    assert.deepEqual(await verdict({ repository: "web", exists: false }), { name: "no registry:5000/web", passed: true, message: "The registry has no registry:5000/web." });
+    assert.equal((await verdict({ repository: "app", tag: "v1", exists: false })).message, "The registry still has registry:5000/app:v1.");
+    assert.match((await verdict({ repository: "app" }, withRegistry("wrong"))).message, /could not run: the registry answered 401/);
+    assert.match((await verdict({ repository: "app" }, context([]))).message, /could not run: this lab has no running registry/);
+  } finally {
+    server.close();
+  }
+});

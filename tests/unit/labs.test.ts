@@ -1,10 +1,12 @@
 import { test } from "node:test";
+import type Dockerode from "dockerode";
 import assert from "node:assert/strict";
 import { LabManager } from "../../lab-runner/src/labs";
 import type { Sandbox, SandboxDriver, SandboxSpec } from "../../lab-runner/src/sandbox/driver";
 import type { Lesson } from "../../lab-runner/src/lessons/schema";
 import type { Pty } from "../../lab-runner/src/terminal/session";
-import type { ServerMessage } from "../../lab-runner/src/shared/types";
+import { nodeNames, type ServerMessage } from "../../lab-runner/src/shared/types";
+import { checkSchema } from "../../lab-runner/src/checks/schema";
 import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
 
 // A fake driver (unit-test boundary only): sandboxes are records, boots succeed or fail on demand.
@@ -14,6 +16,8 @@ class FakeDriver implements SandboxDriver {
   failNext = false;
   /** When set, the sandbox's container runs but its boot waits for this (the inner engine still starting). */
   engineStarting?: Promise<void>;
+  /** Every command run in a sandbox, with the node it ran on. */
+  execs: { node: string; cmd: string[] }[] = [];
   async start(spec: SandboxSpec, onStage?: (s: "network" | "container" | "ready") => void) {
     this.starts++;
     onStage?.("network");
@@ -22,7 +26,7 @@ class FakeDriver implements SandboxDriver {
       this.failNext = false;
       throw new Error("engine down");
     }
-    const s = { id: sandboxIdFor(spec.learnerId, spec.lessonSlug), learnerId: spec.learnerId, lessonSlug: spec.lessonSlug, createdAt: new Date(), running: true };
+    const s = { id: sandboxIdFor(spec.learnerId, spec.lessonSlug), learnerId: spec.learnerId, lessonSlug: spec.lessonSlug, createdAt: new Date(), running: true, nodes: nodeNames(spec.nodes ?? 1) };
     this.sandboxes.set(s.id, s);
     await this.engineStarting;
     return s;
@@ -36,30 +40,47 @@ class FakeDriver implements SandboxDriver {
   async remove(id: string) {
     this.sandboxes.delete(id);
   }
-  async exec() {
-    return { exitCode: 0, output: "" };
+  async exec(_id: string, cmd: string[], opts: { node?: string } = {}) {
+    this.execs.push({ node: opts.node ?? "node1", cmd });
+    return { exitCode: 0, output: cmd.includes("read") ? "file\nswarm ready\n" : "" };
   }
-  shellCommand() {
-    return { file: "/bin/true", args: [], env: {} };
+  shellCommand(_id: string, node = "node1") {
+    return { file: "/bin/true", args: [node], env: {} };
   }
-  innerDocker(): never {
-    throw new Error("not in unit tests");
+  innerDocker() {
+    return {} as Dockerode; // no check here asks the inner engine
+  }
+  async address() {
+    return undefined;
+  }
+  async registry() {
+    return undefined;
   }
 }
 
-const lesson = { slug: "first", images: [], steps: [{ id: "s1", title: "S", checks: [], commands: [] }] } as unknown as Lesson;
+const lesson = { slug: "first", images: [], nodes: 1, steps: [{ id: "s1", title: "S", checks: [], commands: [] }] } as unknown as Lesson;
+const swarm = {
+  slug: "swarm",
+  images: [],
+  nodes: 3,
+  steps: [{ id: "join", title: "J", checks: [checkSchema.parse({ kind: "file", path: "/etc/motd", contains: "swarm ready", node: "node2" })], commands: [] }],
+} as unknown as Lesson;
 
 function setup() {
   const driver = new FakeDriver();
+  const spawned: string[] = [];
   let now = 0;
   const fakePty = { onData() {}, onExit() {}, write() {}, resize() {}, pause() {}, resume() {}, kill() {} } as Pty;
   const labs = new LabManager(driver, {
     idleTimeoutMs: 1000,
-    findLesson: (slug) => (slug === "first" ? lesson : undefined),
-    spawnPty: () => fakePty,
+    findLesson: (slug) => [lesson, swarm].find((l) => l.slug === slug),
+    spawnPty: (command) => {
+      spawned.push(command.args[0]!);
+      return fakePty;
+    },
     now: () => now,
   });
-  return { driver, labs, advance: (ms: number) => (now += ms) };
+  return { driver, labs, spawned, advance: (ms: number) => (now += ms) };
 }
 
 test("concurrent requests for one learner's lab share a single boot whose stages replay to late watchers", async () => {
@@ -126,4 +147,34 @@ test("a check while the sandbox is still booting is refused with a clear message
   engineUp();
   await new Promise((r) => setTimeout(r, 5));
   assert.equal((await labs.check(id, "first", "s1")).passed, true);
+});
+
+test("a lab of several nodes: a shell per node, the step written on every node, checks judged on the node they name", async () => {
+  const { driver, labs, spawned, advance } = setup();
+  const id = await labs.ensure("ann", "swarm");
+  await labs.watch(id, () => {});
+  assert.equal(labs.nodeOf("swarm", null), "node1");
+  assert.equal(labs.nodeOf("swarm", "node3"), "node3");
+  assert.throws(() => labs.nodeOf("swarm", "node9"), /no node “node9”; its nodes are node1, node2, node3/);
+  assert.throws(() => labs.nodeOf("first", "node2"), /no node “node2”/);
+
+  const second = labs.session(id, "node2");
+  assert.notEqual(second, labs.session(id), "node1 has a shell of its own");
+  assert.equal(second, labs.session(id, "node2"));
+  const detach = second.attach({ output() {}, control() {} });
+  assert.deepEqual(spawned, ["node2"]);
+  advance(5000);
+  assert.deepEqual(await labs.reap(), [], "a terminal attached to any node keeps the lab");
+  detach();
+
+  driver.execs = [];
+  await labs.setStep(id, "join");
+  assert.deepEqual(driver.execs.map((e) => e.node).sort(), ["node1", "node2", "node3"]);
+  driver.execs = [];
+  const result = await labs.check(id, "swarm", "join");
+  assert.equal(result.passed, true, result.message);
+  assert.ok(driver.execs.some((e) => e.node === "node2" && e.cmd.includes("/etc/motd")), "the file was looked for on node2");
+  assert.ok(!driver.execs.some((e) => e.node !== "node2" && e.cmd.includes("/etc/motd")));
+  advance(5000);
+  assert.deepEqual(await labs.reap(), [id]);
 });

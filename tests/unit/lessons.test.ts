@@ -89,6 +89,27 @@ test("hints, solutions, known-wrong answers, quizzes and links are read", () => 
   assert.deepEqual(lesson.links.map((l) => l.url), ["/lessons/first-container", "./layers.svg"]);
 });
 
+test("a multi-node lab: steps run on the node they name, checks judge the node they name, the registry is asked for", () => {
+  const front = FRONT.replace("images: [busybox]", "images: [busybox]\nnodes: 3\nregistry: true");
+  const join = '<Step id="join" title="Join" node="node2">\n\n```sh run\ndocker swarm join node1:2377\n```\n\n```check\n- kind: script\n  script: docker info\n  node: node2\n- kind: registry\n  repository: registry:5000/app\n  tag: v1\n```\n\n</Step>\n';
+  const lesson = parseLesson(front + STEP + join, "lesson.mdx", "demo");
+  assert.equal(lesson.nodes, 3);
+  assert.equal(lesson.registry, true);
+  const [one, two] = lesson.steps;
+  assert.equal(one!.node, undefined, "node1 unless the step says otherwise");
+  assert.equal(two!.node, "node2");
+  assert.deepEqual(two!.checks, [
+    { kind: "script", script: "docker info", node: "node2", timeoutSeconds: 15 },
+    { kind: "registry", repository: "app", tag: "v1", exists: true },
+  ]);
+  assert.equal(parseLesson(FRONT + STEP, "lesson.mdx", "demo").registry, false);
+  assert.match(errorOf(front + join.replace('node="node2"', 'node="node4"')).message, /:\d+: step "join": node="node4" is not a node of this lab \(it has node1, node2, node3; see frontmatter nodes\)/);
+  assert.match(errorOf(front + join.replace("node: node2", "node: node5")).message, /:\d+: invalid check: node: node5 is not a node of this lab/);
+  assert.match(errorOf(FRONT + join.replace(' node="node2"', "").replace("  node: node2\n", "")).message, /a registry check needs `registry: true`/);
+  assert.match(errorOf(front + join.replace("node: node2", "node: server")).message, /invalid check: .*node: must be a node name like node2/);
+  assert.match(errorOf(front + join.replace("tag: v1", "tag: v1\n  node: node2")).message, /invalid check/, "the registry is the lab's, not a node's");
+});
+
 test("unknown components, misplaced components, scripts and bad quizzes are errors with a line", () => {
   assert.match(errorOf(FRONT + STEP + "<Video src=\"x\" />\n").message, /lesson\.mdx:\d+: unknown component <Video>/);
   assert.match(errorOf(FRONT + STEP + "<Hint>outside</Hint>\n").message, /<Hint> belongs inside a <Step>/);

@@ -41,6 +41,7 @@ function setup(log = "") {
   } as unknown as SandboxDriver;
   const lesson = {
     slug: "demo",
+    nodes: 1,
     steps: [
       { id: "ids", checks: [checkSchema.parse({ kind: "command", matches: "-q" })] },
       { id: "read", checks: [] },

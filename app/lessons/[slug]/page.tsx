@@ -5,7 +5,7 @@ import { currentLearner } from "@/app/_lib/session";
 import { completedSteps, helpUsed } from "@/app/_lib/progress";
 import { isGraded, type Lesson } from "@/lab-runner/src/lessons/schema";
 import { renderLesson } from "@/app/_lib/mdx";
-import { TerminalPanel } from "@/app/_components/TerminalPanel";
+import { LabPanel } from "@/app/_components/LabPanel";
 import { LessonProgress } from "@/app/_components/LessonProgress";
 import { LessonHotReload } from "@/app/_components/LessonHotReload";
 
@@ -57,7 +57,7 @@ async function LessonView({ lesson }: { lesson: Lesson }) {
         <div className="prose prose-slate mt-6 max-w-none">{content}</div>
       </article>
       <aside className="min-w-0 lg:sticky lg:top-4 lg:h-[calc(100vh-6rem)]">
-        <TerminalPanel lesson={slug} />
+        <LabPanel lesson={slug} nodes={lesson.nodes} registry={lesson.registry} />
       </aside>
     </div>
   );

@@ -1,25 +1,33 @@
 import type Dockerode from "dockerode";
 import type { Check } from "./schema";
-import type { CheckResult, CriterionResult, RecordedCommand } from "../shared/types";
+import { DEFAULT_NODE, type CheckResult, type CriterionResult, type RecordedCommand } from "../shared/types";
 import type { ExecResult } from "../sandbox/driver";
+import type { LabRegistry } from "../sandbox/registry";
 import { judgeContainer } from "./container";
 import { judgeImage } from "./image";
 import { judgeVolume } from "./volume";
 import { judgeNetwork } from "./network";
 import { judgeFile, judgeHttp, judgeScript } from "./sandbox";
 import { judgeCommand } from "./commands";
+import { judgeRegistry } from "./registry";
 
 // The one place a check is judged. Checks look at the sandbox's real state (its inner Engine API, or a
 // command run inside it), never at what the learner typed, so an alias or a fake `docker` cannot fool them;
 // only the `command` kind, about a command itself, reads the commands the sandbox's shell recorded.
+// A check is judged on node1 of the lab unless it names another node (`node: node2`).
 
+/** One node of the lab, the one a check is judged on. */
 export interface JudgeContext {
-  /** Engine API of the sandbox's inner dockerd. */
+  /** Engine API of the node's inner dockerd. */
   docker: Pick<Dockerode, "listContainers" | "getContainer" | "getImage" | "getVolume" | "getNetwork">;
-  /** Runs a command inside the sandbox. */
+  /** Runs a command inside the node. */
   exec(cmd: string[], opts: { timeoutMs: number }): Promise<ExecResult>;
-  /** The commands the learner ran during the step being judged, oldest first. */
+  /** The commands the learner ran in the node's shell during the step being judged, oldest first. */
   commands(): Promise<RecordedCommand[]>;
+  /** Another node of the lab (throws for a node the lab does not have). */
+  node?(name: string): JudgeContext;
+  /** The lab's registry; undefined when it has none. */
+  registry?(): Promise<LabRegistry | undefined>;
 }
 
 type Judges = { [K in Check["kind"]]: (check: Extract<Check, { kind: K }>, ctx: JudgeContext) => Promise<CriterionResult[]> };
@@ -33,14 +41,21 @@ const JUDGES: Judges = {
   http: judgeHttp,
   command: judgeCommand,
   script: judgeScript,
+  registry: judgeRegistry,
 };
+
+function contextFor(check: Check, ctx: JudgeContext): JudgeContext {
+  if (!("node" in check) || !check.node || check.node === DEFAULT_NODE) return ctx;
+  if (!ctx.node) throw new Error(`this lab has no node “${check.node}”`);
+  return ctx.node(check.node);
+}
 
 export async function judge(checks: Check[], ctx: JudgeContext): Promise<CheckResult> {
   const criteria: CriterionResult[] = [];
   for (const check of checks) {
     try {
       const judgeKind = JUDGES[check.kind] as (check: Check, ctx: JudgeContext) => Promise<CriterionResult[]>;
-      criteria.push(...(await judgeKind(check, ctx)));
+      criteria.push(...(await judgeKind(check, contextFor(check, ctx))));
     } catch (e) {
       criteria.push({ name: check.kind, passed: false, message: `The check could not run: ${(e as Error).message}` });
     }

@@ -14,7 +14,10 @@ import { z } from "zod";
 //   kind: http        url (required; requested from inside the sandbox), status, bodyContains, timeoutSeconds
 //   kind: command     matches (a regular expression) and/or contains: a command the learner ran in this step
 //   kind: script      script (required; exit 0 passes, its output is the message), title, timeoutSeconds
+//   kind: registry    repository (required; "app" or "registry:5000/app"), tag, exists: in the lab's private
+//                     registry (lessons with `registry: true`), asked through its HTTP API
 //
+// Every kind but registry may name the node it is judged on: node: node2 (node1 unless given).
 // label is "key=value" or a map {key: value, …}; env is "KEY=value" or a list of them; a port is 80 or
 // "80/udp" (tcp unless said); cmd and entrypoint are a string (matches the shell form or the exec form
 // joined by spaces) or a list (the exact exec form); dockerfileContains is an instruction ("EXPOSE 5000",
@@ -23,6 +26,9 @@ import { z } from "zod";
 // the thing is absent and cannot be combined with other fields.
 
 const text = z.string().min(1);
+
+/** The lab node a check is judged on (node1 unless given). */
+const node = z.string().regex(/^node[1-5]$/, "must be a node name like node2").optional();
 
 /** "repo" or "repo:tag", normalized to "repo:tag" (latest when no tag). */
 const imageRef = z
@@ -68,12 +74,13 @@ const oneOrMore = z.union([text.transform((item) => [item]), z.array(text).min(1
 
 /** Nothing else can be asked of something that must not exist. */
 const existsOnly = (check: { exists: boolean }) =>
-  check.exists || Object.keys(check).every((key) => ["kind", "name", "path", "exists"].includes(key));
+  check.exists || Object.keys(check).every((key) => ["kind", "name", "path", "exists", "node"].includes(key));
 const EXISTS_ONLY = { message: "exists: false cannot be combined with other criteria" };
 
 const containerCheck = z
   .object({
     kind: z.literal("container"),
+    node,
     name: text.optional(),
     image: text.optional(),
     status: z.enum(["any", "running", "exited"]).default("any"),
@@ -94,6 +101,7 @@ const containerCheck = z
 const imageCheck = z
   .object({
     kind: z.literal("image"),
+    node,
     name: imageRef,
     exists: z.boolean().default(true),
     label: labels.optional(),
@@ -114,6 +122,7 @@ const imageCheck = z
 const volumeCheck = z
   .object({
     kind: z.literal("volume"),
+    node,
     name: text,
     exists: z.boolean().default(true),
     label: labels.optional(),
@@ -125,6 +134,7 @@ const volumeCheck = z
 const networkCheck = z
   .object({
     kind: z.literal("network"),
+    node,
     name: text,
     exists: z.boolean().default(true),
     driver: text.optional(),
@@ -136,6 +146,7 @@ const networkCheck = z
 const fileCheck = z
   .object({
     kind: z.literal("file"),
+    node,
     path: text,
     exists: z.boolean().default(true),
     contains: text.optional(),
@@ -146,6 +157,7 @@ const fileCheck = z
 const httpCheck = z
   .object({
     kind: z.literal("http"),
+    node,
     url: z.string().regex(/^https?:\/\/\S+$/, "must be an http:// or https:// URL"),
     status: z.number().int().min(100).max(599).default(200),
     bodyContains: text.optional(),
@@ -156,6 +168,7 @@ const httpCheck = z
 const commandCheck = z
   .object({
     kind: z.literal("command"),
+    node,
     matches: text
       .refine((pattern) => {
         try {
@@ -173,9 +186,25 @@ const commandCheck = z
 const scriptCheck = z
   .object({
     kind: z.literal("script"),
+    node,
     title: z.string().optional(),
     script: z.string().min(1),
     timeoutSeconds: z.number().positive().max(60).default(15),
+  })
+  .strict();
+
+/** A repository name as the registry knows it; the registry's own host in front is dropped. */
+const repository = z
+  .string()
+  .transform((name) => name.replace(/^registry:5000\//, ""))
+  .pipe(z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, "must be a repository name like app or team/app"));
+
+const registryCheck = z
+  .object({
+    kind: z.literal("registry"),
+    repository,
+    tag: z.string().regex(/^\w[\w.-]{0,127}$/, "must be a tag like v1 or latest").optional(),
+    exists: z.boolean().default(true),
   })
   .strict();
 
@@ -188,6 +217,7 @@ export const checkSchema = z.discriminatedUnion("kind", [
   httpCheck,
   commandCheck,
   scriptCheck,
+  registryCheck,
 ]);
 export const checkBlockSchema = z.union([checkSchema.transform((c) => [c]), z.array(checkSchema).min(1)]);
 
@@ -200,3 +230,4 @@ export type FileCheck = z.infer<typeof fileCheck>;
 export type HttpCheck = z.infer<typeof httpCheck>;
 export type CommandCheck = z.infer<typeof commandCheck>;
 export type ScriptCheck = z.infer<typeof scriptCheck>;
+export type RegistryCheck = z.infer<typeof registryCheck>;

@@ -1,11 +1,15 @@
 import http from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
-import { TokenRejected, verifyLabToken, type LabClaims } from "../auth/tokens";
+import { TokenRejected, type LabClaims } from "../auth/tokens";
 import { LabError, type LabManager } from "../labs";
 import { CLOSE_CODES, type ServerMessage } from "../shared/types";
-import { sandboxIdFor } from "../shared/ids";
 import type { TerminalClient } from "../terminal/session";
 import { parseClientMessage } from "./protocol";
+import { authorize, bearer } from "./auth";
+import { HttpError } from "./errors";
+import { fileRoute } from "./files";
+import { publishedPorts } from "./ports";
+import { createPreview, isPreviewRequest } from "./preview";
 
 // The lab-runner's HTTP and WebSocket surface. Every route needs a lab token bound to the learner and the
 // sandbox it names; the site mints those tokens for its signed-in (or anonymous) learners.
@@ -13,17 +17,7 @@ import { parseClientMessage } from "./protocol";
 const MAX_BODY = 16 * 1024;
 const MAX_WS_PAYLOAD = 1024 * 1024;
 
-const STATUS: Record<LabError["code"], number> = { unknown_lesson: 404, unknown_step: 404, not_running: 409, boot_failed: 503 };
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+const STATUS: Record<LabError["code"], number> = { unknown_lesson: 404, unknown_step: 404, unknown_node: 404, no_registry: 404, not_running: 409, boot_failed: 503 };
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
@@ -46,23 +40,16 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
   throw new HttpError(400, "bad_json", "Request body must be a JSON object.");
 }
 
-/** A token is good for a sandbox only if it was issued for exactly that learner's sandbox of that lesson. */
-function authorize(secret: string, token: string | null | undefined, sandboxId: string): LabClaims {
-  const claims = verifyLabToken(secret, token, sandboxId);
-  if (sandboxIdFor(claims.learner, claims.lesson) !== sandboxId) throw new TokenRejected("wrong_sandbox");
-  return claims;
-}
-
-const bearer = (req: http.IncomingMessage) => req.headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
-
 export function createServer(labs: LabManager, secret: string): http.Server {
+  const preview = createPreview(labs, secret);
   const server = http.createServer(async (req, res) => {
+    if (isPreviewRequest(req)) return preview.web(req, res);
     try {
       const url = new URL(req.url ?? "/", "http://runner");
       if (req.method === "GET" && url.pathname === "/health") return send(res, 200, { ok: true });
-      const match = url.pathname.match(/^\/sandboxes\/([a-z0-9-]{1,64})(\/start|\/checks\/([a-z0-9-]{1,64}))?$/);
+      const match = url.pathname.match(/^\/sandboxes\/([a-z0-9-]{1,64})(\/start|\/checks\/([a-z0-9-]{1,64})|\/files(\/list)?|\/ports|\/registry)?$/);
       if (!match) throw new HttpError(404, "not_found", "No such route.");
-      const [, id, action, stepId] = match;
+      const [, id, action, stepId, list] = match;
       const claims = authorize(secret, bearer(req), id!);
       if (req.method === "POST" && action === "/start") {
         await readJson(req);
@@ -73,6 +60,9 @@ export function createServer(labs: LabManager, secret: string): http.Server {
         await readJson(req);
         return send(res, 200, await labs.check(id!, claims.lesson, stepId));
       }
+      if (action?.startsWith("/files")) return send(res, 200, await fileRoute(labs, claims, req, url, Boolean(list)));
+      if (req.method === "GET" && action === "/ports") return send(res, 200, await publishedPorts(labs, claims));
+      if (req.method === "GET" && action === "/registry") return send(res, 200, await labs.registry(id!, claims.lesson));
       if (req.method === "DELETE" && !action) {
         await labs.remove(id!);
         return send(res, 200, { removed: id });
@@ -89,6 +79,7 @@ export function createServer(labs: LabManager, secret: string): http.Server {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
   server.on("upgrade", (req, socket, head) => {
+    if (isPreviewRequest(req)) return void preview.upgrade(req, socket, head);
     wss.handleUpgrade(req, socket, head, (ws) => void openTerminal(ws, req, labs, secret));
   });
   return server;
@@ -115,6 +106,12 @@ async function openTerminal(ws: WebSocket, req: http.IncomingMessage, labs: LabM
     const code = rejected.reason === "wrong_sandbox" ? CLOSE_CODES.forbidden : CLOSE_CODES.unauthorized;
     return refuse(ws, code, rejected.reason === "wrong_sandbox" ? "forbidden" : "unauthorized", rejected.message);
   }
+  let node: string;
+  try {
+    node = labs.nodeOf(claims.lesson, url.searchParams.get("node"));
+  } catch (e) {
+    return refuse(ws, CLOSE_CODES.notFound, e instanceof LabError ? e.code : "not_found", (e as Error).message);
+  }
 
   try {
     await labs.ensure(claims.learner, claims.lesson);
@@ -124,7 +121,7 @@ async function openTerminal(ws: WebSocket, req: http.IncomingMessage, labs: LabM
   }
   if (ws.readyState !== ws.OPEN) return;
 
-  const session = labs.session(id);
+  const session = labs.session(id, node);
   const client: TerminalClient = {
     output: (data) => ws.readyState === ws.OPEN && ws.send(data),
     control: (m) => control(ws, m),

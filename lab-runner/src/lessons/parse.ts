@@ -13,9 +13,10 @@ import type { Node } from "unist";
 import type { ZodError } from "zod";
 import { checkBlockSchema } from "../checks/schema";
 import { frontmatterSchema, LessonError, type Lesson, type LessonLink, type Quiz, type Step } from "./schema";
+import { nodeNames } from "../shared/types";
 
 // The one place lesson files are read and understood. A lesson is content/lessons/<slug>/lesson.mdx (and its
-// assets beside it): YAML frontmatter, then MDX prose with <Step id="…" title="…"> sections. A step holds
+// assets beside it): YAML frontmatter, then MDX prose with <Step id="…" title="…"> sections (with node="node2" a step's commands run on that node). A step holds
 // ```sh run blocks (click to run), ```check blocks (YAML) the lab-runner judges, <Hint>s, a <Solution>, a
 // <Quiz> of <Option>s, and ```sh wrong blocks: known-wrong answers that lessons:test proves the checks reject.
 
@@ -43,6 +44,10 @@ function attribute(node: Element, name: string, file: string): string {
 }
 
 const hasFlag = (node: Element, name: string) => node.attributes.some((a) => a.type === "mdxJsxAttribute" && a.name === name);
+
+function optionalAttribute(node: Element, name: string, file: string): string | undefined {
+  return hasFlag(node, name) ? attribute(node, name, file) : undefined;
+}
 
 /** A link to a file beside the lesson (not a URL, an absolute path or an anchor), normalised; else undefined. */
 export function relativeAsset(url: string): string | undefined {
@@ -98,7 +103,13 @@ function parseQuiz(node: Element, file: string): Quiz {
   return quiz;
 }
 
-function parseCheck(code: Code, file: string) {
+/** What a lesson's lab has (frontmatter nodes and registry), which its steps and checks may name. */
+interface Lab {
+  nodes: string[];
+  registry: boolean;
+}
+
+function parseCheck(code: Code, file: string, lab: Lab) {
   let raw: unknown;
   try {
     raw = YAML.parse(code.value);
@@ -107,13 +118,22 @@ function parseCheck(code: Code, file: string) {
   }
   const parsed = checkBlockSchema.safeParse(raw);
   if (!parsed.success) throw new LessonError(file, lineOf(code), `invalid check: ${zodDetail(parsed.error)}`);
+  for (const check of parsed.data) {
+    if ("node" in check && check.node && !lab.nodes.includes(check.node))
+      throw new LessonError(file, lineOf(code), `invalid check: node: ${check.node} is not a node of this lab (it has ${lab.nodes.join(", ")}; see frontmatter nodes)`);
+    if (check.kind === "registry" && !lab.registry)
+      throw new LessonError(file, lineOf(code), "invalid check: a registry check needs `registry: true` in the frontmatter");
+  }
   return parsed.data;
 }
 
-function parseStep(node: Element, file: string): Step {
+function parseStep(node: Element, file: string, lab: Lab): Step {
   const id = attribute(node, "id", file);
   if (!SLUG.test(id)) throw new LessonError(file, lineOf(node), `step id "${id}" must be lowercase letters, digits and dashes`);
-  const step: Step = { id, title: attribute(node, "title", file), checks: [], commands: [], solution: [], wrong: [], hints: 0 };
+  const on = optionalAttribute(node, "node", file);
+  if (on !== undefined && !lab.nodes.includes(on))
+    throw new LessonError(file, lineOf(node), `step "${id}": node="${on}" is not a node of this lab (it has ${lab.nodes.join(", ")}; see frontmatter nodes)`);
+  const step: Step = { id, title: attribute(node, "title", file), ...(on && { node: on }), checks: [], commands: [], solution: [], wrong: [], hints: 0 };
   const solution: string[] = [];
   let hasSolution = false;
   const walk = (n: Node, within: string | undefined) => {
@@ -128,7 +148,7 @@ function parseStep(node: Element, file: string): Step {
     }
     if (n.type === "code") {
       const code = n as Code;
-      if (code.lang === "check") step.checks.push(...parseCheck(code, file));
+      if (code.lang === "check") step.checks.push(...parseCheck(code, file, lab));
       else if (isWrongAnswer(code)) step.wrong.push(code.value.trim());
       else if (within === "Solution" && isShell(code)) solution.push(code.value.trim());
       else if (within === undefined && isRunnable(code)) step.commands.push(code.value.trim());
@@ -166,7 +186,7 @@ export function parseLesson(source: string, file: string, slug: string): Lesson 
   const links: LessonLink[] = [];
   visit(tree, (node) => {
     if (isElement(node) && node.name === "Step") {
-      const step = parseStep(node, file);
+      const step = parseStep(node, file, { nodes: nodeNames(front.data.nodes), registry: front.data.registry });
       if (steps.some((s) => s.id === step.id)) throw new LessonError(file, lineOf(node), `duplicate step id "${step.id}"`);
       steps.push(step);
     }

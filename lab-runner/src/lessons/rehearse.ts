@@ -6,9 +6,10 @@ import { findLesson } from "./parse";
 import { judgeQuiz } from "./quiz";
 import type { Lesson, Quiz, Step } from "./schema";
 import { ScriptedShell, ShellError, type TypedCommand } from "./scripted-shell";
+import { DEFAULT_NODE } from "../shared/types";
 
 // lessons:test rehearses a lesson as a learner would take it: in a real sandbox, through the real LabManager
-// and a real terminal, step by step. Each step's checks must fail before the step and after every known-wrong
+// and a real terminal (of the node each step names), step by step. Each step's checks must fail before the step and after every known-wrong
 // answer, and pass after its solution; a quiz must accept its right answer and refuse wrong ones.
 
 export interface CheckAttempt {
@@ -80,7 +81,8 @@ export class Rehearsal {
   private readonly options: Required<RehearsalOptions>;
   private readonly started = performance.now();
   private sandbox?: string;
-  private shell?: ScriptedShell;
+  /** A terminal per node, opened when a step first works there. */
+  private readonly shells = new Map<string, ScriptedShell>();
 
   constructor(
     private readonly labs: LabManager,
@@ -101,8 +103,7 @@ export class Rehearsal {
     try {
       this.sandbox = await this.labs.ensure(`lessons-test-${crypto.randomBytes(6).toString("hex")}`, this.lesson.slug);
       await this.labs.watch(this.sandbox, () => {});
-      this.shell = new ScriptedShell(this.labs.session(this.sandbox));
-      await this.shell.start();
+      await this.shell(DEFAULT_NODE);
       this.report.bootMs = performance.now() - t0;
     } catch (e) {
       this.report.error = `the sandbox did not start: ${(e as Error).message}`;
@@ -115,16 +116,17 @@ export class Rehearsal {
     const report: StepReport = { id: step.id, title: step.title, ok: false, attempts: [], solution: [], ms: 0 };
     this.report.steps.push(report);
     try {
-      if (!this.sandbox || !this.shell) throw new Error("the sandbox is not running");
+      if (!this.sandbox || !this.shells.size) throw new Error("the sandbox is not running");
+      const shell = await this.shell(step.node ?? DEFAULT_NODE);
       await this.labs.setStep(this.sandbox, step.id);
       if (step.checks.length) {
         report.attempts.push(await this.judge(step, "before"));
         for (const answer of step.wrong) {
-          const typed = await this.shell.type(answer, this.options.commandTimeoutMs);
+          const typed = await shell.type(answer, this.options.commandTimeoutMs);
           report.attempts.push({ ...(await this.judge(step, "wrong", answer)), typed });
         }
       }
-      for (const command of step.solution) report.solution.push(await this.shell.type(command, this.options.commandTimeoutMs));
+      for (const command of step.solution) report.solution.push(await shell.type(command, this.options.commandTimeoutMs));
       if (step.checks.length) report.attempts.push(await this.judge(step, "solution"));
       if (step.quiz) report.attempts.push(...quizAttempts(step.quiz));
     } catch (e) {
@@ -138,11 +140,21 @@ export class Rehearsal {
 
   /** Removes the sandbox (whatever happened) and completes the report. */
   async close(): Promise<void> {
-    this.shell?.close();
+    for (const shell of this.shells.values()) shell.close();
     if (this.sandbox) await this.labs.remove(this.sandbox);
     const { report } = this;
     report.ok = !report.error && report.steps.length === this.lesson.steps.length && report.steps.every((s) => s.ok);
     report.ms = performance.now() - this.started;
+  }
+
+  private async shell(node: string): Promise<ScriptedShell> {
+    let shell = this.shells.get(node);
+    if (!shell) {
+      shell = new ScriptedShell(this.labs.session(this.sandbox!, node));
+      this.shells.set(node, shell);
+      await shell.start();
+    }
+    return shell;
   }
 
   /**

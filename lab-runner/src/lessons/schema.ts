@@ -13,6 +13,8 @@ export const frontmatterSchema = z
     prerequisites: z.array(z.string()).default([]),
     images: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/)).default([]),
     nodes: z.number().int().min(1).max(5).default(1),
+    /** A private registry on the lab network, registry:5000, with a per-lab password for the learner. */
+    registry: z.boolean().default(false),
   })
   .strict();
 
@@ -29,6 +31,8 @@ export interface Quiz {
 export interface Step {
   id: string;
   title: string;
+  /** The node whose terminal the step's commands are typed into, when the <Step> says node="…" (else node1). */
+  node?: string;
   checks: Check[];
   /** Commands of the step's runnable code blocks (```sh run), in order. */
   commands: string[];

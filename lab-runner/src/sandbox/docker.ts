@@ -6,17 +6,20 @@ import { Writable } from "node:stream";
 import Dockerode from "dockerode";
 import { engineSocket, stateDir } from "../shared/config";
 import { sandboxIdFor } from "../shared/ids";
-import type { BootStage } from "../shared/types";
+import { DEFAULT_NODE, nodeNames, type BootStage } from "../shared/types";
 import type { ExecResult, Sandbox, SandboxDriver, SandboxSpec } from "./driver";
 import { decodeLogs } from "./logs";
+import { createRegistry, labRegistry, registryAnswers, type LabRegistry } from "./registry";
 
 // Sandboxes on Dockyard's own userns-remapped dockerd (scripts/engine.sh): Docker-in-Docker without
 // --privileged. Recipe and measurements: /work/shared/notes/sandbox.md, lab-runner/sandbox-image/.
+// A lab of several nodes is one such container per node on the lab's one network, booted in parallel.
 
 export interface DockerSandboxOptions {
   socketPath?: string;
   stateDir?: string;
   image?: string;
+  registryImage?: string;
   seccompProfilePath?: string;
   memoryBytes?: number;
   cpus?: number;
@@ -33,6 +36,7 @@ export interface DockerSandboxOptions {
 
 const DEFAULTS = {
   image: "dockyard/sandbox:latest",
+  registryImage: "dockyard/registry:latest",
   seccompProfilePath: path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../sandbox-image/seccomp-dind.json"),
   memoryBytes: 1024 ** 3,
   cpus: 1,
@@ -42,7 +46,18 @@ const DEFAULTS = {
   capabilities: "recipe" as "recipe" | "all-in-userns",
 };
 
-const LABEL = { sandbox: "dockyard.sandbox", learner: "dockyard.learner", lesson: "dockyard.lesson", created: "dockyard.created" };
+// Every container of a lab carries `lab`; nodes also `sandbox`, `node` and `nodes` (how many the lab has), its
+// registry `registry`. Containers from before multi-node labs have no `lab`: they are node1 of a lab named like them.
+const LABEL = {
+  sandbox: "dockyard.sandbox",
+  lab: "dockyard.lab",
+  node: "dockyard.node",
+  nodes: "dockyard.nodes",
+  registry: "dockyard.registry",
+  learner: "dockyard.learner",
+  lesson: "dockyard.lesson",
+  created: "dockyard.created",
+};
 const NETWORK_LABEL = "dockyard.sandbox-network";
 const LAB_BRIDGE_PREFIX = "dyl-";
 
@@ -54,7 +69,8 @@ const CAPS = [
 
 // Inside the sandbox (see lab-runner/sandbox-image/entry.sh).
 const IN_API_DIR = "/run/dockyard-api";
-const IN_COURSE_IMAGES = "/opt/dockyard/course-images.tar";
+const IN_COURSE_IMAGES = "/opt/dockyard/course-images"; // <name>.tar of each image the lesson lists
+const IN_PACKAGES = "/opt/dockyard/packages";
 const IN_SYSFS_ANCHOR = "/run/sysfs-anchor";
 const IN_HOST_SETUP_DONE = "/run/.host-setup-done";
 
@@ -87,19 +103,12 @@ export class DockerSandboxDriver implements SandboxDriver {
   }
 
   async list(): Promise<Sandbox[]> {
-    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL.sandbox}=1`] } });
-    return containers.map((c) => ({
-      id: (c.Names[0] ?? c.Id).replace(/^\//, ""),
-      learnerId: c.Labels[LABEL.learner] ?? "",
-      lessonSlug: c.Labels[LABEL.lesson] ?? "",
-      createdAt: new Date(c.Labels[LABEL.created] ?? c.Created * 1000),
-      running: c.State === "running",
-    }));
+    return [...(await this.labNodes()).entries()].map(([id, nodes]) => toSandbox(id, nodes));
   }
 
   async get(id: string): Promise<Sandbox | undefined> {
-    const info = await this.inspect(id);
-    return info && info.Config.Labels?.[LABEL.sandbox] === "1" ? toSandbox(id, info) : undefined;
+    const nodes = (await this.labNodes(id)).get(id);
+    return nodes ? toSandbox(id, nodes) : undefined;
   }
 
   async remove(id: string): Promise<void> {
@@ -107,10 +116,14 @@ export class DockerSandboxDriver implements SandboxDriver {
     await this.removeNow(id);
   }
 
-  async exec(id: string, cmd: string[], opts: { timeoutMs?: number; stdin?: string } = {}): Promise<ExecResult> {
+  exec(id: string, cmd: string[], opts: { timeoutMs?: number; stdin?: string; node?: string } = {}): Promise<ExecResult> {
+    return this.execIn(nodeContainer(id, opts.node), cmd, opts);
+  }
+
+  private async execIn(container: string, cmd: string[], opts: { timeoutMs?: number; stdin?: string } = {}): Promise<ExecResult> {
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const withStdin = opts.stdin !== undefined;
-    const exec = await this.docker.getContainer(id).exec({
+    const exec = await this.docker.getContainer(container).exec({
       Cmd: cmd,
       AttachStdin: withStdin,
       AttachStdout: true,
@@ -139,15 +152,16 @@ export class DockerSandboxDriver implements SandboxDriver {
     if (outcome === "timeout") {
       stream.destroy();
       await this.killExec(exec);
-      throw new Error(`command timed out after ${timeoutMs} ms in sandbox ${id} (killed): ${cmd.join(" ")}`);
+      throw new Error(`command timed out after ${timeoutMs} ms in sandbox ${container} (killed): ${cmd.join(" ")}`);
     }
     return { exitCode: await exitCodeOf(exec), output: Buffer.concat(chunks).toString("utf8") };
   }
 
-  shellCommand(id: string): { file: string; args: string[]; env: Record<string, string> } {
+  shellCommand(id: string, node?: string): { file: string; args: string[]; env: Record<string, string> } {
+    const container = nodeContainer(id, node);
     return {
       file: "/usr/bin/docker", // Engine 20.10 client from docker.io, matching the engine
-      args: ["-H", `unix://${this.opts.socketPath}`, "exec", "-it", "-e", "TERM=xterm-256color", "-w", "/root", id, "bash", "-l"],
+      args: ["-H", `unix://${this.opts.socketPath}`, "exec", "-it", "-e", "TERM=xterm-256color", "-w", "/root", container, "bash", "-l"],
       env: {
         PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
         HOME: process.env.HOME ?? "/root",
@@ -157,49 +171,77 @@ export class DockerSandboxDriver implements SandboxDriver {
     };
   }
 
-  innerDocker(id: string): Dockerode {
-    const socketPath = this.innerSocketPath(id);
-    assertTrustedSocket(socketPath, id);
+  innerDocker(id: string, node?: string): Dockerode {
+    const container = nodeContainer(id, node);
+    const socketPath = this.innerSocketPath(container);
+    assertTrustedSocket(socketPath, container);
     return new Dockerode({ socketPath });
+  }
+
+  async address(id: string, node?: string): Promise<string | undefined> {
+    const info = await this.inspect(nodeContainer(id, node));
+    if (!info?.State.Running) return undefined;
+    return info.NetworkSettings.Networks[this.networkName(id)]?.IPAddress || undefined;
+  }
+
+  registry(id: string): Promise<LabRegistry | undefined> {
+    return labRegistry(this.docker, id, this.networkName(id));
   }
 
   // ---- boot ---------------------------------------------------------------------------------------
 
+  // Every stage runs on all nodes at once; the lab moves to the next stage when each node has passed it.
   private async boot(id: string, spec: SandboxSpec, progress: BootProgress): Promise<Sandbox> {
     let stage: BootStage | "check" = "check";
     const enter = (s: BootStage, detail?: string) => {
       stage = s;
       progress.emit(s, detail);
     };
+    const nodes = nodeNames(spec.nodes ?? 1);
+    const containers = nodes.map((node) => nodeContainer(id, node));
+    const onEvery = (step: (container: string) => Promise<unknown>) => Promise.all(containers.map(step));
     try {
-      const existing = await this.inspect(id);
-      if (existing?.State.Running && (await this.isReady(id))) {
+      const existing = await this.get(id);
+      if (existing?.running && (await this.isReady(id, existing, spec, containers))) {
         enter("ready", "already running");
-        return toSandbox(id, existing);
+        return existing;
       }
-      if (existing) await this.removeNow(id); // half-started or dead: start over
+      if (existing || (await this.registry(id))) await this.removeNow(id); // half-started, dead or reshaped: start over
       await this.checkHostPrerequisites(spec);
       const deadline = Date.now() + this.opts.bootTimeoutMs;
 
       enter("network");
       const network = await this.ensureNetwork(id);
       enter("container", network.subnet);
-      await this.createContainer(id, spec, network.name);
+      const labels = { [LABEL.lab]: id, [LABEL.learner]: spec.learnerId, [LABEL.lesson]: spec.lessonSlug, [LABEL.created]: new Date().toISOString() };
+      await Promise.all([
+        ...nodes.map((node) => this.createContainer(id, node, spec, network.name, labels)),
+        spec.registry ? this.startRegistry(id, network.name, labels) : undefined,
+      ]);
       enter("delegate");
-      await this.delegateCgroups(id);
-      await this.exec(id, ["touch", IN_HOST_SETUP_DONE], { timeoutMs: 10_000 });
+      await onEvery(async (container) => {
+        await this.delegateCgroups(container);
+        await this.execIn(container, ["touch", IN_HOST_SETUP_DONE], { timeoutMs: 10_000 });
+      });
       enter("engine");
-      await this.waitFor(id, deadline, "the inner Docker engine", () => this.innerEngineAnswers(id));
-      await this.secureInnerSocket(id);
+      await Promise.all([
+        onEvery(async (container) => {
+          await this.waitFor(container, deadline, "the inner Docker engine", () => this.innerEngineAnswers(container));
+          await this.secureInnerSocket(container);
+        }),
+        spec.registry ? this.waitForRegistry(id, deadline) : undefined,
+      ]);
       enter("images");
-      await this.waitFor(id, deadline, "course images to load", () => exists(path.join(this.apiDir(id), "ready")));
-      await this.verifyImages(id, spec.images);
-      const info = await this.inspect(id);
-      if (!info) throw new Error("the sandbox container disappeared");
+      await onEvery(async (container) => {
+        await this.waitFor(container, deadline, "course images to load", () => exists(path.join(this.apiDir(container), "ready")));
+        await this.verifyImages(container, spec.images);
+      });
+      const sandbox = await this.get(id);
+      if (!sandbox?.running) throw new Error("a node of the lab stopped");
       enter("ready");
-      return toSandbox(id, info);
+      return sandbox;
     } catch (err) {
-      const diagnostics = await this.diagnostics(id);
+      const diagnostics = (await Promise.all(nodes.map((node, i) => this.diagnostics(containers[i]!, nodes.length > 1 ? node : "")))).join("");
       await this.removeNow(id).catch(() => undefined);
       throw new Error(`sandbox ${id} failed to boot (stage ${stage}): ${errorMessage(err)}${diagnostics}`);
     }
@@ -213,40 +255,64 @@ export class DockerSandboxDriver implements SandboxDriver {
     }
     if (!(await isMountPoint(this.sysfsAnchor())))
       throw new Error(`${this.sysfsAnchor()} is not mounted (run: bash scripts/engine.sh start)`);
-    if (spec.images.length > 0 && !(await exists(this.courseImagesTar())))
-      throw new Error(`${this.courseImagesTar()} is missing (run: bash scripts/images.sh)`);
+    for (const image of spec.images)
+      if (!(await exists(this.courseImageTar(image))))
+        throw new Error(`${this.courseImageTar(image)} is missing (is it under content/images? run: bash scripts/images.sh)`);
+    if (!(await exists(this.packagesDir())))
+      throw new Error(`${this.packagesDir()} is missing (run: bash scripts/packages.sh)`);
   }
 
-  private async createContainer(id: string, spec: SandboxSpec, networkName: string): Promise<void> {
-    await this.prepareHostDir(id);
-    const hostname = hostnameFor(spec.lessonSlug);
+  /** A one-node lab's machine is named after the lesson (the prompt shows it); several nodes are node1…nodeN. */
+  private async createContainer(id: string, node: string, spec: SandboxSpec, networkName: string, labels: Record<string, string>): Promise<void> {
+    const name = nodeContainer(id, node);
+    await this.prepareHostDir(name);
+    const nodes = spec.nodes ?? 1;
+    const hostname = nodes > 1 ? node : hostnameFor(spec.lessonSlug);
     const mounts: Dockerode.MountSettings[] = [
-      { Type: "bind", Source: this.apiDir(id), Target: IN_API_DIR },
+      { Type: "bind", Source: this.apiDir(name), Target: IN_API_DIR },
       { Type: "bind", Source: this.sysfsAnchor(), Target: IN_SYSFS_ANCHOR },
+      // Sandboxes have no internet: inner containers install software from this tree, which the sandbox serves
+      // read-only on its inner bridge (entry.sh). Only the lesson's images are loaded: each adds to the boot.
+      { Type: "bind", Source: this.packagesDir(), Target: IN_PACKAGES, ReadOnly: true },
+      ...[...new Set(spec.images)].map(
+        (image): Dockerode.MountSettings => ({ Type: "bind", Source: this.courseImageTar(image), Target: `${IN_COURSE_IMAGES}/${image}.tar`, ReadOnly: true }),
+      ),
     ];
-    if (await exists(this.courseImagesTar()))
-      mounts.push({ Type: "bind", Source: this.courseImagesTar(), Target: IN_COURSE_IMAGES, ReadOnly: true });
     let container: Dockerode.Container;
     try {
       container = await this.docker.createContainer({
-        name: id,
+        name,
         Hostname: hostname,
         Image: this.opts.image,
-        Labels: {
-          [LABEL.sandbox]: "1",
-          [LABEL.learner]: spec.learnerId,
-          [LABEL.lesson]: spec.lessonSlug,
-          [LABEL.created]: new Date().toISOString(),
-        },
+        Labels: { ...labels, [LABEL.sandbox]: "1", [LABEL.node]: node, [LABEL.nodes]: String(nodes) },
         Volumes: { "/var/lib/docker": {} }, // anonymous: removed with the container (remove v: true)
         HostConfig: await this.hostConfig(networkName, mounts),
-        NetworkingConfig: { EndpointsConfig: { [networkName]: { Aliases: [hostname] } } },
+        NetworkingConfig: { EndpointsConfig: { [networkName]: { Aliases: [...new Set([hostname, node])] } } },
       });
     } catch (err) {
       if (statusOf(err) === 404) throw new Error(`image ${this.opts.image} is missing (run: bash scripts/images.sh)`);
       throw err;
     }
     await container.start();
+  }
+
+  private async startRegistry(id: string, networkName: string, labels: Record<string, string>): Promise<void> {
+    try {
+      await createRegistry(this.docker, id, { image: this.opts.registryImage, networkName, labels: { ...labels, [LABEL.registry]: "1" } });
+    } catch (err) {
+      if (statusOf(err) === 404) throw new Error(`image ${this.opts.registryImage} is missing (run: bash scripts/images.sh)`);
+      throw err;
+    }
+  }
+
+  private async waitForRegistry(id: string, deadline: number): Promise<void> {
+    for (;;) {
+      const registry = await this.registry(id);
+      if (!registry) throw new Error("the lab's registry stopped");
+      if (await registryAnswers(registry)) return;
+      if (Date.now() >= deadline) throw new Error(`timed out waiting for the lab's registry after ${this.opts.bootTimeoutMs} ms`);
+      await sleep(100);
+    }
   }
 
   private async hostConfig(networkName: string, mounts: Dockerode.MountSettings[]): Promise<Dockerode.HostConfig> {
@@ -256,6 +322,9 @@ export class DockerSandboxDriver implements SandboxDriver {
       ...(this.opts.capabilities === "all-in-userns" ? { CapAdd: ["ALL"] } : { CapDrop: ["ALL"], CapAdd: CAPS }),
       SecurityOpt: [`seccomp=${await this.seccomp()}`],
       CgroupnsMode: "private",
+      // Where no upstream DNS answers sandboxes (an offline host like ours), a lookup of an outside name hangs
+      // 20 s (measured), e.g. the image digest every `docker service create` asks for; this fails it in 2 s.
+      DnsOptions: ["timeout:1", "attempts:1"],
       Init: true, // docker-init reaps the orphans of learner shells and forwards SIGTERM to the entry
       Tmpfs: { "/run": "rw,nosuid,nodev,mode=755,size=65536k" },
       Mounts: mounts,
@@ -327,11 +396,18 @@ export class DockerSandboxDriver implements SandboxDriver {
     }
   }
 
-  private async isReady(id: string): Promise<boolean> {
-    if (!(await exists(path.join(this.apiDir(id), "ready")))) return false;
-    try {
-      await this.innerDocker(id).ping();
+  /** The running lab is what the spec asks (as many nodes, a registry or none) and every node is ready. */
+  private async isReady(id: string, existing: Sandbox, spec: SandboxSpec, containers: string[]): Promise<boolean> {
+    if (existing.nodes.length !== containers.length || Boolean(spec.registry) !== Boolean(await this.registry(id))) return false;
+    const ready = async (container: string) => {
+      if (!(await exists(path.join(this.apiDir(container), "ready")))) return false;
+      const socketPath = this.innerSocketPath(container);
+      assertTrustedSocket(socketPath, container);
+      await new Dockerode({ socketPath }).ping();
       return true;
+    };
+    try {
+      return (await Promise.all(containers.map(ready))).every(Boolean);
     } catch {
       return false;
     }
@@ -366,14 +442,15 @@ export class DockerSandboxDriver implements SandboxDriver {
     }
   }
 
-  private async diagnostics(id: string): Promise<string> {
+  private async diagnostics(container: string, which: string): Promise<string> {
     const parts: string[] = [];
+    const of = which ? ` of ${which}` : "";
     try {
-      const logs = await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: 15 });
+      const logs = await this.docker.getContainer(container).logs({ stdout: true, stderr: true, tail: 15 });
       const text = decodeLogs(logs).trim();
-      if (text) parts.push(`sandbox output:\n${text}`);
-      const inner = await this.exec(id, ["tail", "-n", "15", "/var/log/dockerd.log"], { timeoutMs: 3_000 });
-      if (inner.output.trim()) parts.push(`inner dockerd log:\n${inner.output.trim()}`);
+      if (text) parts.push(`sandbox output${of}:\n${text}`);
+      const inner = await this.execIn(container, ["tail", "-n", "15", "/var/log/dockerd.log"], { timeoutMs: 3_000 });
+      if (inner.output.trim()) parts.push(`inner dockerd log${of}:\n${inner.output.trim()}`);
     } catch {
       // the container may be gone already; the error message says enough then
     }
@@ -443,10 +520,16 @@ export class DockerSandboxDriver implements SandboxDriver {
 
   // ---- removal ------------------------------------------------------------------------------------
 
+  /** Every container of the lab (found by its label, and node1 by its name), then its network and host directories. */
   private async removeNow(id: string): Promise<void> {
-    await this.removeContainer(id);
+    const labelled = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL.lab}=${id}`] } });
+    const names = new Set([id, ...labelled.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ""))]);
+    await Promise.all([...names].map((name) => this.removeContainer(name)));
     await this.removeNetwork(this.networkName(id));
-    await fs.rm(this.sandboxDir(id), { recursive: true, force: true });
+    const dirs = await fs.readdir(path.join(this.opts.stateDir, "sandboxes")).catch(() => [] as string[]);
+    await Promise.all(
+      dirs.filter((dir) => dir === id || dir.startsWith(`${id}-`)).map((dir) => fs.rm(this.sandboxDir(dir), { recursive: true, force: true })),
+    );
   }
 
   private async removeContainer(id: string): Promise<void> {
@@ -478,6 +561,21 @@ export class DockerSandboxDriver implements SandboxDriver {
 
   // ---- helpers ------------------------------------------------------------------------------------
 
+  /** Node containers by lab: every lab's, or only those of one lab (whose containers all contain its id in their name). */
+  private async labNodes(id?: string): Promise<Map<string, Dockerode.ContainerInfo[]>> {
+    const containers = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL.sandbox}=1`], ...(id ? { name: [id] } : {}) },
+    });
+    const labs = new Map<string, Dockerode.ContainerInfo[]>();
+    for (const c of containers) {
+      const lab = c.Labels[LABEL.lab] ?? (c.Names[0] ?? c.Id).replace(/^\//, "");
+      if (id && lab !== id) continue;
+      labs.set(lab, [...(labs.get(lab) ?? []), c]);
+    }
+    return labs;
+  }
+
   private async inspect(id: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
     try {
       return await this.docker.getContainer(id).inspect();
@@ -507,8 +605,11 @@ export class DockerSandboxDriver implements SandboxDriver {
   private innerSocketPath(id: string): string {
     return path.join(this.apiDir(id), "docker.sock");
   }
-  private courseImagesTar(): string {
-    return path.join(this.opts.stateDir, "images", "course-images.tar");
+  private courseImageTar(image: string): string {
+    return path.join(this.opts.stateDir, "images", "course", `${image}.tar`);
+  }
+  private packagesDir(): string {
+    return path.join(this.opts.stateDir, "packages");
   }
   private sysfsAnchor(): string {
     return path.join(this.opts.stateDir, "sysfs-anchor");
@@ -546,15 +647,24 @@ function safeCall(listener: (stage: BootStage, detail?: string) => void, stage: 
   }
 }
 
-function toSandbox(id: string, info: Dockerode.ContainerInspectInfo): Sandbox {
-  const labels = info.Config.Labels ?? {};
+function toSandbox(id: string, containers: Dockerode.ContainerInfo[]): Sandbox {
+  const labels = containers[0]!.Labels;
+  const nodes = containers.map((c) => c.Labels[LABEL.node] ?? DEFAULT_NODE).sort();
+  const wanted = Number(labels[LABEL.nodes] ?? 1);
   return {
     id,
     learnerId: labels[LABEL.learner] ?? "",
     lessonSlug: labels[LABEL.lesson] ?? "",
-    createdAt: new Date(labels[LABEL.created] ?? info.Created),
-    running: info.State.Running,
+    createdAt: new Date(labels[LABEL.created] ?? containers[0]!.Created * 1000),
+    running: nodes.length === wanted && containers.every((c) => c.State === "running"),
+    nodes,
   };
+}
+
+/** node1's container is named after the lab (as a one-node sandbox always was); the others are <lab>-nodeN. */
+export function nodeContainer(id: string, node: string = DEFAULT_NODE): string {
+  if (!/^node[1-9]$/.test(node)) throw new Error(`invalid node name: ${node}`);
+  return node === DEFAULT_NODE ? id : `${id}-${node}`;
 }
 
 /** A DNS-safe hostname from the lesson slug: the shell prompt shows it. */

@@ -12,6 +12,20 @@ export const BOOT_STAGE_LABELS: Record<BootStage, string> = {
   ready: "Ready",
 };
 
+/** A lab's machines are named node1..nodeN (frontmatter `nodes: N`). */
+export const nodeNames = (count: number) => Array.from({ length: count }, (_, i) => `node${i + 1}`);
+
+/** The terminal and checks of a lab use this node unless told otherwise. */
+export const DEFAULT_NODE = "node1";
+
+/** How the learner reaches their lab's private registry (lessons with `registry: true`), from any node. */
+export interface RegistryCredentials {
+  /** What to log in to and prefix image names with, e.g. `docker login registry:5000`. */
+  host: string;
+  username: string;
+  password: string;
+}
+
 /** Terminal WebSocket protocol. Output bytes travel as binary frames; everything else is JSON text. */
 export type ClientMessage =
   | { type: "input"; data: string }
@@ -36,6 +50,33 @@ export const TERMINAL_LIMITS = {
   ackEveryBytes: 64 * 1024,
 } as const;
 
+/** The editor's files: text up to this size, at absolute paths inside the sandbox. */
+export const FILE_LIMITS = { maxBytes: 1024 * 1024, maxPathLength: 4096 } as const;
+
+export interface FileContent {
+  path: string;
+  content: string;
+}
+
+export interface DirectoryEntry {
+  name: string;
+  type: "file" | "directory" | "other";
+  size: number;
+}
+
+export interface FileListing {
+  path: string;
+  entries: DirectoryEntry[];
+}
+
+/** A TCP port an inner container publishes on a node, which the learner can open through the preview. */
+export interface PublishedPort {
+  node: string;
+  port: number;
+  container: string;
+  image: string;
+}
+
 export interface CriterionResult {
   name: string;
   passed: boolean;
@@ -59,4 +100,6 @@ export interface RecordedCommand {
   step: string;
   exitCode: number;
   command: string;
+  /** The node whose shell ran it (only in labs of several nodes). */
+  node?: string;
 }

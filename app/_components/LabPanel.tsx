@@ -1,0 +1,82 @@
+"use client";
+
+import { useCallback, useEffect, useRef, useState } from "react";
+import { BOOT_STAGE_LABELS, nodeNames } from "@/lab-runner/src/shared/types";
+import { on, RUN } from "./events";
+import { CommandInbox } from "./CommandInbox";
+import { FileEditor } from "./FileEditor";
+import { PreviewPorts } from "./PreviewPorts";
+import { RegistryLogin } from "./RegistryLogin";
+import { panelId, TabList, tabId } from "./Tabs";
+import { TerminalPanel, type TerminalStatus } from "./TerminalPanel";
+
+const EDITOR = "editor";
+const TABS = "lab";
+
+/**
+ * The learner's lab beside the lesson: a terminal per node (each opened the first time its tab is, then kept
+ * running), the file editor, and links to the ports the sandbox publishes.
+ */
+export function LabPanel({ lesson, nodes, registry }: { lesson: string; nodes: number; registry: boolean }) {
+  const names = nodeNames(nodes);
+  const multiNode = names.length > 1;
+  const [selected, setSelected] = useState(names[0]!);
+  const [opened, setOpened] = useState([names[0]!]);
+  const [statuses, setStatuses] = useState<Record<string, TerminalStatus>>({});
+  // The node whose terminal was shown last: its status stays in the header, run blocks go there.
+  const [lastNode, setLastNode] = useState(names[0]!);
+
+  // Per node, made once: the inbox its terminal takes run blocks from, and how it reports its status.
+  const wiring = useRef(new Map<string, { inbox: CommandInbox; report: (status: TerminalStatus) => void }>());
+  const wiringOf = (node: string) => {
+    let found = wiring.current.get(node);
+    if (!found) wiring.current.set(node, (found = { inbox: new CommandInbox(), report: (status) => setStatuses((s) => ({ ...s, [node]: status })) }));
+    return found;
+  };
+
+  const select = useCallback((tab: string) => {
+    setSelected(tab);
+    if (tab === EDITOR) return;
+    setLastNode(tab);
+    setOpened((o) => (o.includes(tab) ? o : [...o, tab]));
+  }, []);
+
+  useEffect(
+    () =>
+      on<{ command: string; node?: string }>(RUN, ({ command, node }) => {
+        const target = node && nodeNames(nodes).includes(node) ? node : lastNode;
+        select(target);
+        wiringOf(target).inbox.send(command);
+      }),
+    [nodes, lastNode, select],
+  );
+
+  const status = statuses[lastNode] ?? { kind: "connecting" };
+  const anyReady = Object.values(statuses).some((s) => s.kind === "ready");
+  const tabs = [...names.map((n) => ({ id: n, label: multiNode ? n : "Terminal" })), { id: EDITOR, label: "Editor" }];
+  return (
+    <div className="flex h-[70vh] flex-col overflow-hidden rounded-lg border border-slate-800 bg-slate-900 lg:h-full">
+      <div className="flex items-center justify-between border-b border-slate-800 px-3 py-2 text-xs text-slate-300">
+        <TabList group={TABS} label="Your lab" tabs={tabs} selected={selected} onSelect={select} />
+        <span data-testid="lab-status" data-status={status.kind} data-node={multiNode ? lastNode : undefined}>
+          {multiNode && `${lastNode}: `}
+          {status.kind === "ready" && "● Connected"}
+          {status.kind === "connecting" && "Connecting…"}
+          {status.kind === "booting" && `Starting: ${status.stage ? BOOT_STAGE_LABELS[status.stage] : "waiting for the sandbox"}…`}
+          {status.kind === "reconnecting" && `Reconnecting (attempt ${status.attempt})…`}
+          {status.kind === "failed" && "Disconnected"}
+        </span>
+      </div>
+      {names.map((node) => (
+        <div key={node} role="tabpanel" id={panelId(TABS, node)} aria-labelledby={tabId(TABS, node)} hidden={selected !== node} className="min-h-0 flex-1">
+          {opened.includes(node) && <TerminalPanel lesson={lesson} node={multiNode ? node : undefined} inbox={wiringOf(node).inbox} onStatus={wiringOf(node).report} />}
+        </div>
+      ))}
+      <div role="tabpanel" id={panelId(TABS, EDITOR)} aria-labelledby={tabId(TABS, EDITOR)} hidden={selected !== EDITOR} className="min-h-0 flex-1">
+        <FileEditor lesson={lesson} nodes={names} shown={selected === EDITOR} />
+      </div>
+      <PreviewPorts lesson={lesson} enabled={anyReady} multiNode={multiNode} />
+      {registry && <RegistryLogin lesson={lesson} enabled={anyReady} />}
+    </div>
+  );
+}

@@ -1,0 +1,132 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import WebSocket, { WebSocketServer } from "ws";
+import { createServer } from "../../lab-runner/src/http/server";
+import { LabManager } from "../../lab-runner/src/labs";
+import { issue, issueLabToken } from "../../lab-runner/src/auth/tokens";
+import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
+import type { SandboxDriver } from "../../lab-runner/src/sandbox/driver";
+import type { Lesson } from "../../lab-runner/src/lessons/schema";
+
+// The web preview's proxy (HTTP and WebSocket upgrades, cookies, redirects, refusals) against an app on
+// this machine standing in for the one in a sandbox: the fake driver says the sandbox's address is 127.0.0.1.
+
+const SECRET = "preview-test-secret";
+const LESSON = "web";
+const ann = { learner: "ann", lesson: LESSON, sandbox: sandboxIdFor("ann", LESSON) };
+const bob = { learner: "bob", lesson: LESSON, sandbox: sandboxIdFor("bob", LESSON) };
+
+const driver = {
+  get: async (id: string) => ({ id, running: true, nodes: ["node1"] }),
+  address: async () => "127.0.0.1",
+} as unknown as SandboxDriver;
+const lesson = { slug: LESSON, nodes: 1, images: [], steps: [] } as unknown as Lesson;
+const labs = new LabManager(driver, { idleTimeoutMs: 60_000, findLesson: (slug) => (slug === LESSON ? lesson : undefined), spawnPty: () => undefined as never });
+
+let runner: http.Server;
+let app: http.Server;
+let appPort: number;
+let closedPort: number;
+let base: string;
+
+const listen = async (server: http.Server) => {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
+};
+
+before(async () => {
+  app = http.createServer((req, res) => {
+    if (req.url === "/redirect") return void res.writeHead(302, { location: "/login" }).end();
+    if (req.url === "/cookies")
+      return void res.writeHead(200, { "set-cookie": ["theme=dark; Path=/", "dockyard_session=forged; Path=/", "cart=1; Path=/shop; Domain=localhost"] }).end();
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ url: req.url, cookie: req.headers.cookie ?? null, prefix: req.headers["x-forwarded-prefix"] }));
+  });
+  new WebSocketServer({ server: app }).on("connection", (ws, req) => ws.on("message", (data) => ws.send(`echo ${data} on ${req.url}`)));
+  appPort = await listen(app);
+  const closed = http.createServer();
+  closedPort = await listen(closed);
+  closed.close();
+  runner = createServer(labs, SECRET);
+  base = `http://127.0.0.1:${await listen(runner)}`;
+});
+
+after(() => {
+  runner.close();
+  app.close();
+});
+
+const prefix = (port = appPort, sandbox = ann.sandbox) => `/preview/${sandbox}/node1/${port}`;
+const get = (path: string, headers: Record<string, string> = {}) => fetch(base + path, { headers, redirect: "manual" });
+
+/** Opens the preview with a lab token like the lesson page's link does; returns the preview cookie. */
+async function enter(port = appPort): Promise<string> {
+  const token = issueLabToken(SECRET, ann, 60);
+  const res = await get(`${prefix(port)}/hello?x=1&token=${token}`);
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get("location"), `${prefix(port)}/hello?x=1`);
+  const cookie = res.headers.get("set-cookie")!;
+  assert.match(cookie, new RegExp(`^dockyard_preview=[^;]+; Path=${prefix(port)}/; Max-Age=\\d+; HttpOnly; SameSite=Lax$`));
+  return cookie.split(";")[0]!;
+}
+
+test("a lab token is swapped for a cookie of that preview, and the app gets the request without Dockyard's cookies", async () => {
+  const cookie = await enter();
+  const res = await get(`${prefix()}/hello?x=1`, { cookie: `${cookie}; dockyard_session=secret-session; theme=dark` });
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { url: "/hello?x=1", cookie: "theme=dark", prefix: prefix() });
+});
+
+test("the app's redirects and cookies stay inside the preview; it cannot set Dockyard's cookies", async () => {
+  const cookie = await enter();
+  assert.equal((await get(`${prefix()}/redirect`, { cookie })).headers.get("location"), `${prefix()}/login`);
+  const res = await get(`${prefix()}/cookies`, { cookie });
+  assert.deepEqual(res.headers.getSetCookie(), [`theme=dark; Path=${prefix()}/`, `cart=1; Path=${prefix()}/shop`]);
+});
+
+test("a URL that stops at the port is redirected to its slash, the token kept", async () => {
+  const res = await get(`${prefix()}?token=abc`);
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get("location"), `${prefix()}/?token=abc`);
+});
+
+test("WebSocket upgrades go through to the app with the preview cookie, and are refused without it", async () => {
+  const cookie = await enter();
+  const ws = new WebSocket(`${base.replace("http", "ws")}${prefix()}/socket`, { headers: { cookie } });
+  const reply = await new Promise<string>((resolve, reject) => {
+    ws.on("open", () => ws.send("ping"));
+    ws.on("message", (data) => resolve(data.toString()));
+    ws.on("error", reject);
+  });
+  assert.equal(reply, "echo ping on /socket");
+  ws.close();
+
+  const refused = new WebSocket(`${base.replace("http", "ws")}${prefix()}/socket`);
+  const status = await new Promise<number>((resolve) => refused.on("unexpected-response", (_req, res) => resolve(res.statusCode!)));
+  assert.equal(status, 401);
+});
+
+test("no token, another learner's token, an expired token or a cookie of another port are refused with a clear error", async () => {
+  const cases: [string, Record<string, string>, number, RegExp][] = [
+    [`${prefix()}/`, {}, 401, /Open this preview from the lesson page/],
+    [`${prefix()}/?token=${issueLabToken(SECRET, bob, 60)}`, {}, 403, /another learner's sandbox/],
+    [`${prefix()}/?token=${issue(SECRET, "lab", ann, 60, Date.now() - 3600_000)}`, {}, 401, /expired/],
+    [`${prefix(appPort, bob.sandbox)}/`, { cookie: await enter() }, 403, /another learner's sandbox/],
+    [`${prefix()}/`, { cookie: await enter(closedPort) }, 403, /another learner's sandbox, or the link was for another port/],
+    [`${prefix()}/`, { cookie: `dockyard_preview=${issue(SECRET, "preview", { ...ann, node: "node1", port: String(appPort) }, 60, Date.now() - 3600_000)}` }, 401, /expired/],
+  ];
+  for (const [path, headers, status, message] of cases) {
+    const res = await get(path, headers);
+    assert.equal(res.status, status, path);
+    assert.match((await res.json()).message, message);
+  }
+});
+
+test("a browser is shown an HTML page; a port nothing listens on says so", async () => {
+  const res = await get(`${prefix(closedPort)}/`, { cookie: await enter(closedPort), accept: "text/html" });
+  assert.equal(res.status, 502);
+  assert.match(res.headers.get("content-type")!, /text\/html/);
+  assert.match(await res.text(), new RegExp(`Nothing answers on port ${closedPort} of node1`));
+});
