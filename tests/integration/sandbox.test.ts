@@ -80,6 +80,12 @@ describe("docker sandbox driver", () => {
     assert.match(greeting.output, /Hello from Dockyard!/);
   });
 
+  test("docker exec works in an inner container whose process is not root", async () => {
+    const exec = await sh(a.id, "docker run -d --name as-user --user 1000 busybox sleep 60 >/dev/null && docker exec as-user id -u && docker rm -f as-user >/dev/null");
+    assert.equal(exec.exitCode, 0, exec.output);
+    assert.match(exec.output, /^1000$/m);
+  });
+
   test("innerDocker talks to the sandbox's own engine", async () => {
     const tags = (await driver.innerDocker(a.id).listImages()).flatMap((i) => i.RepoTags ?? []);
     assert.ok(tags.includes("busybox:latest") && tags.includes("hello-world:latest"), tags.join(","));

@@ -61,10 +61,12 @@ const LABEL = {
 const NETWORK_LABEL = "dockyard.sandbox-network";
 const LAB_BRIDGE_PREFIX = "dyl-";
 
-// Docker's default capability set plus what an inner dockerd needs (measured: nothing more is required).
+// Docker's default capability set plus what an inner dockerd needs (SYS_ADMIN, NET_ADMIN: measured), plus SYS_PTRACE.
 const CAPS = [
   "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID", "SETFCAP", "SETPCAP",
   "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE", "SYS_ADMIN", "NET_ADMIN",
+  // docker exec into an inner container whose process is not root opens that process's namespaces: a ptrace check.
+  "SYS_PTRACE",
 ];
 
 // Inside the sandbox (see lab-runner/sandbox-image/entry.sh).
