@@ -164,6 +164,7 @@ describe("a lab of three nodes with a registry", { timeout: 600_000 }, () => {
     assert.equal(creds.host, "registry:5000");
     assert.equal(creds.username, "learner");
     assert.match(creds.password, /^[\w-]{16,}$/);
+    for (const node of ["node1", "node2"]) assert.equal((await sh(node, "cat /run/dockyard/registry-password")).trim(), creds.password, `on ${node}`);
 
     const notYet = await labs.check(lab, SWARM, "push");
     assert.equal(notYet.passed, false);

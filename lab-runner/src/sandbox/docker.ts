@@ -73,6 +73,7 @@ const CAPS = [
 const IN_API_DIR = "/run/dockyard-api";
 const IN_COURSE_IMAGES = "/opt/dockyard/course-images"; // <name>.tar of each image the lesson lists
 const IN_PACKAGES = "/opt/dockyard/packages";
+const IN_REGISTRY_PASSWORD = "/run/dockyard/registry-password";
 const IN_SYSFS_ANCHOR = "/run/sysfs-anchor";
 const IN_HOST_SETUP_DONE = "/run/.host-setup-done";
 
@@ -233,6 +234,7 @@ export class DockerSandboxDriver implements SandboxDriver {
         }),
         spec.registry ? this.waitForRegistry(id, deadline) : undefined,
       ]);
+      if (spec.registry) await onEvery((container) => this.handRegistryPassword(id, container));
       enter("images");
       await onEvery(async (container) => {
         await this.waitFor(container, deadline, "course images to load", () => exists(path.join(this.apiDir(container), "ready")));
@@ -305,6 +307,17 @@ export class DockerSandboxDriver implements SandboxDriver {
       if (statusOf(err) === 404) throw new Error(`image ${this.opts.registryImage} is missing (run: bash scripts/images.sh)`);
       throw err;
     }
+  }
+
+  /** The learner's registry password also lives on every node, so that scripts (and lessons:test) can log in with it. */
+  private async handRegistryPassword(id: string, container: string): Promise<void> {
+    const registry = await this.registry(id);
+    if (!registry) throw new Error("the lab's registry stopped");
+    const write = await this.execIn(container, ["sh", "-c", `umask 077 && mkdir -p /run/dockyard && cat > ${IN_REGISTRY_PASSWORD}`], {
+      timeoutMs: 10_000,
+      stdin: registry.password,
+    });
+    if (write.exitCode !== 0) throw new Error(`could not hand the registry password to the node: ${write.output}`);
   }
 
   private async waitForRegistry(id: string, deadline: number): Promise<void> {
