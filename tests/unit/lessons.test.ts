@@ -156,9 +156,11 @@ test("one broken lesson is reported and never hides the others", () => {
   assert.match(errors[0]!.message, /broken\/lesson\.mdx:1: frontmatter is not valid YAML/);
 });
 
-test("the shipped course parses without errors", () => {
+test("the shipped course parses without errors, and every hands-on step lists at least two known-wrong answers", () => {
   const { lessons, errors } = loadLessons(path.resolve("content"));
   assert.deepEqual(errors.map((e) => e.message), []);
+  const thin = lessons.flatMap((l) => l.steps.filter((s) => s.checks.length && s.wrong.length < 2).map((s) => `${l.slug}/${s.id}: ${s.wrong.length}`));
+  assert.deepEqual(thin, []);
   assert.ok(lessons.some((l) => l.slug === "first-container" && l.title === "Your first container"));
 });
 
