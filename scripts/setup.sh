@@ -42,6 +42,8 @@ bash scripts/images.sh
 
 step "preparing the database"
 bash scripts/prisma.sh migrate deploy
+# The admin account (DOCKYARD_ADMIN_EMAIL, DOCKYARD_ADMIN_PASSWORD); a generated password is printed once, when it is made.
+npx --no-install tsx scripts/create-admin.ts
 
 step "building the site"
 npx next build

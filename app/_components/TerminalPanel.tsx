@@ -25,6 +25,7 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
   const [status, setStatus] = useState<TerminalStatus>({ kind: "connecting" });
   const [notice, setNotice] = useState<string>();
   const [reachedStages, setReachedStages] = useState<BootStage[]>([]);
+  const [watchers, setWatchers] = useState(0);
   const reportStatus = useRef(onStatus);
   reportStatus.current = onStatus;
   useEffect(() => reportStatus.current(status), [status]);
@@ -103,6 +104,8 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
           if (step) send({ type: "step", step });
           queued.splice(0).forEach((data) => send({ type: "input", data }));
           term?.focus();
+        } else if (m.type === "watchers") {
+          setWatchers(m.count);
         } else if (m.type === "exit") {
           term?.write("\r\n\x1b[33m[The shell ended. Press Enter to start a new one.]\x1b[0m\r\n");
         } else if (m.type === "error") {
@@ -112,6 +115,7 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
       };
       socket.onclose = (event) => {
         ready = false;
+        setWatchers(0);
         if (disposed || ws !== socket) return;
         if (event.code === CLOSE_CODES.forbidden || event.code === CLOSE_CODES.notFound)
           return setStatus({ kind: "failed", message: refused?.message ?? "This terminal is not yours." });
@@ -203,6 +207,11 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
           <button onClick={() => setNotice(undefined)} aria-label="Dismiss">
             ✕
           </button>
+        </div>
+      )}
+      {watchers > 0 && (
+        <div className="bg-rose-950 px-3 py-1 text-xs text-rose-200" data-testid="live-view-badge" title="Someone is watching this terminal, read-only">
+          ● Live view open
         </div>
       )}
       <div ref={host} data-testid="terminal" data-node={node} className="min-h-0 flex-1 p-2" />

@@ -3,7 +3,9 @@ import type { z } from "zod";
 import type { Lesson, Step } from "@/lab-runner/src/lessons/schema";
 import { lessonBySlug } from "./lessons";
 import { labAccess, RunnerError, type LabAccess } from "./runner";
-import { currentLearner } from "./session";
+import { currentViewer, ensureLearner } from "./session";
+import { lessonsDecision } from "./guard";
+import type { Decision } from "./access";
 
 /** JSON error bodies of the site's API: { error: code, message: what to do }. */
 export const apiError = (status: number, error: string, message: string) => NextResponse.json({ error, message }, { status });
@@ -40,9 +42,26 @@ export function findStep(slug: string, stepId: string): { lesson: Lesson; step: 
   return { lesson: found.lesson, step };
 }
 
-/** The lab of this request's learner, or the 401 to send when the request has no session yet. */
+/** The error response for a refused decision: 401 asks the visitor to sign in, 403 says this account may not. */
+export const refusal = (decision: Extract<Decision, { allowed: false }>) =>
+  apiError(decision.status, decision.status === 401 ? "sign_in_required" : "forbidden", decision.message);
+
+/**
+ * The learner a lesson or lab route acts for, or the response to send instead: a 401 when the site wants
+ * visitors signed in, or when there is no session yet and `start` (may this request begin one) is false.
+ */
+export async function lessonLearner(start: boolean): Promise<{ learnerId: string } | { error: NextResponse }> {
+  const decision = await lessonsDecision();
+  if (!decision.allowed) return { error: refusal(decision) };
+  const viewer = await currentViewer();
+  if (viewer.learnerId) return { learnerId: viewer.learnerId };
+  if (start) return { learnerId: await ensureLearner() };
+  return { error: apiError(401, "no_session", "Open the lesson first: your session starts with its sandbox.") };
+}
+
+/** The lab of this request's learner, or the 401 to send. */
 export async function learnerLab(slug: string): Promise<{ access: LabAccess } | { error: NextResponse }> {
-  const learner = await currentLearner();
-  if (!learner) return { error: apiError(401, "no_session", "Open the lesson first: your session starts with its sandbox.") };
-  return { access: labAccess(learner, slug) };
+  const learner = await lessonLearner(false);
+  if ("error" in learner) return learner;
+  return { access: labAccess(learner.learnerId, slug) };
 }

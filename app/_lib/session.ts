@@ -1,47 +1,36 @@
-import crypto from "node:crypto";
+import { cache } from "react";
 import { cookies } from "next/headers";
-import { issue, verify, SESSION_TOKEN } from "@/lab-runner/src/auth/tokens";
-import { secret } from "@/lab-runner/src/shared/config";
+import * as accounts from "./accounts";
+import type { Viewer } from "./access";
+import { accountCookie, anonymousSession, claimsOf, SESSION_COOKIE, viewerOf } from "./sessionCookie";
 
-// An anonymous learner identity kept in a signed, HTTP-only cookie.
+// The session of the request being handled: who is asking, and starting or ending an account's session.
 
-export const SESSION_COOKIE = "dockyard_session";
-const SESSION_DAYS = 365;
+/** Who this request comes from; looked up once per request. */
+export const currentViewer = cache(async (): Promise<Viewer> => viewerOf(claimsOf((await cookies()).get(SESSION_COOKIE)?.value), accounts));
 
-/** The learner a session cookie's value names, if it is valid. */
-export function learnerOf(token: string | undefined): string | undefined {
-  if (!token) return undefined;
-  try {
-    return verify(secret(), SESSION_TOKEN, token).learner;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The learner of this request, or undefined when there is no valid session cookie yet. */
-export async function currentLearner(): Promise<string | undefined> {
-  return learnerOf((await cookies()).get(SESSION_COOKIE)?.value);
-}
-
-/** A new anonymous learner and the cookie that carries it. */
-export function newSession() {
-  const learner = crypto.randomUUID();
-  const value = issue(secret(), SESSION_TOKEN, { learner }, SESSION_DAYS * 86400);
-  const options = {
-    httpOnly: true,
-    sameSite: "lax" as const,
-    path: "/",
-    maxAge: SESSION_DAYS * 86400,
-    secure: process.env.DOCKYARD_SECURE_COOKIES === "1",
-  };
-  return { learner, cookie: { name: SESSION_COOKIE, value, ...options } };
-}
-
-/** The learner of this request, creating an anonymous one (and its cookie) if needed. Route handlers only. */
+/** The learner of this request, creating an anonymous one (and its cookie) if needed. Route handlers and actions only. */
 export async function ensureLearner(): Promise<string> {
-  const existing = await currentLearner();
+  const existing = (await currentViewer()).learnerId;
   if (existing) return existing;
-  const { learner, cookie } = newSession();
+  const { learner, cookie } = anonymousSession();
   (await cookies()).set(cookie);
   return learner;
+}
+
+/** Ends, on the server, the account session this browser's cookie names (the cookie, wherever copied, stops working). */
+async function endCookieSession(): Promise<void> {
+  const session = claimsOf((await cookies()).get(SESSION_COOKIE)?.value)?.session;
+  if (session) await accounts.endSession(session);
+}
+
+/** Signs this browser in to the account: a new session (never one it had before), in a new cookie. */
+export async function startAccountSession(learnerId: string): Promise<void> {
+  await endCookieSession();
+  (await cookies()).set(accountCookie(learnerId, await accounts.startSession(learnerId)));
+}
+
+export async function endAccountSession(): Promise<void> {
+  await endCookieSession();
+  (await cookies()).delete(SESSION_COOKIE);
 }

@@ -6,10 +6,12 @@ import { sandboxIdFor } from "./shared/ids";
 import { TerminalSession, type Pty } from "./terminal/session";
 import { judge, type JudgeContext } from "./checks/judge";
 import { readCommands, writeStep } from "./checks/commands";
+import type { Recordings } from "./recordings/store";
 
 // Lab lifecycle above the driver: one boot per sandbox at a time with its stages replayed to late
-// watchers, one shell session per node, activity tracking and the idle reaper. A sandbox is the whole lab
-// (all its nodes): the unit a lab token names, that boots, idles and is removed.
+// watchers, one shell session per node (recorded, with a marker at each step change and check attempt),
+// activity tracking and the idle reaper. A sandbox is the whole lab (all its nodes): the unit a lab token
+// names, that boots, idles and is removed.
 
 export class LabError extends Error {
   constructor(
@@ -38,6 +40,8 @@ export interface LabManagerOptions {
   idleTimeoutMs: number;
   findLesson(slug: string): Lesson | undefined;
   spawnPty(command: ReturnType<SandboxDriver["shellCommand"]>, size: { cols: number; rows: number }): Pty;
+  /** Where terminals are recorded; nothing is recorded without it. */
+  recordings?: Recordings;
   now?: () => number;
 }
 
@@ -124,7 +128,10 @@ export class LabManager {
     let session = sessions.get(node);
     if (!session) {
       const command = this.driver.shellCommand(id, node);
-      session = new TerminalSession((size) => this.options.spawnPty(command, size), { onActivity: () => this.touch(id) });
+      session = new TerminalSession((size) => this.options.spawnPty(command, size), {
+        recorder: this.options.recordings?.recorder(id, node),
+        onActivity: () => this.touch(id),
+      });
       sessions.set(node, session);
     }
     return session;
@@ -153,6 +160,7 @@ export class LabManager {
     const result = step.checks.length
       ? await judge(step.checks, contextOf(DEFAULT_NODE))
       : { passed: true, message: "This step has nothing to check.", criteria: [] };
+    this.options.recordings?.mark(id, `check ${stepId} ${result.passed ? "passed" : "failed"}`);
     const evidence = await this.evidence(nodes, commandsOf);
     return evidence.length ? { ...result, commands: evidence } : result;
   }
@@ -199,6 +207,15 @@ export class LabManager {
     };
   }
 
+  /** The shell of a node of a running lab, for a live view: watching starts nothing. */
+  async liveSession(id: string, lessonSlug: string, name: string | null | undefined): Promise<TerminalSession> {
+    const node = this.nodeOf(lessonSlug, name);
+    const notRunning = "This lab is not running, so there is nothing to watch live; its recording can still be replayed.";
+    if (!this.boots.has(id) || !(await this.driver.get(id))?.running) throw new LabError("not_running", notRunning);
+    if (!(await this.settled(id))) throw new LabError("not_running", "This lab is still starting; open the live view again in a moment.");
+    return this.session(id, node);
+  }
+
   /** Commands run in the learner's shells (on every node) from now on count for this step. Writes only when the step changes. */
   setStep(id: string, stepId: string): Promise<void> {
     const state = this.steps.get(id) ?? { writing: Promise.resolve() };
@@ -210,6 +227,7 @@ export class LabManager {
         const nodes = (await this.boots.get(id)?.done.catch(() => undefined))?.nodes ?? (await this.driver.get(id))?.nodes ?? [DEFAULT_NODE];
         await Promise.all(nodes.map((node) => writeStep((cmd, opts) => this.driver.exec(id, cmd, { ...opts, node }), stepId)));
         state.current = stepId;
+        this.options.recordings?.mark(id, `step ${stepId}`);
       });
     this.touch(id);
     return state.writing;
@@ -231,6 +249,7 @@ export class LabManager {
     this.boots.delete(id);
     this.lastActive.delete(id);
     this.steps.delete(id);
+    this.options.recordings?.close(id);
   }
 
   /** A boot still in progress counts as alive; a finished one only while its sandbox runs. */

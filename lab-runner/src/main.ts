@@ -1,8 +1,9 @@
-import { contentDir, idleTimeoutMs, runnerPort, secret } from "./shared/config";
+import { contentDir, idleTimeoutMs, recordingMaxBytes, recordingsDir, runnerPort, secret } from "./shared/config";
 import { findLesson } from "./lessons/parse";
 import { spawnPty } from "./terminal/pty";
 import { DockerSandboxDriver } from "./sandbox/docker";
 import { LabManager } from "./labs";
+import { Recordings } from "./recordings/store";
 import { createServer } from "./http/server";
 
 // Composition root: wires the Docker driver, lessons, lab manager and HTTP/WebSocket server together.
@@ -11,14 +12,16 @@ const REAP_EVERY_MS = Number(process.env.DOCKYARD_REAP_INTERVAL_SECONDS ?? 30) *
 const host = process.env.DOCKYARD_RUNNER_HOST ?? "127.0.0.1";
 
 const driver = new DockerSandboxDriver();
+const recordings = new Recordings(recordingsDir(), { maxBytes: recordingMaxBytes() });
 const labs = new LabManager(driver, {
   idleTimeoutMs: idleTimeoutMs(),
   findLesson: (slug) => findLesson(contentDir(), slug),
   spawnPty,
+  recordings,
 });
 
 const adopted = await labs.adopt();
-const server = createServer(labs, secret());
+const server = createServer(labs, secret(), recordings);
 server.listen(runnerPort(), host, () => {
   console.log(`[lab-runner] listening on http://${host}:${runnerPort()} (adopted ${adopted} running sandboxes)`);
 });

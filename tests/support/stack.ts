@@ -81,6 +81,13 @@ export class Stack {
     if (migrate.status !== 0) throw new Error(`migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
   }
 
+  /** The site's admin account, made as scripts/setup.sh makes it (after reset). */
+  createAdmin(email: string, password: string): void {
+    const env = { ...this.env, DOCKYARD_ADMIN_EMAIL: email, DOCKYARD_ADMIN_PASSWORD: password };
+    const made = spawnSync("npx", ["--no-install", "tsx", "scripts/create-admin.ts"], { env, encoding: "utf8" });
+    if (made.status !== 0) throw new Error(`create-admin failed:\n${made.stdout}\n${made.stderr}`);
+  }
+
   private launch(label: string, command: string, args: string[]): ChildProcess {
     const child = spawn(command, args, { env: this.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     const prefix = (chunk: Buffer) =>

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TerminalSession, type Pty, type TerminalClient } from "../../lab-runner/src/terminal/session";
+import { TerminalSession, type Pty, type TerminalClient, type TerminalWatcher } from "../../lab-runner/src/terminal/session";
 import type { ServerMessage } from "../../lab-runner/src/shared/types";
 
 /** A fake pty: the boundary to a real shell, recorded for assertions. */
@@ -132,4 +132,70 @@ test("resize reaches the shell; an exited shell is reported and the next input s
   session.input("\r");
   assert.equal(ptys.length, 2);
   assert.deepEqual(ptys[1]!.written, ["\r"]);
+});
+
+class Watcher extends RecordingClient implements TerminalWatcher {
+  disconnected?: string;
+  disconnect(reason: string) {
+    this.disconnected = reason;
+  }
+}
+
+test("a watcher sees the terminal's size and recent output, then live output; the learner is told how many watch", async () => {
+  const { session, ptys } = setup();
+  const learner = new RecordingClient();
+  session.attach(learner);
+  session.resize(100, 30);
+  ptys[0]!.emit("before\r\n");
+  await tick();
+  const watcher = new Watcher();
+  const stop = session.watch(watcher);
+  assert.deepEqual(watcher.messages, [{ type: "size", cols: 100, rows: 30 }]);
+  assert.equal(watcher.text, "before\r\n");
+  ptys[0]!.emit("live\r\n");
+  await tick();
+  assert.equal(watcher.text, "before\r\nlive\r\n");
+  session.resize(120, 40);
+  assert.deepEqual(watcher.messages.at(-1), { type: "size", cols: 120, rows: 40 });
+  const again = new RecordingClient();
+  session.attach(again); // a learner's tab opened later learns of the watcher at once
+  stop();
+  assert.deepEqual(learner.messages, [{ type: "watchers", count: 1 }, { type: "watchers", count: 0 }]);
+  assert.deepEqual(again.messages, [{ type: "watchers", count: 1 }, { type: "watchers", count: 0 }]);
+  assert.equal(ptys.length, 1, "watching starts no shell of its own");
+});
+
+test("a watcher that does not acknowledge is disconnected and never pauses the learner's shell", async () => {
+  const { session, ptys } = setup({ watermarks: { high: 1000, low: 100 }, watcherLagBytes: 3000 });
+  const learner = new RecordingClient();
+  session.attach(learner);
+  const slow = new Watcher();
+  session.watch(slow);
+  const keeping = new Watcher();
+  session.watch(keeping);
+  for (let i = 0; i < 8; i++) {
+    ptys[0]!.emit("x".repeat(500));
+    await tick();
+    session.ack(learner, 500);
+    session.ackWatcher(keeping, 500);
+    assert.equal(ptys[0]!.paused, false, "the shell runs whatever the watchers do");
+  }
+  assert.equal(slow.disconnected, "lagging");
+  assert.equal(keeping.disconnected, undefined);
+  assert.equal(slow.received.reduce((n, b) => n + b.length, 0), 3500, "nothing more after it fell behind");
+  assert.deepEqual(learner.messages.at(-1), { type: "watchers", count: 1 });
+});
+
+test("watchers are ended with the session; the recorder gets the output and every size", async () => {
+  const recorded: string[] = [];
+  const { session, ptys } = setup({ recorder: { output: (d: Buffer) => recorded.push(`o:${d}`), resize: (c: number, r: number) => recorded.push(`r:${c}x${r}`) } });
+  session.attach(new RecordingClient());
+  ptys[0]!.emit("hi");
+  await tick();
+  session.resize(90, 20);
+  const watcher = new Watcher();
+  session.watch(watcher);
+  session.close();
+  assert.equal(watcher.disconnected, "ended");
+  assert.deepEqual(recorded, ["r:80x24", "o:hi", "r:90x20"]);
 });

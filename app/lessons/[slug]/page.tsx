@@ -1,7 +1,8 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { lessonBySlug } from "@/app/_lib/lessons";
-import { currentLearner } from "@/app/_lib/session";
+import { currentViewer } from "@/app/_lib/session";
+import { enforce, lessonsDecision } from "@/app/_lib/guard";
 import { completedSteps, helpUsed } from "@/app/_lib/progress";
 import { isGraded, type Lesson } from "@/lab-runner/src/lessons/schema";
 import { renderLesson } from "@/app/_lib/mdx";
@@ -13,6 +14,7 @@ export const dynamic = "force-dynamic";
 
 export default async function LessonPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
+  enforce(await lessonsDecision());
   const found = lessonBySlug(slug);
   if (!found) notFound();
   // Under next dev the page follows edits to the lesson, broken or not (kept in one place so it stays connected).
@@ -42,7 +44,7 @@ function BrokenLesson({ message }: { message: string }) {
 
 async function LessonView({ lesson }: { lesson: Lesson }) {
   const slug = lesson.slug;
-  const learner = await currentLearner();
+  const { learnerId: learner } = await currentViewer();
   const passed = new Set((await completedSteps(learner, slug)).map((c) => c.stepId));
   const content = await renderLesson(lesson, { passed, help: await helpUsed(learner, slug) });
   const checkable = lesson.steps.filter(isGraded).map((s) => s.id);
@@ -51,6 +53,7 @@ async function LessonView({ lesson }: { lesson: Lesson }) {
       <article className="min-w-0">
         <h1 className="text-3xl font-bold">{lesson.title}</h1>
         <p className="mt-2 text-slate-600">{lesson.summary}</p>
+        <Link className="mt-1 inline-block text-sm text-sky-700 underline" href={`/lessons/${slug}/replay`}>Replay your terminal</Link>
         <div className="mt-4">
           <LessonProgress steps={checkable} initiallyPassed={[...passed].filter((id) => checkable.includes(id))} />
         </div>

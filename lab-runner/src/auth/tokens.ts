@@ -1,23 +1,27 @@
 import crypto from "node:crypto";
 
-// Compact HMAC-signed tokens (base64url(payload).base64url(sig)). Two kinds share the mechanism:
-// the learner's session cookie (long-lived, names the learner) and the lab token (short-lived, binds a
-// learner to one sandbox, required by the lab-runner's WebSocket and check endpoints).
+// Compact HMAC-signed tokens (base64url(payload).base64url(sig)). Several kinds share the mechanism:
+// the learner's session cookie (long-lived, names the learner), the lab token (short-lived, binds a
+// learner to one sandbox, required by the lab-runner's WebSocket and check endpoints), and the viewer
+// tokens (short-lived, let someone the site authorized read one sandbox's recordings or watch its terminal).
 
 export type TokenError = "missing" | "malformed" | "bad_signature" | "expired" | "wrong_kind" | "wrong_sandbox";
 
+const REASONS: Record<TokenError, string> = {
+  missing: "No token was given.",
+  malformed: "The token is malformed.",
+  bad_signature: "The token's signature is not valid.",
+  expired: "The token has expired; reload the page to get a new one.",
+  wrong_kind: "This token cannot be used here.",
+  wrong_sandbox: "This token was issued for another sandbox.",
+};
+
 export class TokenRejected extends Error {
-  constructor(readonly reason: TokenError) {
-    super(
-      {
-        missing: "No token was given.",
-        malformed: "The token is malformed.",
-        bad_signature: "The token's signature is not valid.",
-        expired: "The token has expired; reload the page to get a new one.",
-        wrong_kind: "This token cannot be used here.",
-        wrong_sandbox: "This token was issued for another sandbox.",
-      }[reason],
-    );
+  constructor(
+    readonly reason: TokenError,
+    message = REASONS[reason],
+  ) {
+    super(message);
   }
 }
 
@@ -47,7 +51,7 @@ export function verify(secret: string, kind: string, token: string | null | unde
   } catch {
     throw new TokenRejected("malformed");
   }
-  if (payload.k !== kind) throw new TokenRejected("wrong_kind");
+  if (payload.k !== kind) throw new TokenRejected("wrong_kind", `This is a ${String(payload.k)} token; this needs a ${kind} token.`);
   if (typeof payload.exp !== "number" || payload.exp * 1000 <= now) throw new TokenRejected("expired");
   const claims: Record<string, string> = {};
   for (const [key, value] of Object.entries(payload)) if (typeof value === "string" && key !== "k") claims[key] = value;
@@ -72,4 +76,27 @@ export function verifyLabToken(secret: string, token: string | null | undefined,
   if (!claims.learner || !claims.sandbox || !claims.lesson) throw new TokenRejected("malformed");
   if (claims.sandbox !== sandboxId) throw new TokenRejected("wrong_sandbox");
   return { learner: claims.learner, sandbox: claims.sandbox, lesson: claims.lesson };
+}
+
+export const RECORDING_TOKEN = "recording";
+export const WATCH_TOKEN = "watch";
+
+/** What a viewer token grants: the recordings (recording token) or the live terminal (watch token) of one sandbox. */
+export interface ViewerClaims {
+  sandbox: string;
+  lesson: string;
+}
+
+export type ViewerKind = typeof RECORDING_TOKEN | typeof WATCH_TOKEN;
+
+/** Issued by the site for whoever it lets look at a lab: the learner themself, or a grader. */
+export const issueViewerToken = (secret: string, kind: ViewerKind, c: ViewerClaims, ttlSeconds: number) =>
+  issue(secret, kind, { sandbox: c.sandbox, lesson: c.lesson }, ttlSeconds);
+
+/** Verifies a viewer token of this kind and that it was issued for this very sandbox. */
+export function verifyViewerToken(secret: string, kind: ViewerKind, token: string | null | undefined, sandboxId: string): ViewerClaims {
+  const claims = verify(secret, kind, token);
+  if (!claims.sandbox || !claims.lesson) throw new TokenRejected("malformed");
+  if (claims.sandbox !== sandboxId) throw new TokenRejected("wrong_sandbox");
+  return { sandbox: claims.sandbox, lesson: claims.lesson };
 }

@@ -1,8 +1,9 @@
 import http from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
-import { TokenRejected, type LabClaims } from "../auth/tokens";
+import { RECORDING_TOKEN, TokenRejected, verifyViewerToken, type LabClaims } from "../auth/tokens";
 import { LabError, type LabManager } from "../labs";
-import { CLOSE_CODES, type ServerMessage } from "../shared/types";
+import type { Recordings } from "../recordings/store";
+import { CLOSE_CODES, type RecordingListing } from "../shared/types";
 import type { TerminalClient } from "../terminal/session";
 import { parseClientMessage } from "./protocol";
 import { authorize, bearer } from "./auth";
@@ -10,9 +11,13 @@ import { HttpError } from "./errors";
 import { fileRoute } from "./files";
 import { publishedPorts } from "./ports";
 import { createPreview, isPreviewRequest } from "./preview";
+import { RECORDINGS_PATH, sendRecording } from "./recordings";
+import { control, refuse, refuseToken } from "./sockets";
+import { openWatch, WATCH_PATH } from "./watch";
 
-// The lab-runner's HTTP and WebSocket surface. Every route needs a lab token bound to the learner and the
-// sandbox it names; the site mints those tokens for its signed-in (or anonymous) learners.
+// The lab-runner's HTTP and WebSocket surface. Every route needs a token the site mints: a lab token bound
+// to the learner and the sandbox it names for the learner's own lab, a recording or watch token for the
+// recordings (/recordings/…, when the lab-runner records) and the read-only live view (/sandboxes/…/watch).
 
 const MAX_BODY = 16 * 1024;
 const MAX_WS_PAYLOAD = 1024 * 1024;
@@ -40,13 +45,21 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
   throw new HttpError(400, "bad_json", "Request body must be a JSON object.");
 }
 
-export function createServer(labs: LabManager, secret: string): http.Server {
+export function createServer(labs: LabManager, secret: string, recordings?: Recordings): http.Server {
   const preview = createPreview(labs, secret);
   const server = http.createServer(async (req, res) => {
     if (isPreviewRequest(req)) return preview.web(req, res);
     try {
       const url = new URL(req.url ?? "/", "http://runner");
       if (req.method === "GET" && url.pathname === "/health") return send(res, 200, { ok: true });
+      const recorded = recordings && url.pathname.match(RECORDINGS_PATH)?.[1];
+      if (recorded) {
+        if (req.method !== "GET") throw new HttpError(405, "method_not_allowed", `${req.method} is not allowed here.`);
+        const claims = verifyViewerToken(secret, RECORDING_TOKEN, bearer(req), recorded);
+        const node = url.searchParams.get("node");
+        if (node !== null) return sendRecording(recordings, res, recorded, node);
+        return send(res, 200, { sandbox: recorded, lesson: claims.lesson, recordings: recordings.list(recorded) } satisfies RecordingListing);
+      }
       const match = url.pathname.match(/^\/sandboxes\/([a-z0-9-]{1,64})(\/start|\/checks\/([a-z0-9-]{1,64})|\/files(\/list)?|\/ports|\/registry)?$/);
       if (!match) throw new HttpError(404, "not_found", "No such route.");
       const [, id, action, stepId, list] = match;
@@ -80,31 +93,24 @@ export function createServer(labs: LabManager, secret: string): http.Server {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
   server.on("upgrade", (req, socket, head) => {
     if (isPreviewRequest(req)) return void preview.upgrade(req, socket, head);
-    wss.handleUpgrade(req, socket, head, (ws) => void openTerminal(ws, req, labs, secret));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const url = new URL(req.url ?? "/", "http://runner");
+      const watched = url.pathname.match(WATCH_PATH)?.[1];
+      if (watched) void openWatch(ws, url, watched, labs, secret);
+      else void openTerminal(ws, url, labs, secret);
+    });
   });
   return server;
 }
 
-const control = (ws: WebSocket, message: ServerMessage) => {
-  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
-};
-
-function refuse(ws: WebSocket, code: number, error: string, message: string): void {
-  control(ws, { type: "error", code: error, message });
-  ws.close(code, message.slice(0, 120));
-}
-
-async function openTerminal(ws: WebSocket, req: http.IncomingMessage, labs: LabManager, secret: string): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://runner");
+async function openTerminal(ws: WebSocket, url: URL, labs: LabManager, secret: string): Promise<void> {
   const id = url.pathname.match(/^\/sandboxes\/([a-z0-9-]{1,64})\/terminal$/)?.[1];
   if (!id) return refuse(ws, CLOSE_CODES.notFound, "not_found", "No such terminal.");
   let claims: LabClaims;
   try {
     claims = authorize(secret, url.searchParams.get("token"), id);
   } catch (e) {
-    const rejected = e as TokenRejected;
-    const code = rejected.reason === "wrong_sandbox" ? CLOSE_CODES.forbidden : CLOSE_CODES.unauthorized;
-    return refuse(ws, code, rejected.reason === "wrong_sandbox" ? "forbidden" : "unauthorized", rejected.message);
+    return refuseToken(ws, e as TokenRejected);
   }
   let node: string;
   try {

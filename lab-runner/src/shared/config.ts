@@ -26,6 +26,11 @@ export const runnerPublicUrl = () => process.env.DOCKYARD_RUNNER_PUBLIC_URL ?? `
 /** Where browsers open web previews (the lab-runner's HTTP side); a host of its own keeps previewed apps away from the site's cookies. */
 export const previewPublicUrl = () => process.env.DOCKYARD_PREVIEW_PUBLIC_URL ?? runnerPublicUrl().replace(/^ws/, "http");
 
+/** Terminal recordings, kept as evidence for graders (see lab-runner/src/recordings/store.ts). */
+export const recordingsDir = () => path.join(dataDir(), "recordings");
+/** Each node's recording stops, with a final marker, at this size. */
+export const recordingMaxBytes = () => Number(process.env.DOCKYARD_RECORDING_MAX_MIB ?? 20) * 1024 * 1024;
+
 export const idleTimeoutMs = () => Number(process.env.DOCKYARD_IDLE_TIMEOUT_MINUTES ?? 30) * 60_000;
 export const tokenTtlSeconds = () => Number(process.env.DOCKYARD_TOKEN_TTL_SECONDS ?? 300);
 

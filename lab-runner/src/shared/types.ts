@@ -38,10 +38,14 @@ export type ServerMessage =
   | { type: "stage"; stage: BootStage; detail?: string }
   | { type: "ready" }
   | { type: "exit"; code: number }
-  | { type: "error"; code: string; message: string };
+  | { type: "error"; code: string; message: string }
+  /** To the learner: how many read-only live views of this terminal are open. */
+  | { type: "watchers"; count: number }
+  /** To a live view: the size of the learner's terminal, which its output is laid out for. */
+  | { type: "size"; cols: number; rows: number };
 
-/** Close codes the terminal socket uses (4000–4999 are free for applications). */
-export const CLOSE_CODES = { unauthorized: 4401, forbidden: 4403, notFound: 4404, bootFailed: 4500 } as const;
+/** Close codes the terminal and watch sockets use (4000–4999 are free for applications). */
+export const CLOSE_CODES = { unauthorized: 4401, forbidden: 4403, notFound: 4404, lagging: 4408, notRunning: 4409, ended: 4410, bootFailed: 4500 } as const;
 
 export const TERMINAL_LIMITS = {
   /** Largest single input message (a paste); larger ones are refused with an error, nothing is typed. */
@@ -67,6 +71,21 @@ export interface DirectoryEntry {
 export interface FileListing {
   path: string;
   entries: DirectoryEntry[];
+}
+
+/** One node's terminal recording (asciicast v2), as the lab-runner's recording listing gives it. */
+export interface RecordingInfo {
+  node: string;
+  bytes: number;
+  /** When it was last written to (ISO 8601). */
+  updatedAt: string;
+}
+
+/** A lab's recordings, as GET /recordings/:sandbox on the lab-runner answers. */
+export interface RecordingListing {
+  sandbox: string;
+  lesson: string;
+  recordings: RecordingInfo[];
 }
 
 /** A TCP port an inner container publishes on a node, which the learner can open through the preview. */

@@ -3,7 +3,8 @@ import { FlowControl, type Watermarks } from "./flowcontrol";
 import { Scrollback } from "./scrollback";
 
 // One shell per sandbox, shared by every browser tab attached to it, outliving any one WebSocket: a dropped
-// connection reattaches to the same shell and first receives the recent output it missed.
+// connection reattaches to the same shell and first receives the recent output it missed. Read-only watchers
+// (live views) get the same output but never hold the shell back: one that falls behind is disconnected.
 
 export interface Pty {
   onData(listener: (data: Buffer | string) => void): unknown;
@@ -20,12 +21,26 @@ export interface TerminalClient {
   control(message: ServerMessage): void;
 }
 
+export interface TerminalWatcher extends TerminalClient {
+  /** It is detached already: it fell too far behind ("lagging"), or the shell's lab was removed ("ended"). */
+  disconnect(reason: "lagging" | "ended"): void;
+}
+
+/** Where the session's output and size changes are recorded. */
+export interface TerminalRecorder {
+  output(data: Buffer): void;
+  resize(cols: number, rows: number): void;
+}
+
 /** Output is merged for this long before it is sent, so a flood becomes few large frames. */
 const MERGE_MS = 5;
+/** A watcher is disconnected once this much output sent to it is not acknowledged yet. */
+const WATCHER_LAG_BYTES = 4 * 1024 * 1024;
 
 export class TerminalSession {
   private pty: Pty | null = null;
   private readonly clients = new Map<TerminalClient, FlowControl>();
+  private readonly watchers = new Map<TerminalWatcher, FlowControl>();
   private readonly scrollback: Scrollback;
   private pending: Buffer[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
@@ -34,7 +49,13 @@ export class TerminalSession {
 
   constructor(
     private readonly spawn: (size: { cols: number; rows: number }) => Pty,
-    private readonly options: { scrollbackBytes?: number; watermarks?: Watermarks; onActivity?: () => void } = {},
+    private readonly options: {
+      scrollbackBytes?: number;
+      watermarks?: Watermarks;
+      watcherLagBytes?: number;
+      recorder?: TerminalRecorder;
+      onActivity?: () => void;
+    } = {},
   ) {
     this.scrollback = new Scrollback(options.scrollbackBytes);
   }
@@ -42,6 +63,7 @@ export class TerminalSession {
   attach(client: TerminalClient): () => void {
     this.options.onActivity?.();
     this.clients.set(client, new FlowControl(this.options.watermarks));
+    if (this.watchers.size) client.control({ type: "watchers", count: this.watchers.size });
     const missed = this.scrollback.contents();
     if (missed.length) this.deliver(client, missed);
     this.ensureShell();
@@ -52,6 +74,20 @@ export class TerminalSession {
     };
   }
 
+  /** A read-only view: the recent output, then live output; it starts no shell and is not activity. */
+  watch(watcher: TerminalWatcher): () => void {
+    watcher.control({ type: "size", ...this.size });
+    this.watchers.set(watcher, new FlowControl({ high: this.options.watcherLagBytes ?? WATCHER_LAG_BYTES, low: 0 }));
+    this.countWatchers();
+    const missed = this.scrollback.contents();
+    if (missed.length) this.show(watcher, missed);
+    return () => this.unwatch(watcher);
+  }
+
+  ackWatcher(watcher: TerminalWatcher, bytes: number): void {
+    this.watchers.get(watcher)?.acked(bytes);
+  }
+
   input(data: string): void {
     this.ensureShell().write(data);
     this.options.onActivity?.();
@@ -60,6 +96,8 @@ export class TerminalSession {
   resize(cols: number, rows: number): void {
     this.size = { cols, rows };
     this.pty?.resize(cols, rows);
+    this.options.recorder?.resize(cols, rows);
+    for (const watcher of this.watchers.keys()) watcher.control({ type: "size", cols, rows });
   }
 
   ack(client: TerminalClient, bytes: number): void {
@@ -82,6 +120,10 @@ export class TerminalSession {
   close(): void {
     this.pty?.kill();
     this.pty = null;
+    for (const watcher of [...this.watchers.keys()]) {
+      this.unwatch(watcher);
+      watcher.disconnect("ended");
+    }
   }
 
   private ensureShell(): Pty {
@@ -89,12 +131,13 @@ export class TerminalSession {
     const pty = this.spawn(this.size);
     this.pty = pty;
     this.ptyPaused = false;
+    this.options.recorder?.resize(this.size.cols, this.size.rows);
     pty.onData((data) => this.collect(typeof data === "string" ? Buffer.from(data) : data));
     pty.onExit(({ exitCode }) => {
       if (this.pty !== pty) return;
       this.flush();
       this.pty = null;
-      for (const client of this.clients.keys()) client.control({ type: "exit", code: exitCode });
+      for (const client of [...this.clients.keys(), ...this.watchers.keys()]) client.control({ type: "exit", code: exitCode });
     });
     return pty;
   }
@@ -111,13 +154,31 @@ export class TerminalSession {
     const data = Buffer.concat(this.pending);
     this.pending = [];
     this.scrollback.push(data);
+    this.options.recorder?.output(data);
     for (const client of this.clients.keys()) this.deliver(client, data);
+    for (const watcher of this.watchers.keys()) this.show(watcher, data);
     this.options.onActivity?.();
   }
 
   private deliver(client: TerminalClient, data: Buffer): void {
     client.output(data);
     if (this.clients.get(client)?.sent(data.length)) this.updatePause();
+  }
+
+  private show(watcher: TerminalWatcher, data: Buffer): void {
+    watcher.output(data);
+    if (!this.watchers.get(watcher)?.sent(data.length)) return;
+    this.unwatch(watcher);
+    watcher.disconnect("lagging");
+  }
+
+  private unwatch(watcher: TerminalWatcher): void {
+    if (this.watchers.delete(watcher)) this.countWatchers();
+  }
+
+  /** Tells the learner's terminals how many live views are open. */
+  private countWatchers(): void {
+    for (const client of this.clients.keys()) client.control({ type: "watchers", count: this.watchers.size });
   }
 
   /** The shell runs only while every attached client keeps up; with no client it drains into scrollback. */

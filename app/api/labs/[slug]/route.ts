@@ -1,8 +1,7 @@
 import { NextResponse } from "next/server";
-import { ensureLearner } from "@/app/_lib/session";
 import { lessonBySlug } from "@/app/_lib/lessons";
 import { labAccess, removeLab, startLab } from "@/app/_lib/runner";
-import { apiError, fromRunnerError } from "@/app/_lib/api";
+import { apiError, fromRunnerError, lessonLearner } from "@/app/_lib/api";
 
 // POST: start (or find) the learner's sandbox for this lesson and hand the browser a fresh terminal token.
 // DELETE: throw the sandbox away (a fresh one starts on the next POST).
@@ -18,7 +17,9 @@ export async function POST(_req: Request, { params }: { params: Promise<{ slug: 
   const { slug } = await params;
   const refused = await lessonOr404(slug);
   if (refused) return refused;
-  const access = labAccess(await ensureLearner(), slug);
+  const learner = await lessonLearner(true);
+  if ("error" in learner) return learner.error;
+  const access = labAccess(learner.learnerId, slug);
   try {
     await startLab(access);
   } catch (e) {
@@ -31,8 +32,10 @@ export async function DELETE(_req: Request, { params }: { params: Promise<{ slug
   const { slug } = await params;
   const refused = await lessonOr404(slug);
   if (refused) return refused;
+  const learner = await lessonLearner(true);
+  if ("error" in learner) return learner.error;
   try {
-    return NextResponse.json(await removeLab(labAccess(await ensureLearner(), slug)));
+    return NextResponse.json(await removeLab(labAccess(learner.learnerId, slug)));
   } catch (e) {
     return fromRunnerError(e);
   }

@@ -2,7 +2,8 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { contentDir } from "@/lab-runner/src/shared/config";
 import { LESSON_FILE } from "@/lab-runner/src/lessons/parse";
-import { apiError } from "@/app/_lib/api";
+import { apiError, refusal } from "@/app/_lib/api";
+import { lessonsDecision } from "@/app/_lib/guard";
 import { lessonBySlug } from "@/app/_lib/lessons";
 
 // Files beside a lesson (diagrams, sample files), by extension only, never the lesson source (it holds the
@@ -21,6 +22,8 @@ const TYPES: Record<string, string> = {
 
 export async function GET(_req: Request, { params }: { params: Promise<{ slug: string; path: string[] }> }) {
   const { slug, path: parts } = await params;
+  const decision = await lessonsDecision();
+  if (!decision.allowed) return refusal(decision);
   if (!lessonBySlug(slug)) return apiError(404, "unknown_lesson", `There is no lesson “${slug}”.`);
   const folder = path.join(contentDir(), "lessons", slug);
   const file = path.resolve(folder, ...parts);

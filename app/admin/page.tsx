@@ -1,0 +1,73 @@
+import { saveSettingsAction, setRoleAction } from "@/app/_actions/admin";
+import { ActionForm } from "@/app/_components/ActionForm";
+import { mayAdminister, ROLES } from "@/app/_lib/access";
+import { allAccounts } from "@/app/_lib/accounts";
+import { formatDay } from "@/app/_lib/dates";
+import { enforce } from "@/app/_lib/guard";
+import { currentViewer } from "@/app/_lib/session";
+import { siteSettings } from "@/app/_lib/settings";
+
+export const dynamic = "force-dynamic";
+
+export default async function AdminPage() {
+  enforce(mayAdminister(await currentViewer()));
+  const [accounts, settings] = await Promise.all([allAccounts(), siteSettings()]);
+  return (
+    <div className="mx-auto max-w-4xl px-4 py-8">
+      <h1 className="text-3xl font-bold">Admin</h1>
+
+      <section aria-labelledby="settings" className="mt-8 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
+        <h2 id="settings" className="text-xl font-semibold">
+          Settings
+        </h2>
+        <ActionForm action={saveSettingsAction} submit="Save settings" label="Settings" className="mt-3 space-y-4">
+          <label className="flex items-start gap-2 text-sm">
+            <input type="checkbox" name="anonymousMayTry" defaultChecked={settings.anonymousMayTry} className="mt-0.5" />
+            <span>
+              Anonymous visitors may try the public course
+              <span className="block text-slate-500">When off, opening a lesson or using a lab needs an account.</span>
+            </span>
+          </label>
+        </ActionForm>
+      </section>
+
+      <section aria-labelledby="users" className="mt-8">
+        <h2 id="users" className="text-xl font-semibold">
+          Users
+        </h2>
+        <table className="mt-3 w-full border-collapse text-left text-sm">
+          <thead className="border-b border-slate-300 text-slate-600">
+            <tr>
+              <th className="py-2">Email</th>
+              <th>Since</th>
+              <th>Role</th>
+            </tr>
+          </thead>
+          <tbody>
+            {accounts.map((account) => (
+              <tr key={account.id} className="border-b border-slate-200 align-top">
+                <td className="py-3">{account.email}</td>
+                <td className="py-3">{formatDay(account.createdAt)}</td>
+                <td className="py-2">
+                  <ActionForm action={setRoleAction} submit="Save role" hidden={{ learnerId: account.id }} className="flex flex-wrap items-center gap-2">
+                    <label htmlFor={`role-${account.id}`} className="sr-only">
+                      Role of {account.email}
+                    </label>
+                    {/* Keyed by the role: a select does not take a new defaultValue, and the form resets to it after saving. */}
+                    <select key={account.role} id={`role-${account.id}`} name="role" defaultValue={account.role} className="rounded border border-slate-300 px-2 py-1.5">
+                      {ROLES.map((role) => (
+                        <option key={role} value={role}>
+                          {role}
+                        </option>
+                      ))}
+                    </select>
+                  </ActionForm>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,81 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { RecordingInfo } from "../shared/types";
+import { AsciicastWriter } from "./writer";
+
+// Where recordings live: <dir>/<sandbox id>/<node>.cast, one asciicast v2 file per node of a lab, continued
+// by every shell that node's terminal runs, across lab-runner restarts and even after the lab is removed and
+// started again (the sandbox id is the learner's and the lesson's). Recordings are evidence for graders: the
+// lab-runner never deletes them.
+
+const SANDBOX = /^[a-z0-9-]{1,64}$/;
+const NODE = /^node[1-9]\d?$/;
+const FILE = /^(node[1-9]\d?)\.cast$/;
+
+export class Recordings {
+  /** Per sandbox, per node: the writers in use (each holds its file open). */
+  private readonly writers = new Map<string, Map<string, AsciicastWriter>>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly options: { maxBytes: number; now?: () => number },
+  ) {}
+
+  /** The recorder of one node's terminal. */
+  recorder(sandbox: string, node: string): AsciicastWriter {
+    const writers = this.writers.get(sandbox) ?? new Map<string, AsciicastWriter>();
+    this.writers.set(sandbox, writers);
+    let writer = writers.get(node);
+    if (!writer) {
+      writer = new AsciicastWriter(this.pathOf(sandbox, node), { ...this.options, title: `${node} of ${sandbox}` });
+      writers.set(node, writer);
+    }
+    return writer;
+  }
+
+  /** A marker in the recording of every node of the lab that is recorded, so each can be sought to it. */
+  mark(sandbox: string, label: string): void {
+    const nodes = new Set([...(this.writers.get(sandbox)?.keys() ?? []), ...this.list(sandbox).map((r) => r.node)]);
+    for (const node of nodes) this.recorder(sandbox, node).marker(label);
+  }
+
+  /** The lab's recordings, by node. */
+  list(sandbox: string): RecordingInfo[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dirOf(sandbox));
+    } catch {
+      return [];
+    }
+    return names
+      .map((name) => name.match(FILE)?.[1])
+      .filter((node): node is string => node !== undefined)
+      .sort((a, b) => a.localeCompare(b, "en", { numeric: true }))
+      .map((node) => {
+        const stat = fs.statSync(this.pathOf(sandbox, node));
+        return { node, bytes: stat.size, updatedAt: stat.mtime.toISOString() };
+      });
+  }
+
+  /** The file of a node's recording, if there is one. */
+  file(sandbox: string, node: string): string | undefined {
+    const file = this.pathOf(sandbox, node);
+    return fs.existsSync(file) ? file : undefined;
+  }
+
+  /** Releases a lab's files (its recordings stay). */
+  close(sandbox: string): void {
+    for (const writer of this.writers.get(sandbox)?.values() ?? []) writer.close();
+    this.writers.delete(sandbox);
+  }
+
+  private dirOf(sandbox: string): string {
+    if (!SANDBOX.test(sandbox)) throw new Error(`not a sandbox id: ${JSON.stringify(sandbox)}`);
+    return path.join(this.dir, sandbox);
+  }
+
+  private pathOf(sandbox: string, node: string): string {
+    if (!NODE.test(node)) throw new Error(`not a node name: ${JSON.stringify(node)}`);
+    return path.join(this.dirOf(sandbox), `${node}.cast`);
+  }
+}

@@ -1,0 +1,3 @@
+import { peopleScenarios } from "../support/people-scenarios";
+
+peopleScenarios("postgresql");

@@ -1,0 +1,63 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { issue, SESSION_TOKEN } from "../../lab-runner/src/auth/tokens";
+import { accountCookie, anonymousSession, claimsOf, SESSION_COOKIE, viewerOf, type SessionLookup } from "../../app/_lib/sessionCookie";
+import type { Account } from "../../app/_lib/access";
+
+// The session cookie: what it claims, and who it speaks for given what the database says.
+
+process.env.DOCKYARD_SECRET = "unit-test-secret";
+const ADA: Account = { id: "ada", email: "ada@example.com", role: "student" };
+
+/** The database, as the cookie's lookup sees it: live sessions by id, and which learners are accounts. */
+function lookup(sessions: Record<string, string>, accounts: Account[]): SessionLookup {
+  return {
+    accountOfSession: async (learnerId, sessionId) => (sessions[sessionId] === learnerId ? accounts.find((a) => a.id === learnerId) : undefined),
+    isAccount: async (learnerId) => accounts.some((a) => a.id === learnerId),
+  };
+}
+
+test("an anonymous cookie names a new learner; an account cookie also names its session", () => {
+  const { learner, cookie } = anonymousSession();
+  assert.equal(cookie.name, SESSION_COOKIE);
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, "lax");
+  assert.deepEqual(claimsOf(cookie.value), { learner });
+  assert.notEqual(anonymousSession().learner, learner);
+
+  const account = accountCookie("ada", "session-1");
+  assert.deepEqual(claimsOf(account.value), { learner: "ada", session: "session-1" });
+  assert.equal(account.maxAge, 30 * 86400);
+});
+
+test("a forged, tampered, expired or other kind of token claims nothing", () => {
+  const good = accountCookie("ada", "session-1").value;
+  const [body, sig] = good.split(".");
+  const forged = Buffer.from(JSON.stringify({ learner: "admin", session: "session-1", k: SESSION_TOKEN, exp: 9e9 })).toString("base64url");
+  for (const bad of [
+    undefined,
+    "",
+    "garbage",
+    `${forged}.${sig}`,
+    `${body}.${sig!.replace(/.$/, (c) => (c === "A" ? "B" : "A"))}`,
+    issue("another-secret", SESSION_TOKEN, { learner: "ada" }, 60),
+    issue("unit-test-secret", SESSION_TOKEN, { learner: "ada" }, 60, Date.now() - 3600_000),
+    issue("unit-test-secret", "lab", { learner: "ada" }, 60),
+  ])
+    assert.equal(claimsOf(bad), undefined, String(bad));
+});
+
+test("an account cookie speaks for the account only while its session lives", async () => {
+  const claims = claimsOf(accountCookie("ada", "session-1").value);
+  assert.deepEqual(await viewerOf(claims, lookup({ "session-1": "ada" }, [ADA])), { learnerId: "ada", account: ADA });
+  assert.deepEqual(await viewerOf(claims, lookup({}, [ADA])), {}, "signed out: the session is gone");
+  assert.deepEqual(await viewerOf(claims, lookup({ "session-1": "bob" }, [ADA])), {}, "another account's session");
+});
+
+test("an anonymous cookie speaks for its learner until that learner signs up", async () => {
+  const { learner, cookie } = anonymousSession();
+  const claims = claimsOf(cookie.value);
+  assert.deepEqual(await viewerOf(claims, lookup({}, [])), { learnerId: learner });
+  assert.deepEqual(await viewerOf(claims, lookup({}, [{ ...ADA, id: learner }])), {}, "the account now needs its password");
+  assert.deepEqual(await viewerOf(undefined, lookup({}, [])), {});
+});
