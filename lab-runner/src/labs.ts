@@ -95,6 +95,7 @@ export class LabManager {
         emit({ type: "stage", stage, detail }),
       )
       .then((sandbox) => {
+        this.touch(id); // idle time counts from ready: a slow boot is not idleness
         emit({ type: "ready" });
         return sandbox;
       })
@@ -278,6 +279,7 @@ export class LabManager {
     const removed: string[] = [];
     for (const sandbox of await this.driver.list()) {
       if ([...(this.sessions.get(sandbox.id)?.values() ?? [])].some((session) => session.attachedClients > 0)) continue;
+      if (this.boots.has(sandbox.id) && !(await this.settled(sandbox.id))) continue; // still booting
       const last = this.lastActive.get(sandbox.id);
       if (last === undefined) {
         this.touch(sandbox.id);

@@ -178,3 +178,19 @@ test("a lab of several nodes: a shell per node, the step written on every node, 
   advance(5000);
   assert.deepEqual(await labs.reap(), [id]);
 });
+
+test("a sandbox still booting is never reaped, and its idle time starts when it is ready", async () => {
+  const { driver, labs, advance } = setup();
+  let engineUp!: () => void;
+  driver.engineStarting = new Promise((r) => (engineUp = r));
+  const id = await labs.ensure("alice", "first");
+  await new Promise((r) => setTimeout(r, 20));
+  advance(5000);
+  assert.deepEqual(await labs.reap(), [], "booting for longer than the idle timeout");
+  engineUp();
+  await new Promise((r) => setTimeout(r, 5));
+  advance(999);
+  assert.deepEqual(await labs.reap(), [], "ready less than the idle timeout ago");
+  advance(1);
+  assert.deepEqual(await labs.reap(), [id]);
+});
