@@ -5,13 +5,24 @@ import type { Player } from "asciinema-player";
 import "asciinema-player/dist/bundle/asciinema-player.css";
 import { markersOf, parseHeader, type AsciicastMarker } from "@/lab-runner/src/shared/asciicast";
 
-type State = { kind: "loading" } | { kind: "ready"; markers: AsciicastMarker[]; startedAt: number } | { kind: "failed"; message: string };
+type State = { kind: "loading" } | { kind: "ready"; markers: AsciicastMarker[]; startedAt: number; start?: AsciicastMarker } | { kind: "failed"; message: string };
 
 /** Pauses longer than this play as this long: a recording spans days of a learner coming and going. */
 const IDLE_LIMIT_SECONDS = 2;
 
-/** A terminal recording (asciicast v2 at `src`) in asciinema's player, with its markers as buttons that seek to them. */
-export function RecordingPlayer({ src }: { src: string }) {
+/** Which marker to open the recording at: the `occurrence`-th (from 1) whose label starts with `label`. */
+export interface MarkerTarget {
+  label: string;
+  occurrence: number;
+}
+
+const findMarker = (markers: AsciicastMarker[], target: MarkerTarget) => markers.filter((m) => m.label.startsWith(target.label))[target.occurrence - 1];
+
+/**
+ * A terminal recording (asciicast v2 at `src`) in asciinema's player, with its markers as buttons that seek to
+ * them; opened at the marker `startAt` names, when the recording has it.
+ */
+export function RecordingPlayer({ src, startAt }: { src: string; startAt?: MarkerTarget }) {
   const host = useRef<HTMLDivElement>(null);
   const player = useRef<Player | undefined>(undefined);
   const [state, setState] = useState<State>({ kind: "loading" });
@@ -30,14 +41,18 @@ export function RecordingPlayer({ src }: { src: string }) {
       if (disposed || !host.current) return;
       player.current = create({ data: text }, host.current, { idleTimeLimit: IDLE_LIMIT_SECONDS, fit: "width", terminalFontSize: "small", preload: true });
       const startedAt = parseHeader(text.slice(0, text.indexOf("\n")))?.timestamp ?? 0;
-      setState({ kind: "ready", markers: markersOf(text), startedAt });
+      const markers = markersOf(text);
+      const start = startAt && findMarker(markers, startAt);
+      if (start) await player.current.seek({ marker: start.index });
+      if (disposed) return;
+      setState({ kind: "ready", markers, startedAt, start });
     })().catch((e: Error) => !disposed && setState({ kind: "failed", message: e.message }));
     return () => {
       disposed = true;
       player.current?.dispose();
       player.current = undefined;
     };
-  }, [src]);
+  }, [src, startAt?.label, startAt?.occurrence]);
 
   return (
     <div data-testid="recording-player" data-state={state.kind}>
@@ -45,6 +60,11 @@ export function RecordingPlayer({ src }: { src: string }) {
       {state.kind === "failed" && (
         <p role="alert" className="rounded bg-amber-50 p-3 text-sm text-amber-900">
           {state.message}
+        </p>
+      )}
+      {state.kind === "ready" && startAt && (
+        <p className="mb-2 text-sm text-slate-600" data-testid="start-marker">
+          {state.start ? `Opened at “${state.start.label}”.` : `This recording has no marker “${startAt.label}” number ${startAt.occurrence}: it opens at the start.`}
         </p>
       )}
       <div ref={host} />
@@ -58,6 +78,7 @@ export function RecordingPlayer({ src }: { src: string }) {
                 <button
                   type="button"
                   data-testid="marker"
+                  aria-current={state.start?.index === marker.index ? "true" : undefined}
                   onClick={() => void player.current?.seek({ marker: marker.index })}
                   className="rounded border border-slate-300 bg-white px-2 py-1 text-xs hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-sky-400"
                 >

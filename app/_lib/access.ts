@@ -87,6 +87,25 @@ export function mayViewCohort(viewer: Viewer, cohort: CohortFacts): Decision {
   return refused("This cohort's page is for its members: join it with the invite link your instructor gave you.");
 }
 
+/** The cohort's grades: the matrix, each student's evidence, the exports. Its graders, its instructor, admins. */
+export function mayGradeCohort(viewer: Viewer, cohort: CohortFacts): Decision {
+  if (!viewer.account) return signInFirst("Sign in as a grader of this cohort to see its grades.");
+  if (cohort.membership === "grader" || mayManageCohort(viewer, cohort).allowed) return ALLOWED;
+  return refused("Only this cohort's graders, its instructor and admins see its grades.");
+}
+
+/**
+ * One student's work in a cohort: their evidence, their recordings and a live view of their terminal. Those who
+ * grade the cohort, for its students and its lessons only: what the student does elsewhere stays theirs.
+ */
+export function mayReviewStudent(viewer: Viewer, cohort: CohortFacts, student: { membership?: "student" | "grader" }, lessonInCohort = true): Decision {
+  const grade = mayGradeCohort(viewer, cohort);
+  if (!grade.allowed) return grade;
+  if (student.membership !== "student") return refused("That account is not a student of this cohort.");
+  if (!lessonInCohort) return refused("That lesson is not one of this cohort's lessons.");
+  return ALLOWED;
+}
+
 export function mayJoinCohort(viewer: Viewer): Decision {
   if (viewer.account) return ALLOWED;
   return signInFirst("Create an account or sign in to join this cohort.");

@@ -1,11 +1,14 @@
+import { NextResponse } from "next/server";
 import { issueViewerToken, RECORDING_TOKEN, WATCH_TOKEN, type ViewerClaims } from "@/lab-runner/src/auth/tokens";
 import { runnerPublicUrl, runnerUrl, secret, tokenTtlSeconds } from "@/lab-runner/src/shared/config";
 import type { RecordingListing } from "@/lab-runner/src/shared/types";
+import { DEFAULT_NODE } from "@/lab-runner/src/shared/types";
 import { RunnerError } from "./runner";
+import { fromRunnerError } from "./api";
 
 // A lab's terminal recordings and its read-only live view, through the lab-runner, for someone the caller has
-// already decided may see them (the learner themself; graders once roles say who else): this mints the
-// short-lived viewer token that proves it.
+// already decided may see them (the learner themself, or a grader of their cohort): this mints the short-lived
+// viewer token that proves it.
 
 /** The lab-runner's answer about a recording: the listing (JSON) or the asciicast file, streamed. */
 async function fromRunner(lab: ViewerClaims, node?: string): Promise<Response> {
@@ -40,3 +43,17 @@ export function watchUrl(lab: ViewerClaims, node: string): string {
   const token = issueViewerToken(secret(), WATCH_TOKEN, lab, tokenTtlSeconds());
   return `${runnerPublicUrl()}/sandboxes/${lab.sandbox}/watch?${new URLSearchParams({ node, token })}`;
 }
+
+/** The answer of a recording route: without ?node= the listing (JSON), with it that node's asciicast file. */
+export async function recordingResponse(req: Request, lab: ViewerClaims): Promise<Response> {
+  const node = new URL(req.url).searchParams.get("node");
+  try {
+    return node === null ? NextResponse.json(await recordingListing(lab)) : await recordingFile(lab, node);
+  } catch (e) {
+    return fromRunnerError(e);
+  }
+}
+
+/** The answer of a live-view route: { url } of the node given by ?node= (node1 by default). */
+export const watchResponse = (req: Request, lab: ViewerClaims) =>
+  NextResponse.json({ url: watchUrl(lab, new URL(req.url).searchParams.get("node") ?? DEFAULT_NODE) });

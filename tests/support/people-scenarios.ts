@@ -19,6 +19,7 @@ type Modules = {
   settings: typeof import("../../app/_lib/settings");
   progress: typeof import("../../app/_lib/progress");
   sessionCookie: typeof import("../../app/_lib/sessionCookie");
+  grading: typeof import("../../app/_lib/grading");
 };
 
 async function freshDatabase(database: "sqlite" | "postgresql"): Promise<string> {
@@ -50,6 +51,7 @@ export function peopleScenarios(database: "sqlite" | "postgresql") {
         settings: await import("../../app/_lib/settings"),
         progress: await import("../../app/_lib/progress"),
         sessionCookie: await import("../../app/_lib/sessionCookie"),
+        grading: await import("../../app/_lib/grading"),
       };
     });
 
@@ -210,6 +212,56 @@ export function peopleScenarios(database: "sqlite" | "postgresql") {
       const renewed = (await m.cohorts.cohortById(id))!;
       assert.notEqual(renewed.inviteCode, cohort.inviteCode);
       assert.ok("cohort" in (await m.cohorts.cohortByInvite(renewed.inviteCode)));
+    });
+
+    test("a cohort's grades: its students only, its lessons only in course order, each with the evidence recorded", async () => {
+      const teacher = await m.accounts.signUp(newId(), "mo@example.com", "correct horse battery", "instructor");
+      const [kim, sam, outsider] = await Promise.all(["nia@example.com", "oz@example.com", "pia@example.com"].map((e) => m.accounts.signUp(newId(), e, "correct horse battery")));
+      const grader = await m.accounts.signUp(newId(), "quin@example.com", "correct horse battery", "grader");
+      const id = await m.cohorts.createCohort(teacher.id, { name: "Graded", dueAt: new Date(Date.now() + DAY), lessons: [{ slug: "volumes" }, { slug: "first-container" }] });
+      for (const s of [kim!, sam!]) await m.cohorts.joinCohort(id, s.id);
+      await m.cohorts.addGrader(id, grader.id);
+      const failed: CheckResult = { passed: false, message: "Not yet", criteria: [], commands: [{ at: new Date().toISOString(), step: "hello-busybox", exitCode: 0, command: "docker ps" }] };
+      await m.progress.recordAttempt(kim!.id, "first-container", "hello-busybox", failed);
+      await m.progress.recordAttempt(kim!.id, "first-container", "hello-busybox", PASSED);
+      await m.progress.recordHelp(kim!.id, "first-container", "figlet", "hint", 0);
+      await m.progress.recordAttempt(kim!.id, "networks", "default-bridge", PASSED); // not one of the cohort's lessons
+      await m.progress.recordAttempt(outsider!.id, "first-container", "hello-busybox", PASSED);
+
+      const grades = await m.grading.cohortGrades((await m.cohorts.cohortById(id))!);
+      assert.deepEqual(
+        grades.lessons.map((l) => l.slug),
+        ["first-container", "volumes"],
+        "course order",
+      );
+      assert.deepEqual(grades.students.map((s) => s.email).sort(), ["nia@example.com", "oz@example.com"]);
+      const kimGrades = grades.students.find((s) => s.learnerId === kim!.id)!;
+      assert.deepEqual(
+        kimGrades.lessons.map((l) => l.slug),
+        ["first-container", "volumes"],
+      );
+      const hello = kimGrades.lessons[0]!.steps.find((s) => s.stepId === "hello-busybox")!;
+      assert.deepEqual(
+        hello.attempts.map((a) => [a.passed, a.result.message]),
+        [
+          [false, "Not yet"],
+          [true, "Well done"],
+        ],
+      );
+      assert.equal(hello.status, "passed");
+      assert.deepEqual(
+        hello.commands.map((c) => c.command),
+        ["docker ps"],
+      );
+      assert.equal(kimGrades.lessons[0]!.steps.find((s) => s.stepId === "figlet")!.hintsUsed, 1);
+      assert.equal(kimGrades.lessons[0]!.passedSteps, 1);
+      const samGrades = grades.students.find((s) => s.learnerId === sam!.id)!;
+      assert.ok(samGrades.lessons.every((l) => l.passedSteps === 0 && l.steps.every((s) => s.attempts.length === 0)), "nobody else's work is theirs");
+      const one = await m.grading.cohortGrades((await m.cohorts.cohortById(id))!, sam!.id);
+      assert.deepEqual(
+        one.students.map((s) => s.email),
+        ["oz@example.com"],
+      );
     });
   });
 }

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { TestInfo } from "@playwright/test";
 import { freshPostgresDatabase } from "./postgres";
+import type { Seeded, SeedPlan } from "./seed-people";
 
 /** The Playwright project "postgresql" runs the tests tagged @database again on PostgreSQL. */
 export const projectDatabase = (info: TestInfo) => (info.project.name === "postgresql" ? "postgresql" : "sqlite");
@@ -86,6 +87,13 @@ export class Stack {
     const env = { ...this.env, DOCKYARD_ADMIN_EMAIL: email, DOCKYARD_ADMIN_PASSWORD: password };
     const made = spawnSync("npx", ["--no-install", "tsx", "scripts/create-admin.ts"], { env, encoding: "utf8" });
     if (made.status !== 0) throw new Error(`create-admin failed:\n${made.stdout}\n${made.stderr}`);
+  }
+
+  /** Accounts and cohorts made directly in the stack's database (after reset): their ids by email and by name. */
+  seedPeople(plan: SeedPlan): Seeded {
+    const made = spawnSync("npx", ["--no-install", "tsx", "tests/support/seed-people.ts"], { env: { ...this.env, DOCKYARD_SEED: JSON.stringify(plan) }, encoding: "utf8" });
+    if (made.status !== 0) throw new Error(`seeding people failed:\n${made.stdout}\n${made.stderr}`);
+    return JSON.parse(made.stdout.trim().split("\n").at(-1)!) as Seeded;
   }
 
   private launch(label: string, command: string, args: string[]): ChildProcess {

@@ -5,9 +5,11 @@ import {
   mayChangeRole,
   mayCreateCohort,
   mayGrade,
+  mayGradeCohort,
   mayJoinCohort,
   mayListCohorts,
   mayManageCohort,
+  mayReviewStudent,
   maySeeRoster,
   mayTryLessons,
   mayViewCohort,
@@ -95,4 +97,29 @@ test("joining and listing cohorts need an account; graders are graders or instru
     (["student", "instructor", "grader", "admin"] as const).filter((role) => mayGrade({ role })),
     ["instructor", "grader"],
   );
+});
+
+test("a cohort's grades are for its graders, its instructor and admins; never its students, another cohort's grader or instructor", () => {
+  assert.equal(status(mayGradeCohort(as("grader"), cohort("grader"))), "allowed");
+  assert.equal(status(mayGradeCohort(as("instructor"), cohort())), "allowed");
+  assert.equal(status(mayGradeCohort(as("admin"), cohort())), "allowed");
+  assert.equal(status(mayGradeCohort(as("student"), cohort("student"))), 403);
+  assert.equal(status(mayGradeCohort(as("grader"), cohort())), 403, "a grader of another cohort");
+  assert.equal(status(mayGradeCohort(as("instructor", "instructor-2"), cohort())), 403, "another cohort's instructor");
+  assert.equal(status(mayGradeCohort(anonymous, cohort())), 401);
+  assert.equal(status(mayGradeCohort(noSession, cohort())), 401);
+});
+
+test("a student's work is reviewed by those who grade the cohort, for its students and its lessons only", () => {
+  const grader = as("grader");
+  assert.equal(status(mayReviewStudent(grader, cohort("grader"), { membership: "student" })), "allowed");
+  assert.equal(status(mayReviewStudent(as("admin"), cohort(), { membership: "student" })), "allowed");
+  const notStudent = mayReviewStudent(grader, cohort("grader"), { membership: "grader" });
+  assert.equal(status(notStudent), 403);
+  assert.match((notStudent as { message: string }).message, /not a student of this cohort/);
+  assert.equal(status(mayReviewStudent(grader, cohort("grader"), {})), 403, "someone outside the cohort");
+  const otherLesson = mayReviewStudent(grader, cohort("grader"), { membership: "student" }, false);
+  assert.match((otherLesson as { message: string }).message, /not one of this cohort's lessons/);
+  assert.equal(status(mayReviewStudent(as("student", "student-2"), cohort("student"), { membership: "student" })), 403, "a classmate");
+  assert.equal(status(mayReviewStudent(anonymous, cohort(), { membership: "student" })), 401);
 });

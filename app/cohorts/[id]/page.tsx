@@ -2,7 +2,8 @@ import { notFound } from "next/navigation";
 import { addGraderAction, renewInviteAction } from "@/app/_actions/cohorts";
 import { ActionForm, TextField } from "@/app/_components/ActionForm";
 import { CohortLessons } from "@/app/_components/CohortLessons";
-import { mayListCohorts, mayManageCohort, maySeeRoster, mayViewCohort } from "@/app/_lib/access";
+import Link from "next/link";
+import { mayGradeCohort, mayListCohorts, mayManageCohort, maySeeRoster, mayViewCohort } from "@/app/_lib/access";
 import { cohortById, membershipOf, roster } from "@/app/_lib/cohorts";
 import { formatDay, isoDay } from "@/app/_lib/dates";
 import { enforce } from "@/app/_lib/guard";
@@ -25,6 +26,7 @@ export default async function CohortPage({ params }: { params: Promise<{ id: str
   enforce(mayViewCohort(viewer, facts));
   const manages = mayManageCohort(viewer, facts).allowed;
   const members = maySeeRoster(viewer, facts).allowed ? await roster(cohort.id) : undefined;
+  const grades = mayGradeCohort(viewer, facts).allowed;
   const hidden = { cohortId: cohort.id };
   return (
     <div className="mx-auto max-w-4xl px-4 py-8">
@@ -33,6 +35,11 @@ export default async function CohortPage({ params }: { params: Promise<{ id: str
         Due <time dateTime={isoDay(cohort.dueAt)}>{formatDay(cohort.dueAt)}</time>
         {facts.membership && ` · you are ${facts.membership === "grader" ? "a grader" : "a student"} here`}
       </p>
+      {grades && (
+        <Link href={`/cohorts/${cohort.id}/grades`} className="mt-4 inline-block rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400">
+          Grades and evidence
+        </Link>
+      )}
 
       <section aria-labelledby="lessons" className="mt-8">
         <h2 id="lessons" className="text-xl font-semibold">
@@ -73,7 +80,15 @@ export default async function CohortPage({ params }: { params: Promise<{ id: str
               <tbody>
                 {members.map((m) => (
                   <tr key={m.learnerId} className="border-b border-slate-200">
-                    <td className="py-2">{m.email}</td>
+                    <td className="py-2">
+                      {grades && m.membership === "student" ? (
+                        <Link className="text-sky-700 underline" href={`/cohorts/${cohort.id}/students/${m.learnerId}`}>
+                          {m.email}
+                        </Link>
+                      ) : (
+                        m.email
+                      )}
+                    </td>
                     <td>{m.membership}</td>
                     <td>{formatDay(m.joinedAt)}</td>
                   </tr>
@@ -89,7 +104,7 @@ export default async function CohortPage({ params }: { params: Promise<{ id: str
           <h2 id="graders" className="text-xl font-semibold">
             Add a grader
           </h2>
-          <p className="mt-1 text-sm text-slate-600">Graders see who is in the cohort. Their account needs the grader (or instructor) role.</p>
+          <p className="mt-1 text-sm text-slate-600">Graders see who is in the cohort and each student&apos;s work: grades, evidence, terminal recordings and a live view. Their account needs the grader (or instructor) role.</p>
           <ActionForm action={addGraderAction} submit="Add grader" hidden={hidden} label="Add a grader" className="mt-3 space-y-4">
             <TextField name="email" label="Grader's email" type="email" autoComplete="off" />
           </ActionForm>

@@ -1,10 +1,10 @@
-import { NextResponse } from "next/server";
 import { lessonBySlug } from "@/app/_lib/lessons";
-import { apiError, fromRunnerError, lessonLearner } from "@/app/_lib/api";
-import { recordingFile, recordingListing } from "@/app/_lib/recordings";
+import { apiError, lessonLearner } from "@/app/_lib/api";
+import { recordingResponse } from "@/app/_lib/recordings";
 import { sandboxIdFor } from "@/lab-runner/src/shared/ids";
 
-// The learner's own terminal recordings of this lesson's lab (graders will reach others' once roles say whose):
+// The learner's own terminal recordings of this lesson's lab (a grader reaches a student's through
+// /api/cohorts/…/recording):
 //   GET               the listing: { sandbox, lesson, recordings: [{ node, bytes, updatedAt }] }
 //   GET ?node=node1   that node's recording, an asciicast v2 file
 
@@ -13,11 +13,5 @@ export async function GET(req: Request, { params }: { params: Promise<{ slug: st
   if (!lessonBySlug(slug)) return apiError(404, "unknown_lesson", `There is no lesson “${slug}”.`);
   const learner = await lessonLearner(false);
   if ("error" in learner) return learner.error;
-  const lab = { sandbox: sandboxIdFor(learner.learnerId, slug), lesson: slug };
-  const node = new URL(req.url).searchParams.get("node");
-  try {
-    return node === null ? NextResponse.json(await recordingListing(lab)) : await recordingFile(lab, node);
-  } catch (e) {
-    return fromRunnerError(e);
-  }
+  return recordingResponse(req, { sandbox: sandboxIdFor(learner.learnerId, slug), lesson: slug });
 }

@@ -1,0 +1,149 @@
+import { isGraded, type Lesson } from "@/lab-runner/src/lessons/schema";
+import type { CheckResult, RecordedCommand } from "@/lab-runner/src/shared/types";
+
+// What a learner did on each step of a lesson, assembled from the records the site keeps (check attempts with
+// their structured results, completions, hints and solutions revealed): the evidence graders review. Pure, so
+// the matrix, the drill-down and both exports read one shape.
+
+export interface AttemptRow {
+  learnerId: string;
+  lessonSlug: string;
+  stepId: string;
+  passed: boolean;
+  /** The CheckResult as JSON. */
+  result: string;
+  createdAt: Date;
+}
+export interface CompletionRow {
+  learnerId: string;
+  lessonSlug: string;
+  stepId: string;
+  completedAt: Date;
+}
+export interface HelpRow {
+  learnerId: string;
+  lessonSlug: string;
+  stepId: string;
+  kind: string;
+  index: number;
+  createdAt: Date;
+}
+export interface EvidenceRows {
+  attempts: AttemptRow[];
+  completions: CompletionRow[];
+  helps: HelpRow[];
+}
+
+export interface Attempt {
+  at: Date;
+  passed: boolean;
+  result: CheckResult;
+}
+
+export type StepStatus = "passed" | "attempted" | "not started";
+
+export interface StepReport {
+  stepId: string;
+  title: string;
+  /** Whether the step counts towards completion (it has checks or a quiz). */
+  graded: boolean;
+  /** Judged by a quiz answer rather than in the lab (so its attempts left no marker in the recording). */
+  quiz: boolean;
+  status: StepStatus;
+  completedAt?: Date;
+  /** Oldest first. */
+  attempts: Attempt[];
+  /** How many of the step's hints were revealed (they are revealed in order). */
+  hintsUsed: number;
+  solutionShown: boolean;
+  /** The first thing recorded of the step: a command run, a hint revealed or a check. */
+  startedAt?: Date;
+  /** From startedAt to the step's completion, or to the last thing recorded of it while it is not done. */
+  secondsSpent?: number;
+  /** The commands the learner ran while on this step, as the checks recorded them; oldest first. */
+  commands: RecordedCommand[];
+}
+
+export interface LessonReport {
+  slug: string;
+  title: string;
+  dueAt?: Date;
+  gradedSteps: number;
+  passedSteps: number;
+  /** When the last graded step passed, once all have. */
+  completedAt?: Date;
+  /** Past its due date without being complete, or completed after it. */
+  late: boolean;
+  steps: StepReport[];
+}
+
+const key = (lessonSlug: string, stepId: string) => `${lessonSlug}\0${stepId}`;
+
+function group<T extends { lessonSlug: string; stepId: string }>(rows: T[]): Map<string, T[]> {
+  const grouped = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row.lessonSlug, row.stepId);
+    grouped.set(k, [...(grouped.get(k) ?? []), row]);
+  }
+  return grouped;
+}
+
+/** A stored result; a row that is not valid JSON (never written by the site) still reads as its verdict. */
+function parseResult(row: AttemptRow): CheckResult {
+  try {
+    return JSON.parse(row.result) as CheckResult;
+  } catch {
+    return { passed: row.passed, message: "(the stored result could not be read)", criteria: [] };
+  }
+}
+
+/** Each command once, even though every attempt of a step records all of the step's recent commands. */
+function commandsOf(attempts: Attempt[]): RecordedCommand[] {
+  const seen = new Map<string, RecordedCommand>();
+  for (const attempt of attempts) for (const c of attempt.result.commands ?? []) seen.set(`${c.at}\0${c.command}`, c);
+  return [...seen.values()].sort((a, b) => a.at.localeCompare(b.at));
+}
+
+const earliest = (dates: Date[]) => (dates.length ? new Date(Math.min(...dates.map((d) => d.getTime()))) : undefined);
+const latest = (dates: Date[]) => (dates.length ? new Date(Math.max(...dates.map((d) => d.getTime()))) : undefined);
+
+/** One learner's evidence on one lesson; `rows` may hold other learners' and lessons' rows too. */
+export function lessonReport(lesson: Lesson, learnerId: string, rows: EvidenceRows, dueAt?: Date, now = new Date()): LessonReport {
+  const mine = <T extends { learnerId: string; lessonSlug: string }>(list: T[]) => list.filter((r) => r.learnerId === learnerId && r.lessonSlug === lesson.slug);
+  const attempts = group(mine(rows.attempts));
+  const completions = group(mine(rows.completions));
+  const helps = group(mine(rows.helps));
+
+  const steps = lesson.steps.map((step): StepReport => {
+    const k = key(lesson.slug, step.id);
+    const tried = (attempts.get(k) ?? [])
+      .map((row) => ({ at: row.createdAt, passed: row.passed, result: parseResult(row) }))
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
+    const completedAt = completions.get(k)?.[0]?.completedAt;
+    const helped = helps.get(k) ?? [];
+    const commands = commandsOf(tried);
+    const activity = [...tried.map((a) => a.at), ...helped.map((h) => h.createdAt), ...commands.map((c) => new Date(c.at))];
+    const startedAt = earliest(activity);
+    const endedAt = completedAt ?? latest(activity);
+    return {
+      stepId: step.id,
+      title: step.title,
+      graded: isGraded(step),
+      quiz: step.quiz !== undefined,
+      status: completedAt ? "passed" : tried.length ? "attempted" : "not started",
+      completedAt,
+      attempts: tried,
+      hintsUsed: Math.max(0, ...helped.filter((h) => h.kind === "hint").map((h) => h.index + 1)),
+      solutionShown: helped.some((h) => h.kind === "solution"),
+      startedAt,
+      secondsSpent: startedAt && endedAt ? Math.max(0, Math.round((endedAt.getTime() - startedAt.getTime()) / 1000)) : undefined,
+      commands,
+    };
+  });
+
+  const graded = steps.filter((s) => s.graded);
+  const passed = graded.filter((s) => s.completedAt);
+  const completedAt = graded.length > 0 && passed.length === graded.length ? latest(passed.map((s) => s.completedAt!)) : undefined;
+  const late = dueAt !== undefined && (completedAt ? completedAt > dueAt : now > dueAt);
+  return { slug: lesson.slug, title: lesson.title, dueAt, gradedSteps: graded.length, passedSteps: passed.length, completedAt, late, steps };
+}

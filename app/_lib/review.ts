@@ -1,0 +1,50 @@
+import { notFound } from "next/navigation";
+import { mayGradeCohort, mayListCohorts, mayReviewStudent, type CohortFacts, type Decision, type Viewer } from "./access";
+import { apiError, refusal } from "./api";
+import { cohortById, membershipOf, type Cohort } from "./cohorts";
+import { enforce } from "./guard";
+import { currentViewer } from "./session";
+import { sandboxIdFor } from "@/lab-runner/src/shared/ids";
+import type { ViewerClaims } from "@/lab-runner/src/auth/tokens";
+
+// The access checks of the grading pages and routes, in one order for all of them: a visitor who has not
+// signed in learns nothing (401), not even whether the cohort exists; then an unknown cohort is 404; then
+// the rules decide (403).
+
+type Refused = { allowed: false; status: 401 | 403 | 404; message: string };
+type Review<T> = ({ allowed: true } & T) | Refused;
+
+const unknownCohort: Refused = { allowed: false, status: 404, message: "There is no such cohort." };
+const refusedBy = (decision: Decision): Refused | undefined => (decision.allowed ? undefined : decision);
+
+/** The cohort, for someone who may grade it. */
+export async function gradingOf(cohortId: string): Promise<Review<{ cohort: Cohort; viewer: Viewer; facts: CohortFacts }>> {
+  const viewer = await currentViewer();
+  const signIn = refusedBy(mayListCohorts(viewer));
+  if (signIn) return signIn;
+  const cohort = await cohortById(cohortId);
+  if (!cohort) return unknownCohort;
+  const facts = { instructorId: cohort.instructorId, membership: await membershipOf(cohort.id, viewer.learnerId) };
+  return refusedBy(mayGradeCohort(viewer, facts)) ?? { allowed: true, cohort, viewer, facts };
+}
+
+/** One student of the cohort (and, when `lessonSlug` is given, their lab of one of its lessons), for a grader of it. */
+export async function reviewOf(cohortId: string, learnerId: string, lessonSlug?: string): Promise<Review<{ cohort: Cohort; lab?: ViewerClaims }>> {
+  const grading = await gradingOf(cohortId);
+  if (!grading.allowed) return grading;
+  const { cohort, viewer, facts } = grading;
+  const inCohort = lessonSlug === undefined || cohort.lessons.some((l) => l.slug === lessonSlug);
+  const decision = mayReviewStudent(viewer, facts, { membership: await membershipOf(cohort.id, learnerId) }, inCohort);
+  if (!decision.allowed) return decision;
+  return { allowed: true, cohort, lab: lessonSlug === undefined ? undefined : { sandbox: sandboxIdFor(learnerId, lessonSlug), lesson: lessonSlug } };
+}
+
+/** For pages: a refusal renders the sign-in page, the forbidden page or the not-found page. */
+export function enforceReview<T>(review: Review<T>): asserts review is { allowed: true } & T {
+  if (!review.allowed && review.status === 404) notFound();
+  enforce(review as Decision);
+}
+
+/** For API routes: a refusal as the JSON error to send. */
+export const reviewRefusal = (review: Refused) =>
+  review.status === 404 ? apiError(404, "unknown_cohort", review.message) : refusal({ ...review, status: review.status });

@@ -1,0 +1,127 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { lessonReport, type EvidenceRows } from "../../app/_lib/evidence";
+import { csvField, CSV_COLUMNS, exportFileName, gradesCsv } from "../../app/_lib/gradeExport";
+import type { CohortGrades } from "../../app/_lib/grading";
+import type { Lesson, Step } from "../../lab-runner/src/lessons/schema";
+import type { CheckResult } from "../../lab-runner/src/shared/types";
+
+// The evidence assembled for graders and the files exported from it, on hand-made records.
+
+const step = (id: string, graded: "checks" | "quiz" | "none" = "checks"): Step => ({
+  id,
+  title: `Title of ${id}`,
+  checks: graded === "checks" ? [{ kind: "script", script: "true" } as unknown as Step["checks"][number]] : [],
+  commands: [],
+  solution: [],
+  wrong: [],
+  hints: 2,
+  quiz: graded === "quiz" ? { question: "?", options: ["a", "b"], correct: [0] } : undefined,
+});
+const lesson = { slug: "demo", title: "Demo", steps: [step("run"), step("think", "quiz"), step("read", "none"), step("later")] } as Lesson;
+
+const at = (minute: number, second = 0) => new Date(Date.UTC(2026, 11, 1, 10, minute, second));
+const result = (passed: boolean, commands: [number, string][] = []): string =>
+  JSON.stringify({
+    passed,
+    message: passed ? "Well done" : "Not yet",
+    criteria: [{ name: "container", passed, message: passed ? "found" : "missing" }],
+    commands: commands.map(([minute, command]) => ({ at: at(minute).toISOString(), step: "run", exitCode: 0, command })),
+  } satisfies CheckResult);
+
+const rows: EvidenceRows = {
+  attempts: [
+    { learnerId: "kim", lessonSlug: "demo", stepId: "run", passed: false, result: result(false, [[1, "docker ps"]]), createdAt: at(2) },
+    { learnerId: "kim", lessonSlug: "demo", stepId: "run", passed: true, result: result(true, [[1, "docker ps"], [4, "docker run busybox"]]), createdAt: at(5) },
+    { learnerId: "kim", lessonSlug: "demo", stepId: "think", passed: true, result: JSON.stringify({ passed: true, message: "Right", criteria: [] }), createdAt: at(7) },
+    { learnerId: "kim", lessonSlug: "demo", stepId: "later", passed: false, result: "not json", createdAt: at(9) },
+    { learnerId: "sam", lessonSlug: "demo", stepId: "run", passed: true, result: result(true), createdAt: at(1) },
+    { learnerId: "kim", lessonSlug: "other", stepId: "run", passed: true, result: result(true), createdAt: at(1) },
+  ],
+  completions: [
+    { learnerId: "kim", lessonSlug: "demo", stepId: "run", completedAt: at(5) },
+    { learnerId: "kim", lessonSlug: "demo", stepId: "think", completedAt: at(7) },
+    { learnerId: "sam", lessonSlug: "demo", stepId: "run", completedAt: at(1) },
+  ],
+  helps: [
+    { learnerId: "kim", lessonSlug: "demo", stepId: "run", kind: "hint", index: 0, createdAt: at(0, 30) },
+    { learnerId: "kim", lessonSlug: "demo", stepId: "run", kind: "hint", index: 1, createdAt: at(3) },
+    { learnerId: "kim", lessonSlug: "demo", stepId: "later", kind: "solution", index: 0, createdAt: at(8) },
+  ],
+};
+
+test("a step's evidence: its attempts in order, help taken, commands once each, time from first activity to the pass", () => {
+  const report = lessonReport(lesson, "kim", rows, at(30), at(10));
+  const run = report.steps[0]!;
+  assert.equal(run.status, "passed");
+  assert.deepEqual(run.completedAt, at(5));
+  assert.deepEqual(
+    run.attempts.map((a) => [a.passed, a.result.message]),
+    [
+      [false, "Not yet"],
+      [true, "Well done"],
+    ],
+  );
+  assert.equal(run.hintsUsed, 2);
+  assert.equal(run.solutionShown, false);
+  assert.deepEqual(
+    run.commands.map((c) => c.command),
+    ["docker ps", "docker run busybox"],
+  );
+  assert.deepEqual(run.startedAt, at(0, 30), "the first hint was the first thing done");
+  assert.equal(run.secondsSpent, 270);
+  assert.equal(run.quiz, false);
+
+  const [, think, read, later] = report.steps;
+  assert.equal(think!.quiz, true);
+  assert.equal(read!.graded, false);
+  assert.equal(read!.status, "not started");
+  assert.equal(read!.secondsSpent, undefined);
+  assert.equal(later!.status, "attempted");
+  assert.equal(later!.solutionShown, true);
+  assert.equal(later!.attempts[0]!.result.message, "(the stored result could not be read)");
+  assert.equal(later!.secondsSpent, 60, "not done: until the last thing recorded");
+  assert.deepEqual([report.gradedSteps, report.passedSteps, report.completedAt, report.late], [3, 2, undefined, false]);
+});
+
+test("a lesson is complete when every graded step passed, and late when past due without that or completed after it", () => {
+  const sam = lessonReport({ ...lesson, steps: [step("run"), step("read", "none")] }, "sam", rows, at(30), at(10));
+  assert.deepEqual([sam.passedSteps, sam.gradedSteps, sam.completedAt, sam.late], [1, 1, at(1), false]);
+  const completedLate = lessonReport({ ...lesson, steps: [step("run")] }, "sam", rows, at(0), at(10));
+  assert.equal(completedLate.late, true);
+  assert.equal(lessonReport(lesson, "kim", rows, at(8), at(10)).late, true, "past due, not complete");
+  assert.equal(lessonReport(lesson, "kim", rows, undefined, at(10)).late, false, "no due date");
+  assert.equal(lessonReport(lesson, "nobody", rows).steps.every((s) => s.status === "not started" && s.attempts.length === 0), true);
+});
+
+test("CSV fields are quoted when they must be, and never run as spreadsheet formulas", () => {
+  assert.equal(csvField("plain"), "plain");
+  assert.equal(csvField(3), "3");
+  assert.equal(csvField(true), "true");
+  assert.equal(csvField("a,b"), '"a,b"');
+  assert.equal(csvField('say "hi"'), '"say ""hi"""');
+  assert.equal(csvField("two\nlines"), '"two\nlines"');
+  assert.equal(csvField("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+  assert.equal(csvField("+1"), "'+1");
+  assert.equal(csvField("-rm"), "'-rm");
+  assert.equal(csvField("@sum"), "'@sum");
+});
+
+test("the CSV has one row per student per step, in the columns it names", () => {
+  const grades: CohortGrades = {
+    cohort: { id: "c1", name: "Spring, 2027", dueAt: at(30) },
+    lessons: [{ slug: "demo", title: "Demo", dueAt: at(30) }],
+    students: ["kim", "sam"].map((id) => ({ learnerId: id, email: `${id}@example.com`, lessons: [lessonReport(lesson, id, rows, at(30), at(10))] })),
+  };
+  const lines = gradesCsv(grades).split("\r\n");
+  assert.equal(lines[0], CSV_COLUMNS.join(","));
+  assert.equal(lines.at(-1), "", "the file ends with a line break");
+  const body = gradesCsv(grades).trimEnd().split(/\r\n(?=")/); // each row starts with the quoted cohort name
+  assert.equal(body.length - 1, 2 * lesson.steps.length);
+  const kimRun = body.find((l) => l.includes("kim@example.com") && l.includes(",run,"))!;
+  assert.equal(
+    kimRun,
+    `"Spring, 2027",kim@example.com,kim,demo,Demo,run,Title of run,true,passed,${at(5).toISOString()},${at(30).toISOString()},false,2,1,Well done,2,false,${at(0, 30).toISOString()},270,"docker ps\ndocker run busybox"`,
+  );
+  assert.equal(exportFileName(grades, "csv", at(0)), "spring-2027-grades-2026-12-01.csv");
+});
