@@ -97,6 +97,26 @@ prep_firewall() {
   "${ipt[@]}" -A DOCKYARD-FORWARD -i "${LAB_BRIDGE_PREFIX}+" ! -o "${LAB_BRIDGE_PREFIX}+" -j REJECT
   "${ipt[@]}" -A DOCKYARD-FORWARD -i "$BRIDGE" -d 169.254.0.0/16 -j DROP
   "${ipt[@]}" -C DOCKER-USER -j DOCKYARD-FORWARD 2>/dev/null || "${ipt[@]}" -I DOCKER-USER 1 -j DOCKYARD-FORWARD
+  prep_firewall6
+}
+
+# The same over IPv6. Dockyard's networks are IPv4 only, yet sandbox root can turn IPv6 on in its own network
+# namespace (a fresh procfs mount makes its net sysctls writable) and reach the host's link-local address on the
+# bridge, and through it whatever listens on [::]. Nothing of Dockyard speaks IPv6 to a sandbox: drop all of it
+# that comes from or goes to a sandbox bridge, to the host and onwards.
+prep_firewall6() {
+  local ipt=(ip6tables -w 10)
+  "${ipt[@]}" -N DOCKYARD-INPUT 2>/dev/null || true
+  "${ipt[@]}" -F DOCKYARD-INPUT
+  "${ipt[@]}" -N DOCKYARD-FORWARD 2>/dev/null || true
+  "${ipt[@]}" -F DOCKYARD-FORWARD
+  for ifc in "${LAB_BRIDGE_PREFIX}+" "$BRIDGE"; do
+    "${ipt[@]}" -A DOCKYARD-INPUT -i "$ifc" -j DROP
+    "${ipt[@]}" -A DOCKYARD-FORWARD -i "$ifc" -j DROP
+    "${ipt[@]}" -A DOCKYARD-FORWARD -o "$ifc" -j DROP
+  done
+  "${ipt[@]}" -C INPUT -j DOCKYARD-INPUT 2>/dev/null || "${ipt[@]}" -I INPUT 1 -j DOCKYARD-INPUT
+  "${ipt[@]}" -C FORWARD -j DOCKYARD-FORWARD 2>/dev/null || "${ipt[@]}" -I FORWARD 1 -j DOCKYARD-FORWARD
 }
 
 write_config() {

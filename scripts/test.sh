@@ -10,7 +10,7 @@ mkdir -p "$logs"
 
 # lessons:lint first: a lesson it rejects fails the run (its closing "ℹ pass/fail" lines count lessons).
 status=0
-for suite in lessons:lint test:unit test:integration lessons:test test:e2e; do
+for suite in lessons:lint test:unit test:integration test:security lessons:test test:e2e; do
   printf '\n\033[1m[test] %s\033[0m\n' "$suite"
   log=${suite#test:}
   npm run -s "$suite" 2>&1 | tee "$logs/${log//:/-}.log" || status=1

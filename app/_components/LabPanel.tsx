@@ -25,6 +25,9 @@ export function LabPanel({ lesson, nodes, registry }: { lesson: string; nodes: n
   const [statuses, setStatuses] = useState<Record<string, TerminalStatus>>({});
   // The node whose terminal was shown last: its status stays in the header, run blocks go there.
   const [lastNode, setLastNode] = useState(names[0]!);
+  // Stopping removes the sandbox; starting again mounts new terminals (a new generation), which boot a fresh one.
+  const [stopped, setStopped] = useState<{ error?: string }>();
+  const [generation, setGeneration] = useState(0);
 
   // Per node, made once: the inbox its terminal takes run blocks from, and how it reports its status.
   const wiring = useRef(new Map<string, { inbox: CommandInbox; report: (status: TerminalStatus) => void }>());
@@ -51,6 +54,17 @@ export function LabPanel({ lesson, nodes, registry }: { lesson: string; nodes: n
     [nodes, lastNode, select],
   );
 
+  const stop = async () => {
+    const res = await fetch(`/api/labs/${lesson}`, { method: "DELETE" });
+    const body = (await res.json().catch(() => ({}))) as { message?: string };
+    setStatuses({});
+    setStopped(res.ok ? {} : { error: body.message ?? `The lab could not be stopped (${res.status}).` });
+  };
+  const startAgain = () => {
+    setStopped(undefined);
+    setGeneration((g) => g + 1);
+  };
+
   const status = statuses[lastNode] ?? { kind: "connecting" };
   const anyReady = Object.values(statuses).some((s) => s.kind === "ready");
   const tabs = [...names.map((n) => ({ id: n, label: multiNode ? n : "Terminal" })), { id: EDITOR, label: "Editor" }];
@@ -58,20 +72,37 @@ export function LabPanel({ lesson, nodes, registry }: { lesson: string; nodes: n
     <div className="flex h-[70vh] flex-col overflow-hidden rounded-lg border border-slate-800 bg-slate-900 lg:h-full">
       <div className="flex items-center justify-between border-b border-slate-800 px-3 py-2 text-xs text-slate-300">
         <TabList group={TABS} label="Your lab" tabs={tabs} selected={selected} onSelect={select} />
-        <span data-testid="lab-status" data-status={status.kind} data-node={multiNode ? lastNode : undefined}>
-          {multiNode && `${lastNode}: `}
-          {status.kind === "ready" && "● Connected"}
-          {status.kind === "connecting" && "Connecting…"}
-          {status.kind === "booting" && `Starting: ${status.stage ? BOOT_STAGE_LABELS[status.stage] : "waiting for the sandbox"}…`}
-          {status.kind === "reconnecting" && `Reconnecting (attempt ${status.attempt})…`}
-          {status.kind === "failed" && "Disconnected"}
+        <span className="flex items-center gap-3">
+          <span data-testid="lab-status" data-status={stopped ? "stopped" : status.kind} data-node={multiNode ? lastNode : undefined}>
+            {stopped && "Stopped"}
+            {!stopped && multiNode && `${lastNode}: `}
+            {!stopped && status.kind === "ready" && "● Connected"}
+            {!stopped && status.kind === "connecting" && "Connecting…"}
+            {!stopped && status.kind === "booting" && `Starting: ${status.stage ? BOOT_STAGE_LABELS[status.stage] : "waiting for the sandbox"}…`}
+            {!stopped && status.kind === "reconnecting" && `Reconnecting (attempt ${status.attempt})…`}
+            {!stopped && status.kind === "failed" && "Disconnected"}
+          </span>
+          {!stopped && (
+            <button type="button" onClick={() => void stop()} className="rounded border border-slate-600 px-2 py-0.5 hover:bg-slate-800 focus:outline-none focus:ring-2 focus:ring-sky-400">
+              Stop lab
+            </button>
+          )}
         </span>
       </div>
-      {names.map((node) => (
-        <div key={node} role="tabpanel" id={panelId(TABS, node)} aria-labelledby={tabId(TABS, node)} hidden={selected !== node} className="min-h-0 flex-1">
-          {opened.includes(node) && <TerminalPanel lesson={lesson} node={multiNode ? node : undefined} inbox={wiringOf(node).inbox} onStatus={wiringOf(node).report} />}
+      {stopped && (
+        <div className="flex flex-1 flex-col items-start gap-3 p-4 text-sm text-slate-200" data-testid="lab-stopped">
+          <p>{stopped.error ?? "Your lab is stopped: its machines and everything in them are gone. Your progress and your terminal's recording are kept."}</p>
+          <button type="button" onClick={startAgain} className="rounded bg-sky-600 px-3 py-1.5 font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400">
+            Start a fresh lab
+          </button>
         </div>
-      ))}
+      )}
+      {!stopped &&
+        names.map((node) => (
+          <div key={`${node}-${generation}`} role="tabpanel" id={panelId(TABS, node)} aria-labelledby={tabId(TABS, node)} hidden={selected !== node} className="min-h-0 flex-1">
+            {opened.includes(node) && <TerminalPanel lesson={lesson} node={multiNode ? node : undefined} inbox={wiringOf(node).inbox} onStatus={wiringOf(node).report} />}
+          </div>
+        ))}
       <div role="tabpanel" id={panelId(TABS, EDITOR)} aria-labelledby={tabId(TABS, EDITOR)} hidden={selected !== EDITOR} className="min-h-0 flex-1">
         <FileEditor lesson={lesson} nodes={names} shown={selected === EDITOR} />
       </div>

@@ -104,12 +104,15 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
           if (step) send({ type: "step", step });
           queued.splice(0).forEach((data) => send({ type: "input", data }));
           term?.focus();
+        } else if (m.type === "limit") {
+          term?.write(`\r\n\x1b[33m[Dockyard] ${m.message}\x1b[0m\r\n`);
+          setNotice(m.message);
         } else if (m.type === "watchers") {
           setWatchers(m.count);
         } else if (m.type === "exit") {
           term?.write("\r\n\x1b[33m[The shell ended. Press Enter to start a new one.]\x1b[0m\r\n");
         } else if (m.type === "error") {
-          if (["unauthorized", "forbidden", "boot_failed", "not_found"].includes(m.code)) refused = m;
+          if (["unauthorized", "forbidden", "boot_failed", "not_found", "lab_quota", "at_capacity", "too_many_terminals", "too_many_connections"].includes(m.code)) refused = m;
           else setNotice(m.message);
         }
       };
@@ -119,6 +122,7 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
         if (disposed || ws !== socket) return;
         if (event.code === CLOSE_CODES.forbidden || event.code === CLOSE_CODES.notFound)
           return setStatus({ kind: "failed", message: refused?.message ?? "This terminal is not yours." });
+        if (event.code === CLOSE_CODES.tooMany) return setStatus({ kind: "failed", message: refused?.message ?? "Too many terminals are open." });
         if (event.code === CLOSE_CODES.bootFailed) return retryOrFail(refused?.message ?? "The sandbox could not start.", attempt >= 2);
         if (event.code === 1009) setNotice("A message to the terminal was too large and was refused.");
         retryOrFail("Connection lost.", false);
@@ -202,7 +206,7 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
         </div>
       )}
       {notice && (
-        <div className="flex justify-between bg-amber-100 px-3 py-1 text-xs text-amber-900" role="status">
+        <div className="flex justify-between bg-amber-100 px-3 py-1 text-xs text-amber-900" role="status" data-testid="terminal-notice">
           <span>{notice}</span>
           <button onClick={() => setNotice(undefined)} aria-label="Dismiss">
             ✕

@@ -1,7 +1,7 @@
 import type { Lesson } from "./lessons/schema";
 import type Dockerode from "dockerode";
-import type { ExecResult, Sandbox, SandboxDriver } from "./sandbox/driver";
-import { DEFAULT_NODE, nodeNames, type CheckResult, type RecordedCommand, type RegistryCredentials, type ServerMessage } from "./shared/types";
+import type { ExecResult, LimitHits, Sandbox, SandboxDriver } from "./sandbox/driver";
+import { DEFAULT_NODE, nodeNames, type CheckResult, type LimitKind, type RecordedCommand, type RegistryCredentials, type ServerMessage } from "./shared/types";
 import { sandboxIdFor } from "./shared/ids";
 import { TerminalSession, type Pty } from "./terminal/session";
 import { judge, type JudgeContext } from "./checks/judge";
@@ -15,7 +15,7 @@ import type { Recordings } from "./recordings/store";
 
 export class LabError extends Error {
   constructor(
-    readonly code: "unknown_lesson" | "unknown_step" | "unknown_node" | "no_registry" | "not_running" | "boot_failed",
+    readonly code: "unknown_lesson" | "unknown_step" | "unknown_node" | "no_registry" | "not_running" | "boot_failed" | "lab_quota" | "at_capacity",
     message: string,
   ) {
     super(message);
@@ -23,6 +23,9 @@ export class LabError extends Error {
 }
 
 interface Boot {
+  /** Whose lab of which lesson (absent for labs adopted from an earlier lab-runner: the driver's list has them). */
+  learnerId?: string;
+  lessonSlug?: string;
   events: ServerMessage[];
   listeners: Set<(m: ServerMessage) => void>;
   done: Promise<Sandbox>;
@@ -42,6 +45,9 @@ export interface LabManagerOptions {
   spawnPty(command: ReturnType<SandboxDriver["shellCommand"]>, size: { cols: number; rows: number }): Pty;
   /** Where terminals are recorded; nothing is recorded without it. */
   recordings?: Recordings;
+  /** How many labs one learner may have running at once, and how many may run in all (no limit unless given). */
+  maxLabsPerLearner?: number;
+  maxLabs?: number;
   now?: () => number;
 }
 
@@ -52,6 +58,10 @@ export class LabManager {
   private readonly lastActive = new Map<string, number>();
   /** Per sandbox: the step last written into it, and the write in flight (step changes apply in order). */
   private readonly steps = new Map<string, { current?: string; writing: Promise<void> }>();
+  /** Per sandbox and node: the limit counters last seen, so that each new hit is told once. */
+  private readonly limitsSeen = new Map<string, LimitHits>();
+  /** New labs are admitted one at a time, so that concurrent starts cannot overrun a quota together. */
+  private admission: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
 
   constructor(
@@ -75,7 +85,7 @@ export class LabManager {
     return name;
   }
 
-  /** Starts the learner's sandbox for a lesson unless it is already booting or running. */
+  /** Starts the learner's sandbox for a lesson unless it is already booting or running, within the lab quotas. */
   async ensure(learnerId: string, lessonSlug: string): Promise<string> {
     const lesson = this.lesson(lessonSlug);
     const id = sandboxIdFor(learnerId, lessonSlug);
@@ -83,15 +93,46 @@ export class LabManager {
       this.touch(id);
       return id;
     }
-    if (this.boots.has(id)) this.forget(id); // died or was removed behind our back: boot it again
+    const admitted = this.admission.then(async () => {
+      if (this.boots.has(id) && (await this.isAlive(id))) return; // a concurrent request started it meanwhile
+      if (this.boots.has(id)) this.forget(id); // died or was removed behind our back: boot it again
+      await this.admit(learnerId, id);
+      this.boot(learnerId, lesson, id);
+    });
+    this.admission = admitted.catch(() => {});
+    await admitted;
     this.touch(id);
-    const boot: Boot = { events: [], listeners: new Set(), done: Promise.resolve(null as unknown as Sandbox) };
+    return id;
+  }
+
+  /** Refuses a new lab over the learner's quota or the site's capacity, saying which and what to do. */
+  private async admit(learnerId: string, id: string): Promise<void> {
+    const running = new Map<string, { learnerId: string; lessonSlug: string }>(); // by sandbox id
+    for (const sandbox of await this.driver.list()) if (sandbox.running) running.set(sandbox.id, sandbox);
+    for (const [other, boot] of this.boots) if (boot.learnerId && boot.lessonSlug) running.set(other, { learnerId: boot.learnerId, lessonSlug: boot.lessonSlug });
+    running.delete(id);
+    const { maxLabsPerLearner = Infinity, maxLabs = Infinity } = this.options;
+    const mine = [...running.values()].filter((lab) => lab.learnerId === learnerId);
+    if (mine.length >= maxLabsPerLearner) {
+      const titles = mine.map((lab) => `“${this.options.findLesson(lab.lessonSlug)?.title ?? lab.lessonSlug}”`).join(", ");
+      throw new LabError(
+        "lab_quota",
+        `You already have ${mine.length} lab${mine.length === 1 ? "" : "s"} running (${titles}), the most one learner may have at once. Stop one with “Stop lab” on its lesson page, then reload this page. Idle labs also stop by themselves.`,
+      );
+    }
+    if (running.size >= maxLabs)
+      throw new LabError("at_capacity", `Dockyard is running as many labs as it can (${maxLabs}). Try again in a few minutes, when idle labs have stopped.`);
+  }
+
+  private boot(learnerId: string, lesson: Lesson, id: string): void {
+    this.touch(id);
+    const boot: Boot = { learnerId, lessonSlug: lesson.slug, events: [], listeners: new Set(), done: Promise.resolve(null as unknown as Sandbox) };
     const emit = (m: ServerMessage) => {
       boot.events.push(m);
       for (const l of boot.listeners) l(m);
     };
     boot.done = this.driver
-      .start({ learnerId, lessonSlug, images: lesson.images, nodes: lesson.nodes, registry: lesson.registry }, (stage, detail) =>
+      .start({ learnerId, lessonSlug: lesson.slug, images: lesson.images, nodes: lesson.nodes, registry: lesson.registry }, (stage, detail) =>
         emit({ type: "stage", stage, detail }),
       )
       .then((sandbox) => {
@@ -106,7 +147,6 @@ export class LabManager {
       });
     boot.done.catch(() => {});
     this.boots.set(id, boot);
-    return id;
   }
 
   /** Replays the boot's events so far, then follows it; resolves when the sandbox is ready. */
@@ -134,6 +174,7 @@ export class LabManager {
         onActivity: () => this.touch(id),
       });
       sessions.set(node, session);
+      void this.limitsOf(id, node); // what was hit before this shell is not news
     }
     return session;
   }
@@ -250,6 +291,7 @@ export class LabManager {
     this.boots.delete(id);
     this.lastActive.delete(id);
     this.steps.delete(id);
+    for (const key of this.limitsSeen.keys()) if (key.startsWith(`${id}/`)) this.limitsSeen.delete(key);
     this.options.recordings?.close(id);
   }
 
@@ -261,6 +303,42 @@ export class LabManager {
 
   private async isAlive(id: string): Promise<boolean> {
     return !(await this.settled(id)) || Boolean((await this.driver.get(id))?.running);
+  }
+
+  /**
+   * Tells the learners at their terminals about every limit their lab ran into since the last look: which
+   * limit, what it stopped and what to do (the kernel's own words, "Killed", say none of that).
+   */
+  async tellLimits(): Promise<void> {
+    const looks = [...this.sessions].flatMap(([id, sessions]) =>
+      [...sessions].filter(([, session]) => session.attachedClients > 0).map(async ([node, session]) => {
+        const before = this.limitsSeen.get(`${id}/${node}`);
+        const now = await this.limitsOf(id, node);
+        if (!before) return;
+        for (const limit of ["memory", "processes"] as const)
+          if (now[limit] > before[limit]) {
+            session.notify({ type: "limit", limit, message: this.limitMessage(limit) });
+            this.options.recordings?.mark(id, `limit ${limit}`);
+          }
+      }),
+    );
+    await Promise.all(looks);
+  }
+
+  private async limitsOf(id: string, node: string): Promise<LimitHits> {
+    const hits = await this.driver.limitHits(id, node).catch(() => ({ memory: 0, processes: 0 }));
+    this.limitsSeen.set(`${id}/${node}`, hits);
+    return hits;
+  }
+
+  limitMessage(limit: LimitKind): string {
+    const { memoryBytes, processes } = this.driver.limits;
+    const memory = memoryBytes >= 1024 ** 3 ? `${+(memoryBytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(memoryBytes / 1024 ** 2)} MiB`;
+    const messages: Record<"memory" | "processes", string> = {
+      memory: `Your lab reached its memory limit (${memory}), so the process using the most memory was stopped. Run fewer or smaller programs and containers at once; \`docker stats --no-stream\` shows what uses memory, \`docker rm -f <name>\` removes a container.`,
+      processes: `Your lab reached its limit of ${processes} processes, so new ones could not start. Stop the program that keeps starting processes (Ctrl-C), or remove containers you no longer need (\`docker ps\`, \`docker rm -f <name>\`).`,
+    };
+    return messages[limit as "memory" | "processes"];
   }
 
   /** Sandboxes left by an earlier lab-runner are adopted: their boot counts as done, their idle clock restarts. */

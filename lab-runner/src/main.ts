@@ -1,4 +1,4 @@
-import { contentDir, idleTimeoutMs, recordingMaxBytes, recordingsDir, runnerPort, secret } from "./shared/config";
+import { contentDir, idleTimeoutMs, labQuotas, recordingMaxBytes, recordingsDir, runnerPort, secret } from "./shared/config";
 import { findLesson } from "./lessons/parse";
 import { spawnPty } from "./terminal/pty";
 import { DockerSandboxDriver } from "./sandbox/docker";
@@ -9,6 +9,7 @@ import { createServer } from "./http/server";
 // Composition root: wires the Docker driver, lessons, lab manager and HTTP/WebSocket server together.
 
 const REAP_EVERY_MS = Number(process.env.DOCKYARD_REAP_INTERVAL_SECONDS ?? 30) * 1000;
+const LIMITS_EVERY_MS = 2000;
 const host = process.env.DOCKYARD_RUNNER_HOST ?? "127.0.0.1";
 
 const driver = new DockerSandboxDriver();
@@ -18,6 +19,7 @@ const labs = new LabManager(driver, {
   findLesson: (slug) => findLesson(contentDir(), slug),
   spawnPty,
   recordings,
+  ...labQuotas(),
 });
 
 const adopted = await labs.adopt();
@@ -33,9 +35,20 @@ const reaper = setInterval(() => {
   );
 }, REAP_EVERY_MS);
 
+let telling = false; // one look at a time, however slow the engine answers
+const limitTeller = setInterval(() => {
+  if (telling) return;
+  telling = true;
+  labs
+    .tellLimits()
+    .catch((e) => console.error("[lab-runner] reading limits failed:", e))
+    .finally(() => (telling = false));
+}, LIMITS_EVERY_MS);
+
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     clearInterval(reaper);
+    clearInterval(limitTeller);
     server.close();
     process.exit(0); // sandboxes keep running: the next lab-runner adopts them by their labels
   });

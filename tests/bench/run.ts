@@ -4,7 +4,7 @@ import { TerminalClient } from "../support/terminal-client";
 import { issueLabToken } from "../../lab-runner/src/auth/tokens";
 import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
-import { report } from "./stats";
+import { percentile, report } from "./stats";
 
 // `npm run bench`: timings of the real stack, printed as percentiles. Needs scripts/setup.sh to have run.
 
@@ -67,6 +67,24 @@ async function keystrokeEcho(t: TerminalClient): Promise<number[]> {
   return samples;
 }
 
+/** The bound the echo of a learner's terminal keeps while a neighbour lab abuses its resources (p95, ms). */
+const ECHO_UNDER_ABUSE_P95_MS = 100;
+
+/**
+ * A neighbour lab abusing its resources for `seconds`: CPU spinners in 4 inner containers, a fork bomb and
+ * memory bombs over and over, each stopped by the neighbour's own limits.
+ */
+async function abusiveNeighbour(seconds: number): Promise<string> {
+  const sandbox = await driver.start({ learnerId: `bench-abuser-${process.pid}`, lessonSlug: LESSON, images: ["busybox"] });
+  const script = `for i in 1 2 3 4; do docker run -d --rm busybox timeout ${seconds} sh -c 'while :; do :; done' >/dev/null; done
+end=$(( $(date +%s) + ${seconds} ))
+( bomb() { [ $(date +%s) -lt $end ] && { bomb & bomb; }; }; bomb ) >/dev/null 2>&1 &
+( while [ $(date +%s) -lt $end ]; do head -c 4000m /dev/zero | tail; done ) >/dev/null 2>&1 &`;
+  const started = await driver.exec(sandbox.id, ["bash", "-c", script], { timeoutMs: 60_000 });
+  if (started.exitCode !== 0) throw new Error(`the abuse did not start: ${started.output}`);
+  return sandbox.id;
+}
+
 async function checkLatency(t: TerminalClient, check: (step: string) => Promise<void>) {
   t.type("docker run busybox echo hello world\r");
   await t.waitForText("hello world\r\n", 30_000);
@@ -91,6 +109,17 @@ try {
   report("3-node lab ready", await coldStarts(MULTI_NODE_STARTS, 3));
   await withTerminal(async (t, check) => {
     report("keystroke echo round trip (WebSocket + pty)", await keystrokeEcho(t));
+    const abuser = await abusiveNeighbour(60);
+    try {
+      await new Promise((r) => setTimeout(r, 3_000)); // the bombs at full strength
+      const underAbuse = await keystrokeEcho(t);
+      report("keystroke echo, neighbour bombing its limits", underAbuse);
+      const p95 = percentile(underAbuse, 95);
+      console.log(`  bound: p95 under ${ECHO_UNDER_ABUSE_P95_MS} ms: ${p95 < ECHO_UNDER_ABUSE_P95_MS ? "kept" : `BROKEN (${p95.toFixed(1)} ms)`}`);
+      if (p95 >= ECHO_UNDER_ABUSE_P95_MS) process.exitCode = 1;
+    } finally {
+      await driver.remove(abuser);
+    }
     const checks = await checkLatency(t, check);
     report("check latency: container from image, logs", checks.container);
     report("check latency: script in sandbox", checks.script);

@@ -54,3 +54,31 @@ if [ -S /run/dockyard-api/docker.sock ]; then
   if mv /run/dockyard-api/docker.sock /run/dockyard-api/moved 2>$E/err; then r "move /run/dockyard-api/docker.sock" "MOVE SUCCEEDED"; mv /run/dockyard-api/moved /run/dockyard-api/docker.sock; else r "move /run/dockyard-api/docker.sock" "$(tr '\n' ' ' <$E/err)"; fi
   if ln -sf /etc/passwd /run/dockyard-api/docker.sock 2>$E/err; then r "replace api socket by a symlink" "REPLACE SUCCEEDED"; else r "replace api socket by a symlink" "$(tr '\n' ' ' <$E/err)"; fi
 fi
+# 8 kernel modules: loading one needs CAP_SYS_MODULE in the host's user namespace (a junk file is enough to
+# tell EPERM or ENOSYS, a refusal, from ENOEXEC, a kernel that parsed it)
+head -c 4096 /dev/zero | tr '\0' 'x' > $E/x.ko
+INSMOD=$(command -v insmod || { command -v busybox >/dev/null && echo "busybox insmod"; })
+if [ -n "$INSMOD" ]; then
+  if $INSMOD $E/x.ko 2>$E/err; then r "insmod" "LOAD SUCCEEDED"; else grep -qiE "not permitted|does not support" $E/err && r "insmod (junk module)" "$(tr '\n' ' ' <$E/err)" || r "insmod (junk module)" "KERNEL LOOKED (not EPERM): $(tr '\n' ' ' <$E/err)"; fi
+else r "insmod" "no insmod here"; fi
+[ -w /sys/module ] && (echo 1 > /sys/module/printk/parameters/time) 2>/dev/null && r "write /sys/module" "WRITE SUCCEEDED" || r "write /sys/module/printk/parameters/time" "refused"
+# 9 kernel and host memory: /proc/kcore (docker masks it; a fresh proc mount has its own), /dev/mem, /dev/kmem, /dev/port
+for f in /proc/kcore $E/p/kcore; do
+  case $f in $E/*) mount -t proc proc $E/p 2>/dev/null || { r "read $f" "no fresh proc"; continue; } ;; esac
+  n=$(head -c 4096 $f 2>$E/err | wc -c)
+  [ "$n" -gt 0 ] && r "read $f" "READ SUCCEEDED ($n bytes)" || r "read $f" "0 bytes $(tr '\n' ' ' <$E/err)"
+  umount $E/p 2>/dev/null
+done
+for dev in "mem 1 1" "kmem 1 2" "port 1 4"; do
+  set -- $dev
+  if mknod $E/$1 c $2 $3 2>$E/err; then
+    n=$(head -c 16 $E/$1 2>$E/err | wc -c); [ "$n" -gt 0 ] && r "read /dev/$1 (mknod c $2 $3)" "READ SUCCEEDED" || r "read /dev/$1 (mknod c $2 $3)" "$(tr '\n' ' ' <$E/err)"
+  else r "mknod /dev/$1" "$(tr '\n' ' ' <$E/err)"; fi
+done
+# 10 host time: setting the clock (to the time it already is) needs CAP_SYS_TIME in the host's namespace
+# (busybox date reports a refused set on stderr yet exits 0: the error text decides)
+if date -s "@$(date +%s)" >/dev/null 2>$E/err && [ ! -s $E/err ]; then r "set the clock (date -s)" "SET SUCCEEDED"; else r "set the clock (date -s)" "$(tr '\n' ' ' <$E/err)"; fi
+# 11 the host's and the platform's Docker sockets must not be reachable by path
+for s in /var/lib/dockyard/engine/docker.sock /run/docker.sock.host /var/run/docker-host.sock /proc/1/root/var/lib/dockyard/engine/docker.sock; do
+  [ -S "$s" ] && r "platform socket $s" "PRESENT: SUCCEEDED" || r "platform socket $s" "absent"
+done

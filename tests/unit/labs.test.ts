@@ -2,7 +2,7 @@ import { test } from "node:test";
 import type Dockerode from "dockerode";
 import assert from "node:assert/strict";
 import { LabManager } from "../../lab-runner/src/labs";
-import type { Sandbox, SandboxDriver, SandboxSpec } from "../../lab-runner/src/sandbox/driver";
+import type { LimitHits, Sandbox, SandboxDriver, SandboxSpec } from "../../lab-runner/src/sandbox/driver";
 import type { Lesson } from "../../lab-runner/src/lessons/schema";
 import type { Pty } from "../../lab-runner/src/terminal/session";
 import { nodeNames, type ServerMessage } from "../../lab-runner/src/shared/types";
@@ -18,6 +18,12 @@ class FakeDriver implements SandboxDriver {
   engineStarting?: Promise<void>;
   /** Every command run in a sandbox, with the node it ran on. */
   execs: { node: string; cmd: string[] }[] = [];
+  readonly limits = { memoryBytes: 1024 ** 3, cpus: 1, processes: 512 };
+  /** What each node's limits stopped so far, by "<sandbox>/<node>". */
+  hits = new Map<string, LimitHits>();
+  async limitHits(id: string, node = "node1") {
+    return this.hits.get(`${id}/${node}`) ?? { memory: 0, processes: 0 };
+  }
   async start(spec: SandboxSpec, onStage?: (s: "network" | "container" | "ready") => void) {
     this.starts++;
     onStage?.("network");
@@ -66,14 +72,15 @@ const swarm = {
   steps: [{ id: "join", title: "J", checks: [checkSchema.parse({ kind: "file", path: "/etc/motd", contains: "swarm ready", node: "node2" })], commands: [] }],
 } as unknown as Lesson;
 
-function setup() {
+function setup(quotas: { maxLabsPerLearner?: number; maxLabs?: number } = {}) {
   const driver = new FakeDriver();
   const spawned: string[] = [];
   let now = 0;
   const fakePty = { onData() {}, onExit() {}, write() {}, resize() {}, pause() {}, resume() {}, kill() {} } as Pty;
   const labs = new LabManager(driver, {
     idleTimeoutMs: 1000,
-    findLesson: (slug) => [lesson, swarm].find((l) => l.slug === slug),
+    findLesson: (slug) => [lesson, swarm].find((l) => l.slug === slug) ?? (slug.startsWith("extra-") ? { ...lesson, slug } : undefined),
+    ...quotas,
     spawnPty: (command) => {
       spawned.push(command.args[0]!);
       return fakePty;
@@ -193,4 +200,43 @@ test("a sandbox still booting is never reaped, and its idle time starts when it 
   assert.deepEqual(await labs.reap(), [], "ready less than the idle timeout ago");
   advance(1);
   assert.deepEqual(await labs.reap(), [id]);
+});
+
+test("a learner runs at most their quota of labs, the host at most its capacity; the refusals say which and what to do", async () => {
+  const { labs, driver } = setup({ maxLabsPerLearner: 2, maxLabs: 3 });
+  const slugs = ["extra-1", "extra-2", "extra-3"];
+  const results = await Promise.allSettled(slugs.map((slug) => labs.ensure("ann", slug)));
+  assert.equal(results.filter((r) => r.status === "fulfilled").length, 2, "concurrent starts cannot overrun the quota together");
+  const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+  assert.equal(refused.reason.code, "lab_quota");
+  assert.match(refused.reason.message, /already have 2 labs running \(“.*”, “.*”\).*Stop one with “Stop lab”/);
+  const startedSlug = slugs[results.findIndex((r) => r.status === "fulfilled")]!;
+  const started = [await labs.ensure("ann", startedSlug)];
+  await labs.watch(started[0]!, () => {});
+  assert.equal(driver.starts, 2, "a lab already running is no new lab");
+
+  await labs.ensure("bob", "extra-1");
+  await assert.rejects(labs.ensure("cy", "extra-1"), (e: Error & { code?: string }) => e.code === "at_capacity" && /as many labs as it can \(3\)/.test(e.message));
+  await labs.remove(started[0]!);
+  await labs.ensure("cy", "extra-1");
+  await assert.rejects(labs.ensure("ann", "extra-3"), /as many labs/, "full again");
+});
+
+test("a limit the lab runs into is told once to everyone at that terminal, naming the limit and what to do", async () => {
+  const { labs, driver } = setup();
+  const id = await labs.ensure("ann", "first");
+  await labs.watch(id, () => {});
+  driver.hits.set(`${id}/node1`, { memory: 2, processes: 0 }); // before this shell: not news
+  const told: ServerMessage[] = [];
+  labs.session(id).attach({ output() {}, control: (m) => told.push(m) });
+  await labs.tellLimits();
+  assert.deepEqual(told.filter((m) => m.type === "limit"), []);
+
+  driver.hits.set(`${id}/node1`, { memory: 3, processes: 1 });
+  await labs.tellLimits();
+  await labs.tellLimits();
+  const limits = told.filter((m): m is Extract<ServerMessage, { type: "limit" }> => m.type === "limit");
+  assert.deepEqual(limits.map((m) => m.limit), ["memory", "processes"]);
+  assert.match(limits[0]!.message, /memory limit \(1 GiB\).*docker stats/);
+  assert.match(limits[1]!.message, /limit of 512 processes.*Ctrl-C/);
 });

@@ -14,6 +14,7 @@ import { createPreview, isPreviewRequest } from "./preview";
 import { RECORDINGS_PATH, sendRecording } from "./recordings";
 import { control, refuse, refuseToken } from "./sockets";
 import { openWatch, WATCH_PATH } from "./watch";
+import { SOCKET_LIMITS, SocketLimits } from "./socketLimits";
 
 // The lab-runner's HTTP and WebSocket surface. Every route needs a token the site mints: a lab token bound
 // to the learner and the sandbox it names for the learner's own lab, a recording or watch token for the
@@ -22,7 +23,16 @@ import { openWatch, WATCH_PATH } from "./watch";
 const MAX_BODY = 16 * 1024;
 const MAX_WS_PAYLOAD = 1024 * 1024;
 
-const STATUS: Record<LabError["code"], number> = { unknown_lesson: 404, unknown_step: 404, unknown_node: 404, no_registry: 404, not_running: 409, boot_failed: 503 };
+const STATUS: Record<LabError["code"], number> = {
+  unknown_lesson: 404,
+  unknown_step: 404,
+  unknown_node: 404,
+  no_registry: 404,
+  not_running: 409,
+  boot_failed: 503,
+  lab_quota: 429,
+  at_capacity: 503,
+};
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
@@ -91,19 +101,22 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
+  const limits = new SocketLimits(SOCKET_LIMITS);
   server.on("upgrade", (req, socket, head) => {
     if (isPreviewRequest(req)) return void preview.upgrade(req, socket, head);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!limits.allowOpen(req.socket.remoteAddress ?? ""))
+        return refuse(ws, CLOSE_CODES.tooMany, "too_many_connections", "Too many new connections from your address at once: wait ten seconds, then reload the page.");
       const url = new URL(req.url ?? "/", "http://runner");
       const watched = url.pathname.match(WATCH_PATH)?.[1];
-      if (watched) void openWatch(ws, url, watched, labs, secret);
-      else void openTerminal(ws, url, labs, secret);
+      if (watched) void openWatch(ws, url, watched, labs, secret, limits);
+      else void openTerminal(ws, url, labs, secret, limits);
     });
   });
   return server;
 }
 
-async function openTerminal(ws: WebSocket, url: URL, labs: LabManager, secret: string): Promise<void> {
+async function openTerminal(ws: WebSocket, url: URL, labs: LabManager, secret: string, limits: SocketLimits): Promise<void> {
   const id = url.pathname.match(/^\/sandboxes\/([a-z0-9-]{1,64})\/terminal$/)?.[1];
   if (!id) return refuse(ws, CLOSE_CODES.notFound, "not_found", "No such terminal.");
   let claims: LabClaims;
@@ -119,10 +132,16 @@ async function openTerminal(ws: WebSocket, url: URL, labs: LabManager, secret: s
     return refuse(ws, CLOSE_CODES.notFound, e instanceof LabError ? e.code : "not_found", (e as Error).message);
   }
 
+  const release = limits.acquire(`terminal ${id}`, SOCKET_LIMITS.terminalsPerLab);
+  if (!release)
+    return refuse(ws, CLOSE_CODES.tooMany, "too_many_terminals", `Your lab already has ${SOCKET_LIMITS.terminalsPerLab} terminals open (in other tabs or windows): close some, then reload this page.`);
+  ws.on("close", release);
+
   try {
     await labs.ensure(claims.learner, claims.lesson);
     await labs.watch(id, (m) => control(ws, m));
   } catch (e) {
+    if (e instanceof LabError && (e.code === "lab_quota" || e.code === "at_capacity")) return refuse(ws, CLOSE_CODES.tooMany, e.code, e.message);
     return refuse(ws, CLOSE_CODES.bootFailed, "boot_failed", (e as Error).message);
   }
   if (ws.readyState !== ws.OPEN) return;

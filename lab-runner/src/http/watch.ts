@@ -5,6 +5,7 @@ import { CLOSE_CODES } from "../shared/types";
 import type { TerminalSession, TerminalWatcher } from "../terminal/session";
 import { parseClientMessage } from "./protocol";
 import { control, refuse, refuseToken } from "./sockets";
+import { SOCKET_LIMITS, type SocketLimits } from "./socketLimits";
 
 // WS /sandboxes/:id/watch?node=&token=<watch token>: a read-only live view of one node's terminal, for whoever
 // the site gave a watch token (a grader, or the learner themself). It gets "ready", the terminal's size, the
@@ -19,7 +20,7 @@ const DISCONNECTS = {
   ended: [CLOSE_CODES.ended, "The lab was removed, so its live view ended; its recording can still be replayed."],
 } as const;
 
-export async function openWatch(ws: WebSocket, url: URL, id: string, labs: LabManager, secret: string): Promise<void> {
+export async function openWatch(ws: WebSocket, url: URL, id: string, labs: LabManager, secret: string, limits: SocketLimits): Promise<void> {
   let session: TerminalSession;
   try {
     const claims = verifyViewerToken(secret, WATCH_TOKEN, url.searchParams.get("token"), id);
@@ -30,6 +31,9 @@ export async function openWatch(ws: WebSocket, url: URL, id: string, labs: LabMa
     return refuse(ws, CLOSE_CODES.notFound, e instanceof LabError ? e.code : "not_found", (e as Error).message);
   }
   if (ws.readyState !== ws.OPEN) return;
+  const release = limits.acquire(`watch ${id}`, SOCKET_LIMITS.watchersPerLab);
+  if (!release) return refuse(ws, CLOSE_CODES.tooMany, "too_many_watchers", `This lab already has ${SOCKET_LIMITS.watchersPerLab} live views open; close one first.`);
+  ws.on("close", release);
 
   control(ws, { type: "ready" });
   const watcher: TerminalWatcher = {

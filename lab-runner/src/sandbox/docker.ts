@@ -7,7 +7,7 @@ import Dockerode from "dockerode";
 import { engineSocket, stateDir } from "../shared/config";
 import { sandboxIdFor } from "../shared/ids";
 import { DEFAULT_NODE, nodeNames, type BootStage } from "../shared/types";
-import type { ExecResult, Sandbox, SandboxDriver, SandboxSpec } from "./driver";
+import type { ExecResult, LimitHits, NodeLimits, Sandbox, SandboxDriver, SandboxSpec } from "./driver";
 import { decodeLogs } from "./logs";
 import { createRegistry, labRegistry, registryAnswers, type LabRegistry } from "./registry";
 
@@ -92,6 +92,30 @@ export class DockerSandboxDriver implements SandboxDriver {
   }
 
   // ---- SandboxDriver ------------------------------------------------------------------------------
+
+  get limits(): NodeLimits {
+    return { memoryBytes: this.opts.memoryBytes, cpus: this.opts.cpus, processes: this.opts.pidsLimit };
+  }
+
+  /** Read from the node's own cgroups on the host, which the sandbox cannot write. */
+  async limitHits(id: string, node?: string): Promise<LimitHits> {
+    const pid = (await this.inspect(nodeContainer(id, node)))?.State.Pid;
+    if (!pid) return { memory: 0, processes: 0 };
+    let dirs: string[];
+    try {
+      dirs = cgroupDirs(await fs.readFile(`/proc/${pid}/cgroup`, "utf8"), await fs.readFile("/proc/self/mounts", "utf8"));
+    } catch {
+      return { memory: 0, processes: 0 }; // it stopped meanwhile
+    }
+    const counter = async (file: string, key: string) => {
+      for (const dir of dirs) {
+        const text = await fs.readFile(path.join(dir, file), "utf8").catch(() => undefined);
+        if (text !== undefined) return Number(text.match(new RegExp(`^${key} (\\d+)$`, "m"))?.[1] ?? 0);
+      }
+      return 0;
+    };
+    return { memory: await counter("memory.oom_control", "oom_kill"), processes: await counter("pids.events", "max") };
+  }
 
   start(spec: SandboxSpec, onStage?: (stage: BootStage, detail?: string) => void): Promise<Sandbox> {
     const id = sandboxIdFor(spec.learnerId, spec.lessonSlug);

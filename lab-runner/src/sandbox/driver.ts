@@ -30,12 +30,28 @@ export interface Sandbox {
   nodes: string[];
 }
 
+/** How many times so far a node's limits stopped something: processes the OOM killer ended, forks refused. */
+export interface LimitHits {
+  memory: number;
+  processes: number;
+}
+
+/** The resources each node of a lab may use. */
+export interface NodeLimits {
+  memoryBytes: number;
+  cpus: number;
+  processes: number;
+}
+
 export interface ExecResult {
   exitCode: number;
   output: string;
 }
 
 export interface SandboxDriver {
+  readonly limits: NodeLimits;
+  /** Counters of the node's limits (node1 unless given); zeros once it is gone. */
+  limitHits(id: string, node?: string): Promise<LimitHits>;
   /** Starts (or returns the already running) sandbox; resolves once the inner `docker info` works. */
   start(spec: SandboxSpec, onStage?: (stage: BootStage, detail?: string) => void): Promise<Sandbox>;
   /** Sandboxes Dockyard owns, found by their labels (works after a lab-runner restart). */

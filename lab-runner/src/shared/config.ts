@@ -51,3 +51,9 @@ export function secret(): string {
     }
   }
 }
+
+/** How many labs one learner may run at once, and how many may run on this host in all. */
+export const labQuotas = () => ({
+  maxLabsPerLearner: Number(process.env.DOCKYARD_MAX_LABS_PER_LEARNER ?? 3),
+  maxLabs: Number(process.env.DOCKYARD_MAX_LABS ?? 30),
+});

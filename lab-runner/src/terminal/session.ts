@@ -84,6 +84,11 @@ export class TerminalSession {
     return () => this.unwatch(watcher);
   }
 
+  /** A message from the platform (not the shell) to everyone at this terminal, the learner and live views. */
+  notify(message: ServerMessage): void {
+    for (const client of [...this.clients.keys(), ...this.watchers.keys()]) client.control(message);
+  }
+
   ackWatcher(watcher: TerminalWatcher, bytes: number): void {
     this.watchers.get(watcher)?.acked(bytes);
   }

@@ -1,0 +1,56 @@
+// Limits on the lab-runner's WebSockets, so that one client cannot exhaust it: how fast one address may open
+// sockets, and how many sockets one lab may hold open at once (its terminals; its live views).
+
+export interface SocketLimitOptions {
+  /** New sockets one address may open per window. */
+  perAddress: number;
+  windowMs: number;
+  now?: () => number;
+}
+
+export class SocketLimits {
+  private readonly opened = new Map<string, number[]>();
+  private readonly held = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: SocketLimitOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Counts a new socket from this address; false once it opened its allowance this window. */
+  allowOpen(address: string): boolean {
+    const now = this.now();
+    const since = now - this.options.windowMs;
+    for (const [key, times] of this.opened) if (times.at(-1)! <= since) this.opened.delete(key); // forget quiet addresses
+    const recent = (this.opened.get(address) ?? []).filter((t) => t > since);
+    if (recent.length >= this.options.perAddress) return false;
+    recent.push(now);
+    this.opened.set(address, recent);
+    return true;
+  }
+
+  /** Takes one of `max` slots of `key` until the returned release is called (once); undefined when all are taken. */
+  acquire(key: string, max: number): (() => void) | undefined {
+    const count = this.held.get(key) ?? 0;
+    if (count >= max) return undefined;
+    this.held.set(key, count + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.held.get(key) ?? 1) - 1;
+      if (left > 0) this.held.set(key, left);
+      else this.held.delete(key);
+    };
+  }
+}
+
+export const SOCKET_LIMITS = {
+  /** Behind a reverse proxy every learner shares its address: raise it there (DOCKYARD_WS_PER_ADDRESS). */
+  perAddress: Number(process.env.DOCKYARD_WS_PER_ADDRESS ?? 120),
+  windowMs: 10_000,
+  /** Terminals of one lab open at once: each node's, in a few tabs. */
+  terminalsPerLab: 8,
+  /** Live views of one lab open at once. */
+  watchersPerLab: 4,
+} as const;

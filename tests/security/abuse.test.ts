@@ -1,0 +1,74 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import Dockerode from "dockerode";
+import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
+import type { Sandbox } from "../../lab-runner/src/sandbox/driver";
+import { engineSocket } from "../../lab-runner/src/shared/config";
+
+// Resource abuse inside a sandbox, against the REAL engine: a fork bomb and memory bombs (in the sandbox and in
+// an inner container) are stopped by the sandbox's own limits, while the sandbox itself and a neighbour's keep
+// working. How fast a neighbour's terminal echoes meanwhile is measured by `npm run bench`, not asserted here.
+
+const run = `abuse${process.pid}`;
+const driver = new DockerSandboxDriver();
+const docker = new Dockerode({ socketPath: engineSocket() });
+let abuser: Sandbox;
+let neighbour: Sandbox;
+
+before(async () => {
+  const start = (who: string) => driver.start({ learnerId: `${run}-${who}`, lessonSlug: "abuse", images: ["busybox"] });
+  [abuser, neighbour] = await Promise.all([start("abuser"), start("neighbour")]);
+});
+after(async () => {
+  await Promise.all([abuser, neighbour].filter(Boolean).map((s) => driver.remove(s.id)));
+});
+
+const sh = (sandbox: Sandbox, script: string, timeoutMs = 60_000) => driver.exec(sandbox.id, ["bash", "-c", script], { timeoutMs });
+
+/** The sandbox still runs commands and its own Docker engine starts containers. */
+async function assertWorks(sandbox: Sandbox, what: string) {
+  const result = await sh(sandbox, "docker run --rm busybox echo still-working");
+  assert.equal(result.exitCode, 0, `${what}: ${result.output}`);
+  assert.match(result.output, /still-working/, what);
+}
+
+const limits = async (sandbox: Sandbox) => (await docker.getContainer(sandbox.id).inspect()).HostConfig;
+
+describe("resource abuse is contained by the sandbox's limits", () => {
+  test("the sandbox has a memory limit without swap, a CPU quota and a process limit", async () => {
+    const config = await limits(abuser);
+    assert.ok(config.Memory! > 0 && config.Memory === config.MemorySwap, `memory ${config.Memory}, with swap ${config.MemorySwap}`);
+    assert.ok(config.NanoCpus! > 0, `NanoCpus ${config.NanoCpus}`);
+    assert.ok(config.PidsLimit! > 0, `PidsLimit ${config.PidsLimit}`);
+  });
+
+  test("a fork bomb hits the process limit; the neighbour and, once it ends, the sandbox work", async () => {
+    const { PidsLimit } = await limits(abuser);
+    // A bomb that ends by itself after 15 s, so the sandbox can be checked after it without killing everything.
+    const bomb = sh(abuser, `end=$(( $(date +%s) + 15 )); bomb() { [ $(date +%s) -lt $end ] && { bomb & bomb; }; }; bomb 2>/dev/null; wait; echo bomb-done`, 120_000);
+    await new Promise((r) => setTimeout(r, 5_000));
+    const peak = await sh(neighbour, "echo neighbour-ok");
+    assert.match(peak.output, /neighbour-ok/, "the neighbour answered while the bomb ran");
+    const pids = Number((await sh(abuser, "cat /sys/fs/cgroup/pids/pids.current", 30_000)).output.trim());
+    // +1: the `cat` that reads it joined by docker exec, which moves a process in past the limit (forks cannot).
+    assert.ok(pids > PidsLimit! / 2 && pids <= PidsLimit! + 1, `the bomb ran into the limit: ${pids} processes, limit ${PidsLimit}`);
+    await bomb;
+    await new Promise((r) => setTimeout(r, 2_000));
+    await assertWorks(abuser, "after the fork bomb");
+    await assertWorks(neighbour, "the neighbour after the fork bomb");
+  });
+
+  test("a memory bomb in the sandbox is killed, not the sandbox's engine", async () => {
+    const result = await sh(abuser, "head -c 4000m /dev/zero | tail > /dev/null; echo exit=${PIPESTATUS[1]}");
+    assert.match(result.output, /exit=137/, `the bomb was killed by the OOM killer: ${result.output}`);
+    await assertWorks(abuser, "after the memory bomb");
+  });
+
+  test("a memory bomb in an inner container is killed by the sandbox's limit, and the sandbox works on", async () => {
+    const result = await sh(abuser, "docker run --rm busybox sh -c 'head -c 4000m /dev/zero | tail > /dev/null'; echo exit=$?");
+    assert.match(result.output, /exit=(137|1)\b/, result.output);
+    assert.match((await sh(abuser, "docker info --format '{{.ServerVersion}}'")).output, /^\d+\.\d+/, "the inner engine survived");
+    await assertWorks(abuser, "after the inner memory bomb");
+    await assertWorks(neighbour, "the neighbour after the inner memory bomb");
+  });
+});
