@@ -14,6 +14,8 @@ PIDFILE=$ENGINE_DIR/dockerd.pid
 LOG=$ENGINE_DIR/dockerd.log
 CONFIG=$ENGINE_DIR/daemon.json
 ANCHOR=$STATE_DIR/sysfs-anchor
+DISK_IMG=$STATE_DIR/disk.ext4
+DISK_DIR=$STATE_DIR/disk
 ANCHOR_NETNS=dockyard-anchor
 START_TIMEOUT=${DOCKYARD_ENGINE_START_TIMEOUT:-60}
 
@@ -39,6 +41,7 @@ require_tools() {
   command -v iptables >/dev/null || missing+=(iptables)
   command -v ip >/dev/null || missing+=(iproute2)
   command -v nsenter >/dev/null || missing+=(util-linux)
+  command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
   if ((${#missing[@]})); then
     die "missing ${missing[*]}; install with: apt-get install -y ${missing[*]}"
   fi
@@ -64,6 +67,25 @@ prep_sysfs_anchor() {
   ip netns list | grep -qw "^$ANCHOR_NETNS" || ip netns add "$ANCHOR_NETNS"
   nsenter --net=/run/netns/$ANCHOR_NETNS mount -t sysfs -o rw,nosuid,nodev,noexec sysfs "$ANCHOR"
   log "sysfs anchor mounted at $ANCHOR"
+}
+
+# Sandboxes write only into a filesystem of Dockyard's own (a sparse file, loop-mounted): it holds the engine's
+# data root and each node's own disk (lab-runner/src/sandbox/disk.ts: its Docker data, /root and /tmp, bounded
+# per node). So nothing a learner does can fill the host's disk. Its size: DOCKYARD_DISK_GIB, else 70% of the
+# space free when it is made.
+prep_disk() {
+  mkdir -p "$DISK_DIR"
+  mountpoint -q "$DISK_DIR" && return 0
+  if [[ ! -f $DISK_IMG ]]; then
+    local gib=${DOCKYARD_DISK_GIB:-$(($(df -B1G --output=avail "$STATE_DIR" | tail -1) * 7 / 10))}
+    ((gib >= 10)) || die "only ${gib} GiB would be left for the sandboxes' disks at $STATE_DIR: free some space or set DOCKYARD_DISK_GIB"
+    truncate -s "${gib}G" "$DISK_IMG.tmp"
+    mkfs.ext4 -q -m 0 -E lazy_itable_init=1 "$DISK_IMG.tmp"
+    mv "$DISK_IMG.tmp" "$DISK_IMG"
+    log "made a ${gib} GiB filesystem (a sparse file) for the sandboxes: $DISK_IMG"
+  fi
+  mount -o loop,noatime "$DISK_IMG" "$DISK_DIR"
+  log "the sandboxes' filesystem is mounted at $DISK_DIR"
 }
 
 prep_bridge() {
@@ -120,12 +142,12 @@ prep_firewall6() {
 }
 
 write_config() {
-  mkdir -p "$ENGINE_DIR/data" "$ENGINE_DIR/exec" "$STATE_DIR/sandboxes" "$STATE_DIR/images" "$STATE_DIR/build"
+  mkdir -p "$DISK_DIR/engine" "$ENGINE_DIR/exec" "$STATE_DIR/sandboxes" "$STATE_DIR/images" "$STATE_DIR/build"
   chmod 0755 "$STATE_DIR" "$STATE_DIR/sandboxes" "$STATE_DIR/images"
   cat >"$CONFIG.tmp" <<EOF
 {
   "userns-remap": "default",
-  "data-root": "$ENGINE_DIR/data",
+  "data-root": "$DISK_DIR/engine",
   "exec-root": "$ENGINE_DIR/exec",
   "pidfile": "$PIDFILE",
   "hosts": ["unix://$SOCK"],
@@ -146,7 +168,12 @@ EOF
 start() {
   require_tools
   prep_sysfs_anchor
+  prep_disk
   prep_bridge
+  if pid=$(live_pid) && engine_answers && ! grep -q "\"data-root\": \"$DISK_DIR/engine\"" "$CONFIG"; then
+    log "dockerd runs with its data outside $DISK_DIR (an older setup): restarting it there (its sandboxes stop)"
+    stop
+  fi
   if pid=$(live_pid) && engine_answers; then
     prep_firewall
     log "already running (pid $pid, socket $SOCK)"

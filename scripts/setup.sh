@@ -14,7 +14,7 @@ fail() { printf '\033[31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
 command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] === 20 ? 0 : 1)' ||
   fail "Node.js 20 is required (found: $(node --version 2>/dev/null || echo none))."
 
-packages=(docker.io debootstrap busybox-static iptables iproute2 gcc g++ make python3 python3-pip apt-utils libc6-dev ca-certificates)
+packages=(docker.io debootstrap busybox-static iptables iproute2 e2fsprogs gcc g++ make python3 python3-pip apt-utils libc6-dev ca-certificates)
 [ "${1:-}" = "--test" ] && packages+=(chromium postgresql)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done

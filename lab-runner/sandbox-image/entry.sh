@@ -8,6 +8,7 @@ API=/run/dockyard-api          # host directory shared with the lab-runner (inne
 IMAGES=/opt/dockyard/course-images # <name>.tar of each course image the lesson lists (read-only)
 PACKAGES=/opt/dockyard/packages    # the offline package source (scripts/packages.sh), read-only
 PACKAGES_ADDR=10.220.0.1           # docker0's address (daemon.json "bip"): local here, so every inner network reaches it
+DISK=/var/lib/dockyard-disk        # this node's own disk, bounded (the lab-runner formats and mounts it)
 
 fail() {
   echo "dockyard-entry: $*" >&2
@@ -22,6 +23,16 @@ wait_for_host() {
     sleep 0.1
   done
   fail "the host did not delegate cgroups within 30 s"
+}
+
+# What the learner writes goes to the node's own disk: inner Docker's data (images, containers, volumes), /root
+# and /tmp. It is bounded, so a full disk fails writes here ("no space left on device") and nowhere else.
+use_disk() {
+  mkdir -p "$DISK/docker" "$DISK/root" "$DISK/tmp" /var/lib/docker || fail "cannot write to the lab's disk"
+  [ -e "$DISK/root/.bashrc" ] || cp -a /root/. "$DISK/root/" || fail "cannot copy /root to the lab's disk"
+  chmod 1777 "$DISK/tmp"
+  mount --bind "$DISK/docker" /var/lib/docker && mount --bind "$DISK/root" /root && mount --bind "$DISK/tmp" /tmp ||
+    fail "cannot mount the lab's disk"
 }
 
 # cgroupns is private, so /proc/self/cgroup lists our own hierarchies rooted at "/"; mount each of them
@@ -73,6 +84,7 @@ load_images_when_up() {
 }
 
 wait_for_host
+use_disk
 mount_cgroups
 mkdir -p "$API" /run/dockyard # /run/dockyard: the step and command log of ~/.bashrc
 load_images_when_up &

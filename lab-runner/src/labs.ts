@@ -51,6 +51,11 @@ export interface LabManagerOptions {
   now?: () => number;
 }
 
+/** A limit hit again within this long is not told again. */
+const LIMIT_RETELL_MS = 30_000;
+
+const size = (bytes: number) => (bytes >= 1024 ** 3 ? `${+(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`);
+
 export class LabManager {
   private readonly boots = new Map<string, Boot>();
   /** Per sandbox, per node. */
@@ -60,6 +65,8 @@ export class LabManager {
   private readonly steps = new Map<string, { current?: string; writing: Promise<void> }>();
   /** Per sandbox and node: the limit counters last seen, so that each new hit is told once. */
   private readonly limitsSeen = new Map<string, LimitHits>();
+  /** Per sandbox, node and limit: when it was last told (a fork bomb hits its limit for as long as it runs). */
+  private readonly limitsTold = new Map<string, number>();
   /** New labs are admitted one at a time, so that concurrent starts cannot overrun a quota together. */
   private admission: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
@@ -291,7 +298,7 @@ export class LabManager {
     this.boots.delete(id);
     this.lastActive.delete(id);
     this.steps.delete(id);
-    for (const key of this.limitsSeen.keys()) if (key.startsWith(`${id}/`)) this.limitsSeen.delete(key);
+    for (const seen of [this.limitsSeen, this.limitsTold]) for (const key of seen.keys()) if (key.startsWith(`${id}/`)) seen.delete(key);
     this.options.recordings?.close(id);
   }
 
@@ -315,30 +322,42 @@ export class LabManager {
         const before = this.limitsSeen.get(`${id}/${node}`);
         const now = await this.limitsOf(id, node);
         if (!before) return;
-        for (const limit of ["memory", "processes"] as const)
-          if (now[limit] > before[limit]) {
-            session.notify({ type: "limit", limit, message: this.limitMessage(limit) });
-            this.options.recordings?.mark(id, `limit ${limit}`);
-          }
+        const tell = (limit: LimitKind, message: string) => {
+          const key = `${id}/${node}/${limit}`;
+          if (this.now() - (this.limitsTold.get(key) ?? -Infinity) < LIMIT_RETELL_MS) return;
+          this.limitsTold.set(key, this.now());
+          session.notify({ type: "limit", limit, message });
+          this.options.recordings?.mark(id, `limit ${limit}`);
+        };
+        for (const limit of ["memory", "processes"] as const) if (now[limit] > before[limit]) tell(limit, this.limitMessage(limit));
+        if (now.diskFull && !before.diskFull) tell("disk", this.diskMessage());
       }),
     );
     await Promise.all(looks);
   }
 
   private async limitsOf(id: string, node: string): Promise<LimitHits> {
-    const hits = await this.driver.limitHits(id, node).catch(() => ({ memory: 0, processes: 0 }));
+    let hits: LimitHits;
+    try {
+      hits = await this.driver.limitHits(id, node);
+    } catch {
+      hits = { memory: 0, processes: 0, diskFull: false }; // the node is gone or going: nothing to tell
+    }
     this.limitsSeen.set(`${id}/${node}`, hits);
     return hits;
   }
 
-  limitMessage(limit: LimitKind): string {
+  private limitMessage(limit: "memory" | "processes"): string {
     const { memoryBytes, processes } = this.driver.limits;
-    const memory = memoryBytes >= 1024 ** 3 ? `${+(memoryBytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(memoryBytes / 1024 ** 2)} MiB`;
     const messages: Record<"memory" | "processes", string> = {
-      memory: `Your lab reached its memory limit (${memory}), so the process using the most memory was stopped. Run fewer or smaller programs and containers at once; \`docker stats --no-stream\` shows what uses memory, \`docker rm -f <name>\` removes a container.`,
+      memory: `Your lab reached its memory limit (${size(memoryBytes)}), so the process using the most memory was stopped. Run fewer or smaller programs and containers at once; \`docker stats --no-stream\` shows what uses memory, \`docker rm -f <name>\` removes a container.`,
       processes: `Your lab reached its limit of ${processes} processes, so new ones could not start. Stop the program that keeps starting processes (Ctrl-C), or remove containers you no longer need (\`docker ps\`, \`docker rm -f <name>\`).`,
     };
-    return messages[limit as "memory" | "processes"];
+    return messages[limit];
+  }
+
+  private diskMessage(): string {
+    return `Your lab's disk is full (${size(this.driver.limits.diskBytes)} for its images, containers, volumes and files), so writes fail with "no space left on device". Free space: \`docker system prune -a\` removes stopped containers and unused images, \`docker volume prune\` unused volumes; \`du -sh /root/* /tmp/*\` finds large files.`;
   }
 
   /** Sandboxes left by an earlier lab-runner are adopted: their boot counts as done, their idle clock restarts. */

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import Dockerode from "dockerode";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import type { Sandbox } from "../../lab-runner/src/sandbox/driver";
@@ -10,7 +11,7 @@ import { engineSocket } from "../../lab-runner/src/shared/config";
 // working. How fast a neighbour's terminal echoes meanwhile is measured by `npm run bench`, not asserted here.
 
 const run = `abuse${process.pid}`;
-const driver = new DockerSandboxDriver();
+const driver = new DockerSandboxDriver({ diskBytes: 2 * 1024 ** 3 }); // a small disk fills fast
 const docker = new Dockerode({ socketPath: engineSocket() });
 let abuser: Sandbox;
 let neighbour: Sandbox;
@@ -49,13 +50,26 @@ describe("resource abuse is contained by the sandbox's limits", () => {
     await new Promise((r) => setTimeout(r, 5_000));
     const peak = await sh(neighbour, "echo neighbour-ok");
     assert.match(peak.output, /neighbour-ok/, "the neighbour answered while the bomb ran");
-    const pids = Number((await sh(abuser, "cat /sys/fs/cgroup/pids/pids.current", 30_000)).output.trim());
-    // +1: the `cat` that reads it joined by docker exec, which moves a process in past the limit (forks cannot).
-    assert.ok(pids > PidsLimit! / 2 && pids <= PidsLimit! + 1, `the bomb ran into the limit: ${pids} processes, limit ${PidsLimit}`);
+    const { Id } = await docker.getContainer(abuser.id).inspect(); // read on the host: in the sandbox, nothing more can start
+    const pids = Number(fs.readFileSync(`/sys/fs/cgroup/pids/dockyard/${Id}/pids.current`, "utf8"));
+    assert.ok(pids > PidsLimit! / 2 && pids <= PidsLimit!, `the bomb ran into the limit: ${pids} processes, limit ${PidsLimit}`);
     await bomb;
     await new Promise((r) => setTimeout(r, 2_000));
     await assertWorks(abuser, "after the fork bomb");
     await assertWorks(neighbour, "the neighbour after the fork bomb");
+  });
+
+  test("filling the disk stops at the node's own disk (from the sandbox and from an inner container); freeing it makes it work again", async () => {
+    const fill = await sh(abuser, "echo size=$(df -B1 --output=size /root | tail -1); dd if=/dev/zero of=/root/fill bs=4M 2>&1 | grep -v records; echo avail=$(df -B1 --output=avail /root | tail -1)", 300_000);
+    const number = (name: string) => Number(fill.output.match(new RegExp(`^${name}=\\s*(\\d+)`, "m"))?.[1]);
+    assert.ok(number("size") > 1.5 * 1024 ** 3 && number("size") <= 2 * 1024 ** 3, `the node's disk is bounded: ${fill.output}`);
+    assert.match(fill.output, /No space left on device/);
+    assert.ok(number("avail") < 64 * 1024 ** 2, `full: ${fill.output}`);
+    const inner = await sh(abuser, "docker run --rm -v /root:/host busybox sh -c 'dd if=/dev/zero of=/fill bs=1M count=100' 2>&1; echo exit=$?");
+    assert.match(inner.output, /No space left on device|exit=[1-9]/, `an inner container cannot write either: ${inner.output}`);
+    assert.match((await sh(neighbour, "dd if=/dev/zero of=/root/ok bs=1M count=50 2>&1 && rm /root/ok && echo wrote-fine")).output, /wrote-fine/, "the neighbour still writes");
+    await sh(abuser, "rm -f /root/fill");
+    await assertWorks(abuser, "after freeing its disk");
   });
 
   test("a memory bomb in the sandbox is killed, not the sandbox's engine", async () => {

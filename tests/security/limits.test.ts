@@ -17,7 +17,7 @@ const stack = new Stack({
   name: "limits-it",
   sitePort: 3220,
   runnerPort: RUNNER_PORT,
-  env: { DOCKYARD_MAX_LABS_PER_LEARNER: "2", DOCKYARD_WS_PER_ADDRESS: String(PER_ADDRESS) },
+  env: { DOCKYARD_MAX_LABS_PER_LEARNER: "2", DOCKYARD_WS_PER_ADDRESS: String(PER_ADDRESS), DOCKYARD_NODE_DISK_GIB: "2" },
 });
 const driver = new DockerSandboxDriver();
 const learner = `limits-${process.pid}`;
@@ -71,6 +71,15 @@ describe("limits tell the learner which one stopped them", { timeout: 600_000 },
     await t.waitForText("bomb-over", 60_000);
   });
 
+  test("a full disk is told, with what to remove", async () => {
+    t.type("dd if=/dev/zero of=/root/fill bs=4M 2>&1 | grep -v records; echo fill-done\r");
+    await t.waitForText(/No space left on device[\s\S]*fill-done/, 120_000);
+    await t.until(() => limitTold(t, "disk") !== undefined, 15_000, "the disk limit to be told");
+    assert.match(limitTold(t, "disk")!.message, /disk is full \(2 GiB .*docker system prune/);
+    t.type("rm /root/fill; echo freed\r");
+    await t.waitForText("freed");
+  });
+
   test("a learner over their lab quota is refused with the reason, by the API and by the terminal", async () => {
     assert.equal((await lab("volumes").start()).status, 202, "a second lab is within the quota of 2");
     const third = await lab("networks").start();
@@ -83,6 +92,11 @@ describe("limits tell the learner which one stopped them", { timeout: 600_000 },
     assert.equal(refused.closed?.code, CLOSE_CODES.tooMany);
     assert.match(refused.closed!.reason, /already have 2 labs running/);
     assert.equal((await lab("networks", `${learner}-other`).start()).status, 202, "another learner is not held to this one's quota");
+    for (const booting of [lab("volumes"), lab("networks", `${learner}-other`)]) {
+      const terminal = booting.terminal(); // their boots end before the lab-runner stops: none is left half made
+      await terminal.ready();
+      terminal.close();
+    }
   });
 
   test("one lab holds a bounded number of terminals open; the next is refused, and a slot frees when one closes", async () => {

@@ -18,11 +18,11 @@ class FakeDriver implements SandboxDriver {
   engineStarting?: Promise<void>;
   /** Every command run in a sandbox, with the node it ran on. */
   execs: { node: string; cmd: string[] }[] = [];
-  readonly limits = { memoryBytes: 1024 ** 3, cpus: 1, processes: 512 };
+  readonly limits = { memoryBytes: 1024 ** 3, cpus: 1, processes: 512, diskBytes: 10 * 1024 ** 3 };
   /** What each node's limits stopped so far, by "<sandbox>/<node>". */
   hits = new Map<string, LimitHits>();
   async limitHits(id: string, node = "node1") {
-    return this.hits.get(`${id}/${node}`) ?? { memory: 0, processes: 0 };
+    return this.hits.get(`${id}/${node}`) ?? { memory: 0, processes: 0, diskFull: false };
   }
   async start(spec: SandboxSpec, onStage?: (s: "network" | "container" | "ready") => void) {
     this.starts++;
@@ -222,21 +222,31 @@ test("a learner runs at most their quota of labs, the host at most its capacity;
   await assert.rejects(labs.ensure("ann", "extra-3"), /as many labs/, "full again");
 });
 
-test("a limit the lab runs into is told once to everyone at that terminal, naming the limit and what to do", async () => {
-  const { labs, driver } = setup();
+test("a limit the lab runs into is told to everyone at that terminal, naming the limit and what to do, at most every 30 s", async () => {
+  const { labs, driver, advance } = setup();
   const id = await labs.ensure("ann", "first");
   await labs.watch(id, () => {});
-  driver.hits.set(`${id}/node1`, { memory: 2, processes: 0 }); // before this shell: not news
+  driver.hits.set(`${id}/node1`, { memory: 2, processes: 0, diskFull: false }); // before this shell: not news
   const told: ServerMessage[] = [];
   labs.session(id).attach({ output() {}, control: (m) => told.push(m) });
   await labs.tellLimits();
   assert.deepEqual(told.filter((m) => m.type === "limit"), []);
 
-  driver.hits.set(`${id}/node1`, { memory: 3, processes: 1 });
+  driver.hits.set(`${id}/node1`, { memory: 3, processes: 1, diskFull: true });
   await labs.tellLimits();
+  await labs.tellLimits();
+  driver.hits.set(`${id}/node1`, { memory: 3, processes: 9, diskFull: false });
+  await labs.tellLimits(); // the fork bomb goes on: not told again so soon
+  advance(30_000);
+  driver.hits.set(`${id}/node1`, { memory: 3, processes: 9, diskFull: true });
   await labs.tellLimits();
   const limits = told.filter((m): m is Extract<ServerMessage, { type: "limit" }> => m.type === "limit");
-  assert.deepEqual(limits.map((m) => m.limit), ["memory", "processes"]);
+  assert.deepEqual(limits.map((m) => m.limit), ["memory", "processes", "disk", "disk"], "the disk is told when it becomes full, again after it was freed");
+  advance(30_000);
+  driver.hits.set(`${id}/node1`, { memory: 3, processes: 10, diskFull: true });
+  await labs.tellLimits();
+  assert.equal(told.filter((m) => m.type === "limit").at(-1)!.type === "limit" && (told.at(-1) as { limit: string }).limit, "processes", "told again once the 30 s passed");
   assert.match(limits[0]!.message, /memory limit \(1 GiB\).*docker stats/);
   assert.match(limits[1]!.message, /limit of 512 processes.*Ctrl-C/);
+  assert.match(limits[2]!.message, /disk is full \(10 GiB .*\).*docker system prune/);
 });

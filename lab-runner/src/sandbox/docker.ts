@@ -4,12 +4,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Writable } from "node:stream";
 import Dockerode from "dockerode";
-import { engineSocket, stateDir } from "../shared/config";
+import { engineSocket, nodeDiskBytes, stateDir } from "../shared/config";
 import { sandboxIdFor } from "../shared/ids";
 import { DEFAULT_NODE, nodeNames, type BootStage } from "../shared/types";
 import type { ExecResult, LimitHits, NodeLimits, Sandbox, SandboxDriver, SandboxSpec } from "./driver";
 import { decodeLogs } from "./logs";
 import { createRegistry, labRegistry, registryAnswers, type LabRegistry } from "./registry";
+import { isFull, NodeDisks, usageOf } from "./disk";
 
 // Sandboxes on Dockyard's own userns-remapped dockerd (scripts/engine.sh): Docker-in-Docker without
 // --privileged. Recipe and measurements: /work/shared/notes/sandbox.md, lab-runner/sandbox-image/.
@@ -24,6 +25,8 @@ export interface DockerSandboxOptions {
   memoryBytes?: number;
   cpus?: number;
   pidsLimit?: number;
+  /** Each node's own disk: its inner Docker data (images, containers, volumes), /root and /tmp. */
+  diskBytes?: number;
   /** Lab networks are <labSubnetPrefix>.N.0/24, N = 0..255, with host bridges named dyl-N (firewalled by engine.sh). */
   labSubnetPrefix?: string;
   bootTimeoutMs?: number;
@@ -41,6 +44,7 @@ const DEFAULTS = {
   memoryBytes: 1024 ** 3,
   cpus: 1,
   pidsLimit: 512,
+  diskBytes: nodeDiskBytes(),
   labSubnetPrefix: "10.214",
   bootTimeoutMs: 90_000,
   capabilities: "recipe" as "recipe" | "all-in-userns",
@@ -75,6 +79,7 @@ const IN_COURSE_IMAGES = "/opt/dockyard/course-images"; // <name>.tar of each im
 const IN_PACKAGES = "/opt/dockyard/packages";
 const IN_REGISTRY_PASSWORD = "/run/dockyard/registry-password";
 const IN_SYSFS_ANCHOR = "/run/sysfs-anchor";
+const IN_DISK = "/var/lib/dockyard-disk"; // the node's own disk: entry.sh puts its Docker data, /root and /tmp there
 const IN_HOST_SETUP_DONE = "/run/.host-setup-done";
 
 export { sandboxIdFor as sandboxId };
@@ -85,27 +90,33 @@ export class DockerSandboxDriver implements SandboxDriver {
   private readonly boots = new Map<string, BootProgress>();
   private networkQueue: Promise<unknown> = Promise.resolve();
   private seccompProfile?: Promise<string>;
+  private readonly disks: NodeDisks;
 
   constructor(options: DockerSandboxOptions = {}) {
     this.opts = { socketPath: engineSocket(), stateDir: stateDir(), ...DEFAULTS, ...stripUndefined(options) };
     this.docker = new Dockerode({ socketPath: this.opts.socketPath });
+    this.disks = new NodeDisks(path.join(this.opts.stateDir, "disk"), path.join(this.opts.stateDir, "disks"));
   }
 
   // ---- SandboxDriver ------------------------------------------------------------------------------
 
   get limits(): NodeLimits {
-    return { memoryBytes: this.opts.memoryBytes, cpus: this.opts.cpus, processes: this.opts.pidsLimit };
+    const { memoryBytes, cpus, pidsLimit, diskBytes } = this.opts;
+    return { memoryBytes, cpus, processes: pidsLimit, diskBytes };
   }
 
-  /** Read from the node's own cgroups on the host, which the sandbox cannot write. */
+  /** Read on the host, where the sandbox cannot write: the node's own cgroups, and its disk. */
   async limitHits(id: string, node?: string): Promise<LimitHits> {
-    const pid = (await this.inspect(nodeContainer(id, node)))?.State.Pid;
-    if (!pid) return { memory: 0, processes: 0 };
+    const container = nodeContainer(id, node);
+    const pid = (await this.inspect(container))?.State.Pid;
+    if (!pid) return { memory: 0, processes: 0, diskFull: false };
+    const usage = await usageOf(this.disks.mountPoint(container));
+    const diskFull = usage !== undefined && isFull(usage);
     let dirs: string[];
     try {
       dirs = cgroupDirs(await fs.readFile(`/proc/${pid}/cgroup`, "utf8"), await fs.readFile("/proc/self/mounts", "utf8"));
     } catch {
-      return { memory: 0, processes: 0 }; // it stopped meanwhile
+      return { memory: 0, processes: 0, diskFull: false }; // it stopped meanwhile
     }
     const counter = async (file: string, key: string) => {
       for (const dir of dirs) {
@@ -114,7 +125,7 @@ export class DockerSandboxDriver implements SandboxDriver {
       }
       return 0;
     };
-    return { memory: await counter("memory.oom_control", "oom_kill"), processes: await counter("pids.events", "max") };
+    return { memory: await counter("memory.oom_control", "oom_kill"), processes: await counter("pids.events", "max"), diskFull };
   }
 
   start(spec: SandboxSpec, onStage?: (stage: BootStage, detail?: string) => void): Promise<Sandbox> {
@@ -283,6 +294,8 @@ export class DockerSandboxDriver implements SandboxDriver {
     }
     if (!(await isMountPoint(this.sysfsAnchor())))
       throw new Error(`${this.sysfsAnchor()} is not mounted (run: bash scripts/engine.sh start)`);
+    if (!(await this.disks.poolMounted()))
+      throw new Error(`Dockyard's own filesystem is not mounted at ${path.join(this.opts.stateDir, "disk")} (run: bash scripts/engine.sh start)`);
     for (const image of spec.images)
       if (!(await exists(this.courseImageTar(image))))
         throw new Error(`${this.courseImageTar(image)} is missing (is it under content/images? run: bash scripts/images.sh)`);
@@ -294,11 +307,13 @@ export class DockerSandboxDriver implements SandboxDriver {
   private async createContainer(id: string, node: string, spec: SandboxSpec, networkName: string, labels: Record<string, string>): Promise<void> {
     const name = nodeContainer(id, node);
     await this.prepareHostDir(name);
+    await this.disks.prepare(name, this.opts.diskBytes);
     const nodes = spec.nodes ?? 1;
     const hostname = nodes > 1 ? node : hostnameFor(spec.lessonSlug);
     const mounts: Dockerode.MountSettings[] = [
       { Type: "bind", Source: this.apiDir(name), Target: IN_API_DIR },
       { Type: "bind", Source: this.sysfsAnchor(), Target: IN_SYSFS_ANCHOR },
+      { Type: "bind", Source: this.disks.mountPoint(name), Target: IN_DISK },
       // Sandboxes have no internet: inner containers install software from this tree, which the sandbox serves
       // read-only on its inner bridge (entry.sh). Only the lesson's images are loaded: each adds to the boot.
       { Type: "bind", Source: this.packagesDir(), Target: IN_PACKAGES, ReadOnly: true },
@@ -313,7 +328,6 @@ export class DockerSandboxDriver implements SandboxDriver {
         Hostname: hostname,
         Image: this.opts.image,
         Labels: { ...labels, [LABEL.sandbox]: "1", [LABEL.node]: node, [LABEL.nodes]: String(nodes) },
-        Volumes: { "/var/lib/docker": {} }, // anonymous: removed with the container (remove v: true)
         HostConfig: await this.hostConfig(networkName, mounts),
         NetworkingConfig: { EndpointsConfig: { [networkName]: { Aliases: [...new Set([hostname, node])] } } },
       });
@@ -414,6 +428,7 @@ export class DockerSandboxDriver implements SandboxDriver {
     const uid = remappedRoot(uidMap);
     const gid = remappedRoot(gidMap);
     if (uid === 0 || gid === 0) throw new Error("the engine is not userns-remapped; refusing to delegate cgroups to host root");
+    await this.disks.chown(id, uid, gid);
     const dirs = cgroupDirs(cgroups, mounts);
     if (dirs.length === 0) throw new Error("no cgroup v1 hierarchies found for the sandbox");
     await Promise.all(
@@ -565,10 +580,12 @@ export class DockerSandboxDriver implements SandboxDriver {
     const names = new Set([id, ...labelled.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ""))]);
     await Promise.all([...names].map((name) => this.removeContainer(name)));
     await this.removeNetwork(this.networkName(id));
+    const ofLab = (dir: string) => dir === id || dir.startsWith(`${id}-`);
     const dirs = await fs.readdir(path.join(this.opts.stateDir, "sandboxes")).catch(() => [] as string[]);
-    await Promise.all(
-      dirs.filter((dir) => dir === id || dir.startsWith(`${id}-`)).map((dir) => fs.rm(this.sandboxDir(dir), { recursive: true, force: true })),
-    );
+    await Promise.all([
+      ...dirs.filter(ofLab).map((dir) => fs.rm(this.sandboxDir(dir), { recursive: true, force: true })),
+      ...(await this.disks.list()).filter(ofLab).map((dir) => this.disks.remove(dir)),
+    ]);
   }
 
   private async removeContainer(id: string): Promise<void> {

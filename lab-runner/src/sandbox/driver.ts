@@ -34,6 +34,8 @@ export interface Sandbox {
 export interface LimitHits {
   memory: number;
   processes: number;
+  /** Whether the node's disk is full now. */
+  diskFull: boolean;
 }
 
 /** The resources each node of a lab may use. */
@@ -41,6 +43,7 @@ export interface NodeLimits {
   memoryBytes: number;
   cpus: number;
   processes: number;
+  diskBytes: number;
 }
 
 export interface ExecResult {

@@ -57,3 +57,6 @@ export const labQuotas = () => ({
   maxLabsPerLearner: Number(process.env.DOCKYARD_MAX_LABS_PER_LEARNER ?? 3),
   maxLabs: Number(process.env.DOCKYARD_MAX_LABS ?? 30),
 });
+
+/** Each node's own disk (its Docker data, /root and /tmp). */
+export const nodeDiskBytes = () => Number(process.env.DOCKYARD_NODE_DISK_GIB ?? 10) * 1024 ** 3;

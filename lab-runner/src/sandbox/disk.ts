@@ -1,0 +1,90 @@
+import { execFile } from "node:child_process";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+
+// Each node writes to a disk of its own, bounded: a sparse file formatted ext4 and loop-mounted on the host,
+// which the node (entry.sh) uses for its Docker data (images, containers, volumes), /root and /tmp. The files
+// live on Dockyard's own filesystem (scripts/engine.sh), which also holds the engine's data root, so whatever a
+// sandbox writes elsewhere is bounded too, in all: no learner can fill the host's disk. (This kernel has no disk
+// quotas, XFS's or ext4's, which would bound a directory instead.)
+
+const run = promisify(execFile);
+
+/** How full a disk is. */
+export interface DiskUsage {
+  usedBytes: number;
+  limitBytes: number;
+}
+
+/** Full enough that writes fail or are about to: under 2% or 64 MiB left. */
+export const isFull = ({ usedBytes, limitBytes }: DiskUsage) => limitBytes - usedBytes < Math.max(limitBytes * 0.02, 64 * 1024 ** 2);
+
+export async function usageOf(dir: string): Promise<DiskUsage | undefined> {
+  try {
+    const s = await fs.statfs(dir);
+    return { usedBytes: (s.blocks - s.bavail) * s.bsize, limitBytes: s.blocks * s.bsize };
+  } catch {
+    return undefined;
+  }
+}
+
+const mountPoints = async () =>
+  new Set(
+    (await fs.readFile("/proc/self/mounts", "utf8"))
+      .split("\n")
+      .map((line) => line.split(" ")[1])
+      .filter(Boolean),
+  );
+
+export class NodeDisks {
+  /** `pool`: Dockyard's filesystem, where the disks' files are; `mounts`: where they are mounted on the host. */
+  constructor(
+    private readonly pool: string,
+    private readonly mounts: string,
+  ) {}
+
+  /** Where the node's disk is mounted on the host. */
+  mountPoint(container: string): string {
+    return path.join(this.mounts, container);
+  }
+
+  private image(container: string): string {
+    return path.join(this.pool, "nodes", `${container}.ext4`);
+  }
+
+  async poolMounted(): Promise<boolean> {
+    return (await mountPoints()).has(this.pool);
+  }
+
+  /** A fresh, empty disk of `bytes` for the node, mounted. */
+  async prepare(container: string, bytes: number): Promise<void> {
+    await this.remove(container);
+    const image = this.image(container);
+    const dir = this.mountPoint(container);
+    await fs.mkdir(path.dirname(image), { recursive: true });
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(image, "");
+    await fs.truncate(image, bytes); // sparse: it takes space as the node writes
+    // No journal (scratch data, lost with the lab anyway), no blocks reserved for a root the node is not.
+    await run("mkfs.ext4", ["-q", "-F", "-O", "^has_journal", "-m", "0", "-E", "lazy_itable_init=1", image]);
+    await run("mount", ["-o", "loop,noatime,nodev", image, dir]);
+  }
+
+  /** Hands the disk to the node's (remapped) root, known once its container runs. */
+  chown(container: string, uid: number, gid: number): Promise<void> {
+    return fs.chown(this.mountPoint(container), uid, gid);
+  }
+
+  async remove(container: string): Promise<void> {
+    const dir = this.mountPoint(container);
+    if ((await mountPoints()).has(dir)) await run("umount", ["-l", dir]); // lazily: a dying container may still hold it
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.rm(this.image(container), { force: true });
+  }
+
+  /** The containers that have a disk here (so a lab's are removed with it, even after a lab-runner restart). */
+  async list(): Promise<string[]> {
+    return fs.readdir(this.mounts).catch(() => []);
+  }
+}
