@@ -55,6 +55,7 @@ live_pid() {
   [[ -f $PIDFILE ]] || return 1
   local pid; pid=$(<"$PIDFILE")
   [[ $pid =~ ^[0-9]+$ ]] && [[ -r /proc/$pid/comm ]] && [[ $(</proc/"$pid"/comm) == dockerd ]] || return 1
+  [[ $(awk '{ print $3 }' /proc/"$pid"/stat 2>/dev/null) != Z ]] || return 1 # killed, not yet reaped
   echo "$pid"
 }
 
@@ -64,7 +65,7 @@ live_pid() {
 prep_sysfs_anchor() {
   mkdir -p "$ANCHOR"
   mountpoint -q "$ANCHOR" && return 0
-  ip netns list | grep -qw "^$ANCHOR_NETNS" || ip netns add "$ANCHOR_NETNS"
+  [[ -e /run/netns/$ANCHOR_NETNS ]] || ip netns add "$ANCHOR_NETNS"
   nsenter --net=/run/netns/$ANCHOR_NETNS mount -t sysfs -o rw,nosuid,nodev,noexec sysfs "$ANCHOR"
   log "sysfs anchor mounted at $ANCHOR"
 }
@@ -92,7 +93,8 @@ prep_bridge() {
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
     ip link add "$BRIDGE" type bridge
   fi
-  ip addr show dev "$BRIDGE" | grep -q "inet ${BRIDGE_CIDR%/*}/" || ip addr add "$BRIDGE_CIDR" dev "$BRIDGE"
+  # (not `ip … | grep -q`: under pipefail, grep quitting early fails the pipe with SIGPIPE)
+  [[ $(ip addr show dev "$BRIDGE") == *"inet ${BRIDGE_CIDR%/*}/"* ]] || ip addr add "$BRIDGE_CIDR" dev "$BRIDGE"
   ip link set "$BRIDGE" up
 }
 
@@ -141,10 +143,10 @@ prep_firewall6() {
   "${ipt[@]}" -C FORWARD -j DOCKYARD-FORWARD 2>/dev/null || "${ipt[@]}" -I FORWARD 1 -j DOCKYARD-FORWARD
 }
 
-write_config() {
-  mkdir -p "$DISK_DIR/engine" "$ENGINE_DIR/exec" "$STATE_DIR/sandboxes" "$STATE_DIR/images" "$STATE_DIR/build"
-  chmod 0755 "$STATE_DIR" "$STATE_DIR/sandboxes" "$STATE_DIR/images"
-  cat >"$CONFIG.tmp" <<EOF
+# The engine's configuration, written to $CONFIG.new (start() puts it in place). live-restore: sandboxes keep
+# running while dockerd is down (it crashed, or restarts), and it takes them back when it is up again.
+new_config() {
+  cat >"$CONFIG.new" <<EOF
 {
   "userns-remap": "default",
   "data-root": "$DISK_DIR/engine",
@@ -159,10 +161,28 @@ write_config() {
   "storage-driver": "overlay2",
   "log-driver": "json-file",
   "log-opts": { "max-size": "1m", "max-file": "2" },
-  "live-restore": false
+  "live-restore": true
 }
 EOF
-  mv "$CONFIG.tmp" "$CONFIG"
+}
+
+# The containerd of a dockerd that was killed outlives it, yet a new dockerd cannot take it over (it times out
+# waiting for it): stop it first. The sandboxes keep running (their shims outlive containerd too); the new
+# containerd finds them again, and with live-restore the new dockerd takes them back.
+stop_orphan_containerd() {
+  local pidfile=$ENGINE_DIR/exec/containerd/containerd.pid pid
+  pid=$(cat "$pidfile" 2>/dev/null) || return 0
+  if [[ $pid =~ ^[0-9]+$ && -d /proc/$pid ]]; then
+    log "stopping the containerd (pid $pid) its killed dockerd left"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do
+      [[ -d /proc/$pid && $(awk '{ print $3 }' /proc/"$pid"/stat 2>/dev/null) != Z ]] || break
+      sleep 0.25
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  # Gone or a zombie nobody reaps (where init does not), dockerd would still wait for it by this pidfile.
+  rm -f "$pidfile"
 }
 
 start() {
@@ -170,10 +190,14 @@ start() {
   prep_sysfs_anchor
   prep_disk
   prep_bridge
-  if pid=$(live_pid) && engine_answers && ! grep -q "\"data-root\": \"$DISK_DIR/engine\"" "$CONFIG"; then
-    log "dockerd runs with its data outside $DISK_DIR (an older setup): restarting it there (its sandboxes stop)"
+  mkdir -p "$DISK_DIR/engine" "$ENGINE_DIR/exec" "$STATE_DIR/sandboxes" "$STATE_DIR/images" "$STATE_DIR/build"
+  chmod 0755 "$STATE_DIR" "$STATE_DIR/sandboxes" "$STATE_DIR/images"
+  new_config
+  if pid=$(live_pid) && ! cmp -s "$CONFIG.new" "$CONFIG"; then
+    log "dockerd runs with an older configuration: restarting it with the new one (running sandboxes may stop)"
     stop
   fi
+  mv "$CONFIG.new" "$CONFIG"
   if pid=$(live_pid) && engine_answers; then
     prep_firewall
     log "already running (pid $pid, socket $SOCK)"
@@ -183,7 +207,7 @@ start() {
     log "dockerd pid $pid is alive but not answering yet; waiting"
   else
     [[ -f $PIDFILE ]] && { log "removing stale pidfile"; rm -f "$PIDFILE"; }
-    write_config
+    stop_orphan_containerd
     log "starting dockerd (log: $LOG)"
     echo "---- $(date -Is) engine.sh start" >>"$LOG"
     # setsid: the daemon must outlive this shell and its process group
@@ -191,7 +215,8 @@ start() {
   fi
   local waited=0
   until engine_answers; do
-    if ((waited > 2)) && ! live_pid >/dev/null; then
+    # (by its command line: it writes its pidfile only once its containerd runs, which after a crash takes a while)
+    if ((waited > 2)) && ! pgrep -f -- "$DOCKERD --config-file $CONFIG" >/dev/null; then
       tail -n 30 "$LOG" >&2
       die "dockerd exited during startup (log above, full log: $LOG)"
     fi
