@@ -104,7 +104,7 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
           if (step) send({ type: "step", step });
           queued.splice(0).forEach((data) => send({ type: "input", data }));
           term?.focus();
-        } else if (m.type === "limit") {
+        } else if (m.type === "limit" || m.type === "notice") {
           term?.write(`\r\n\x1b[33m[Dockyard] ${m.message}\x1b[0m\r\n`);
           setNotice(m.message);
         } else if (m.type === "watchers") {
@@ -112,7 +112,7 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
         } else if (m.type === "exit") {
           term?.write("\r\n\x1b[33m[The shell ended. Press Enter to start a new one.]\x1b[0m\r\n");
         } else if (m.type === "error") {
-          if (["unauthorized", "forbidden", "boot_failed", "not_found", "lab_quota", "at_capacity", "too_many_terminals", "too_many_connections"].includes(m.code)) refused = m;
+          if (["unauthorized", "forbidden", "boot_failed", "not_found", "lab_quota", "at_capacity", "too_many_terminals", "too_many_connections", "engine_down"].includes(m.code)) refused = m;
           else setNotice(m.message);
         }
       };

@@ -15,7 +15,7 @@ import type { Recordings } from "./recordings/store";
 
 export class LabError extends Error {
   constructor(
-    readonly code: "unknown_lesson" | "unknown_step" | "unknown_node" | "no_registry" | "not_running" | "boot_failed" | "lab_quota" | "at_capacity",
+    readonly code: "unknown_lesson" | "unknown_step" | "unknown_node" | "no_registry" | "not_running" | "boot_failed" | "lab_quota" | "at_capacity" | "engine_down",
     message: string,
   ) {
     super(message);
@@ -67,6 +67,8 @@ export class LabManager {
   private readonly limitsSeen = new Map<string, LimitHits>();
   /** Per sandbox, node and limit: when it was last told (a fork bomb hits its limit for as long as it runs). */
   private readonly limitsTold = new Map<string, number>();
+  /** Whether the engine answered at the last look. */
+  private engineUp = true;
   /** New labs are admitted one at a time, so that concurrent starts cannot overrun a quota together. */
   private admission: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
@@ -115,7 +117,13 @@ export class LabManager {
   /** Refuses a new lab over the learner's quota or the site's capacity, saying which and what to do. */
   private async admit(learnerId: string, id: string): Promise<void> {
     const running = new Map<string, { learnerId: string; lessonSlug: string }>(); // by sandbox id
-    for (const sandbox of await this.driver.list()) if (sandbox.running) running.set(sandbox.id, sandbox);
+    let sandboxes: Sandbox[];
+    try {
+      sandboxes = await this.driver.list();
+    } catch {
+      throw new LabError("engine_down", "Dockyard's Docker engine is not answering, so no lab can start now. Try again in a minute: nothing you did is lost.");
+    }
+    for (const sandbox of sandboxes) if (sandbox.running) running.set(sandbox.id, sandbox);
     for (const [other, boot] of this.boots) if (boot.learnerId && boot.lessonSlug) running.set(other, { learnerId: boot.learnerId, lessonSlug: boot.lessonSlug });
     running.delete(id);
     const { maxLabsPerLearner = Infinity, maxLabs = Infinity } = this.options;
@@ -310,6 +318,22 @@ export class LabManager {
 
   private async isAlive(id: string): Promise<boolean> {
     return !(await this.settled(id)) || Boolean((await this.driver.get(id))?.running);
+  }
+
+  /** Tells everyone at a terminal when the engine stops answering and when it is back; resolves whether it is up. */
+  async watchEngine(): Promise<boolean> {
+    const up = await this.driver.engineAnswers();
+    if (up === this.engineUp) return up;
+    this.engineUp = up;
+    const message: ServerMessage = up
+      ? { type: "notice", code: "engine_back", message: "Dockyard's Docker engine is back. Press Enter for a shell: your lab and its files are as you left them." }
+      : {
+          type: "notice",
+          code: "engine_down",
+          message: "Dockyard's Docker engine stopped answering, so your shell ended. Your lab keeps its files and containers; wait a moment, you will be told here when it is back.",
+        };
+    for (const sessions of this.sessions.values()) for (const session of sessions.values()) session.notify(message);
+    return up;
   }
 
   /**

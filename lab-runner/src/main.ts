@@ -9,7 +9,7 @@ import { createServer } from "./http/server";
 // Composition root: wires the Docker driver, lessons, lab manager and HTTP/WebSocket server together.
 
 const REAP_EVERY_MS = Number(process.env.DOCKYARD_REAP_INTERVAL_SECONDS ?? 30) * 1000;
-const LIMITS_EVERY_MS = 2000;
+const LOOK_EVERY_MS = 2000;
 const host = process.env.DOCKYARD_RUNNER_HOST ?? "127.0.0.1";
 
 const driver = new DockerSandboxDriver();
@@ -35,20 +35,21 @@ const reaper = setInterval(() => {
   );
 }, REAP_EVERY_MS);
 
-let telling = false; // one look at a time, however slow the engine answers
-const limitTeller = setInterval(() => {
-  if (telling) return;
-  telling = true;
+let looking = false; // one look at a time, however slow the engine answers
+const lookout = setInterval(() => {
+  if (looking) return;
+  looking = true;
   labs
-    .tellLimits()
-    .catch((e) => console.error("[lab-runner] reading limits failed:", e))
-    .finally(() => (telling = false));
-}, LIMITS_EVERY_MS);
+    .watchEngine()
+    .then((up) => (up ? labs.tellLimits() : undefined))
+    .catch((e) => console.error("[lab-runner] watching the engine and the labs' limits failed:", e))
+    .finally(() => (looking = false));
+}, LOOK_EVERY_MS);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     clearInterval(reaper);
-    clearInterval(limitTeller);
+    clearInterval(lookout);
     server.close();
     process.exit(0); // sandboxes keep running: the next lab-runner adopts them by their labels
   });

@@ -128,6 +128,15 @@ export class Stack {
     if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
   }
 
+  /** A crash: SIGKILL to the service's whole process group, nothing gets to clean up. */
+  async crash(which: "runner" | "site"): Promise<void> {
+    const child = which === "runner" ? this.runner : this.site;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    process.kill(-child.pid!, "SIGKILL");
+    await exited;
+  }
+
   async stopRunner(): Promise<void> {
     await Stack.kill(this.runner);
   }

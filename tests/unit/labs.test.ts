@@ -18,6 +18,10 @@ class FakeDriver implements SandboxDriver {
   engineStarting?: Promise<void>;
   /** Every command run in a sandbox, with the node it ran on. */
   execs: { node: string; cmd: string[] }[] = [];
+  engineUp = true;
+  async engineAnswers() {
+    return this.engineUp;
+  }
   readonly limits = { memoryBytes: 1024 ** 3, cpus: 1, processes: 512, diskBytes: 10 * 1024 ** 3 };
   /** What each node's limits stopped so far, by "<sandbox>/<node>". */
   hits = new Map<string, LimitHits>();
@@ -249,4 +253,21 @@ test("a limit the lab runs into is told to everyone at that terminal, naming the
   assert.match(limits[0]!.message, /memory limit \(1 GiB\).*docker stats/);
   assert.match(limits[1]!.message, /limit of 512 processes.*Ctrl-C/);
   assert.match(limits[2]!.message, /disk is full \(10 GiB .*\).*docker system prune/);
+});
+
+test("everyone at a terminal is told when the engine stops answering and when it is back, once each", async () => {
+  const { labs, driver } = setup();
+  const id = await labs.ensure("ann", "first");
+  await labs.watch(id, () => {});
+  const told: ServerMessage[] = [];
+  labs.session(id).attach({ output() {}, control: (m) => told.push(m) });
+  assert.equal(await labs.watchEngine(), true);
+  driver.engineUp = false;
+  assert.equal(await labs.watchEngine(), false);
+  await labs.watchEngine();
+  driver.engineUp = true;
+  await labs.watchEngine();
+  const notices = told.filter((m): m is Extract<ServerMessage, { type: "notice" }> => m.type === "notice");
+  assert.deepEqual(notices.map((m) => m.code), ["engine_down", "engine_back"]);
+  assert.match(notices[0]!.message, /stopped answering.*keeps its files/);
 });

@@ -32,6 +32,7 @@ const STATUS: Record<LabError["code"], number> = {
   boot_failed: 503,
   lab_quota: 429,
   at_capacity: 503,
+  engine_down: 503,
 };
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
@@ -142,6 +143,7 @@ async function openTerminal(ws: WebSocket, url: URL, labs: LabManager, secret: s
     await labs.watch(id, (m) => control(ws, m));
   } catch (e) {
     if (e instanceof LabError && (e.code === "lab_quota" || e.code === "at_capacity")) return refuse(ws, CLOSE_CODES.tooMany, e.code, e.message);
+    if (e instanceof LabError && e.code === "engine_down") return refuse(ws, CLOSE_CODES.bootFailed, e.code, e.message);
     return refuse(ws, CLOSE_CODES.bootFailed, "boot_failed", (e as Error).message);
   }
   if (ws.readyState !== ws.OPEN) return;

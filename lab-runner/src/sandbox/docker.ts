@@ -105,6 +105,11 @@ export class DockerSandboxDriver implements SandboxDriver {
     return { memoryBytes, cpus, processes: pidsLimit, diskBytes };
   }
 
+  engineAnswers(): Promise<boolean> {
+    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3000).unref());
+    return Promise.race([this.docker.ping().then(() => true, () => false), timeout]);
+  }
+
   /** Read on the host, where the sandbox cannot write: the node's own cgroups, and its disk. */
   async limitHits(id: string, node?: string): Promise<LimitHits> {
     const container = nodeContainer(id, node);

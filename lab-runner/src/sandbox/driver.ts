@@ -53,6 +53,8 @@ export interface ExecResult {
 
 export interface SandboxDriver {
   readonly limits: NodeLimits;
+  /** Whether the engine that runs the sandboxes answers (within a few seconds). */
+  engineAnswers(): Promise<boolean>;
   /** Counters of the node's limits (node1 unless given); zeros once it is gone. */
   limitHits(id: string, node?: string): Promise<LimitHits>;
   /** Starts (or returns the already running) sandbox; resolves once the inner `docker info` works. */

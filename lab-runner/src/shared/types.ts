@@ -44,7 +44,9 @@ export type ServerMessage =
   /** To a live view: the size of the learner's terminal, which its output is laid out for. */
   | { type: "size"; cols: number; rows: number }
   /** To the learner: a limit of their lab stopped something just now, and what to do about it. */
-  | { type: "limit"; limit: LimitKind; message: string };
+  | { type: "limit"; limit: LimitKind; message: string }
+  /** To the learner: the platform's Docker engine stopped answering, or is back. */
+  | { type: "notice"; code: "engine_down" | "engine_back"; message: string };
 
 /** The limits a learner can run into, each told to them by name when it stops something. */
 export type LimitKind = "memory" | "processes" | "disk" | "labs" | "connections";
