@@ -43,6 +43,20 @@ describe("resource abuse is contained by the sandbox's limits", () => {
     assert.ok(config.PidsLimit! > 0, `PidsLimit ${config.PidsLimit}`);
   });
 
+  test("CPU spinners in many inner containers get the sandbox's CPU quota, no more", async () => {
+    const { NanoCpus } = await limits(abuser);
+    const { Id } = await docker.getContainer(abuser.id).inspect();
+    const usage = () => Number(fs.readFileSync(`/sys/fs/cgroup/cpuacct/dockyard/${Id}/cpuacct.usage`, "utf8")); // ns, on the host
+    await sh(abuser, "for i in 1 2 3 4 5 6; do docker run -d --rm busybox timeout 8 sh -c 'while :; do :; done' >/dev/null; done");
+    await new Promise((r) => setTimeout(r, 1_000));
+    const [t0, u0] = [process.hrtime.bigint(), usage()];
+    await new Promise((r) => setTimeout(r, 4_000));
+    const cpus = (usage() - u0) / Number(process.hrtime.bigint() - t0);
+    console.log(`# 6 CPU spinners in inner containers | ${cpus.toFixed(2)} CPUs used, quota ${NanoCpus! / 1e9}`);
+    assert.ok(cpus > 0.5 && cpus < (NanoCpus! / 1e9) * 1.2, `${cpus.toFixed(2)} CPUs used under a quota of ${NanoCpus! / 1e9}`);
+    await assertWorks(neighbour, "the neighbour while the spinners ran");
+  });
+
   test("a fork bomb hits the process limit; the neighbour and, once it ends, the sandbox work", async () => {
     const { PidsLimit } = await limits(abuser);
     // A bomb that ends by itself after 15 s, so the sandbox can be checked after it without killing everything.
