@@ -20,7 +20,7 @@ const MAX_BODY_BYTES = 16 * 1024;
 /** The request's JSON body checked against a schema, or the error response to send instead. */
 export async function readBody<T>(req: Request, schema: z.ZodType<T>): Promise<{ body: T } | { error: NextResponse }> {
   const text = await req.text();
-  if (text.length > MAX_BODY_BYTES) return { error: apiError(413, "too_large", `The request body is over ${MAX_BODY_BYTES} bytes.`) };
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) return { error: apiError(413, "too_large", `The request body is over ${MAX_BODY_BYTES} bytes.`) };
   let raw: unknown;
   try {
     raw = JSON.parse(text);

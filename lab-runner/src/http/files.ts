@@ -68,7 +68,9 @@ async function run(node: LabNode, script: string, args: string[], path: string, 
   if (exitCode === 0) return output;
   const refusal = REFUSALS[exitCode];
   if (refusal) throw refusal(path);
-  throw new HttpError(500, "file_error", `The sandbox could not do that with ${path}: ${output.trim() || `exit code ${exitCode}`}`);
+  // Any other failure is the sandbox refusing this path (permission denied, read-only, a file where a directory
+  // should be…): the learner's to fix, so a 4xx that passes on the sandbox's own words, not a server error.
+  throw new HttpError(422, "file_error", `The sandbox could not do that with ${path}: ${output.trim() || `exit code ${exitCode}`}`);
 }
 
 async function readFile(node: LabNode, path: string): Promise<FileContent> {

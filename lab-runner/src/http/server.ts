@@ -106,6 +106,9 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
   server.on("upgrade", (req, socket, head) => {
     if (isPreviewRequest(req)) return void preview.upgrade(req, socket, head);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // A frame ws refuses (over maxPayload, bad UTF-8, a reserved opcode) closes the socket with its code and
+      // emits "error": without a listener that would end the whole lab-runner.
+      ws.on("error", () => {});
       if (!limits.allowOpen(req.socket.remoteAddress ?? ""))
         return refuse(ws, CLOSE_CODES.tooMany, "too_many_connections", "Too many new connections from your address at once: wait ten seconds, then reload the page.");
       const url = new URL(req.url ?? "/", "http://runner");
