@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import Dockerode from "dockerode";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
+import { assertDisksGone, nodeDisksOf } from "../support/disks";
 import { LabManager } from "../../lab-runner/src/labs";
 import { parseLesson } from "../../lab-runner/src/lessons/parse";
 import { spawnPty } from "../../lab-runner/src/terminal/pty";
@@ -206,17 +207,17 @@ docker-compose up -d`,
     }
   });
 
-  test("removing the lab leaves no container, volume, network or host directory", async () => {
+  test("removing the lab leaves no container, disk, network or host directory", async () => {
     const containers = await engine.listContainers({ all: true, filters: { label: [`dockyard.lab=${lab}`] } });
     assert.equal(containers.length, 4, "three nodes and the registry");
-    const volumes = containers.flatMap((c) => c.Mounts.filter((m) => m.Type === "volume").map((m) => m.Name!));
-    assert.equal(volumes.length, 3, "one /var/lib/docker volume per node");
+    const disks = containers.flatMap((c) => nodeDisksOf(c.Mounts));
+    assert.equal(disks.length, 3, "a disk of its own per node");
     const network = `${lab}-net`;
     await engine.getNetwork(network).inspect();
     await labs.remove(lab);
     assert.deepEqual(await engine.listContainers({ all: true, filters: { label: [`dockyard.lab=${lab}`] } }), []);
     for (const c of containers) await assert.rejects(engine.getContainer(c.Id).inspect(), { statusCode: 404 });
-    for (const v of volumes) await assert.rejects(engine.getVolume(v).inspect(), { statusCode: 404 });
+    assertDisksGone(disks);
     await assert.rejects(engine.getNetwork(network).inspect(), { statusCode: 404 });
     assert.deepEqual(fs.readdirSync(`${stateDir()}/sandboxes`).filter((d) => d.startsWith(lab)), []);
     assert.equal(await driver.get(lab), undefined);

@@ -6,6 +6,7 @@ import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import type { Sandbox, SandboxSpec } from "../../lab-runner/src/sandbox/driver";
 import { BOOT_STAGES, type BootStage } from "../../lab-runner/src/shared/types";
 import { engineSocket } from "../../lab-runner/src/shared/config";
+import { assertDisksGone, nodeDisksOf } from "../support/disks";
 
 // Against the REAL engine. Prerequisites: `bash scripts/engine.sh start` and `bash scripts/images.sh`.
 
@@ -158,17 +159,18 @@ describe("docker sandbox driver", () => {
     assert.match(output, /first-container/, "prompt shows the lab's hostname");
   });
 
-  test("remove() leaves no container, volume, network or host directory behind", async () => {
+  test("remove() leaves no container, disk, network or host directory behind", async () => {
     const info = await engine.getContainer(b.id).inspect();
-    const volumes = info.Mounts.filter((m) => m.Type === "volume").map((m) => m.Name!);
-    assert.equal(volumes.length, 1, "one anonymous volume for /var/lib/docker");
+    const disks = nodeDisksOf(info.Mounts);
+    assert.equal(disks.length, 1, "the node's own disk");
+    assert.ok(fs.readFileSync("/proc/self/mounts", "utf8").includes(` ${disks[0]} ext4 `), "mounted while the sandbox lives");
     const network = Object.keys(info.NetworkSettings.Networks)[0]!;
     await driver.remove(b.id);
     await driver.remove(b.id); // idempotent
     created.delete(b.id);
     await assert.rejects(engine.getContainer(b.id).inspect(), { statusCode: 404 });
-    for (const v of volumes) await assert.rejects(engine.getVolume(v).inspect(), { statusCode: 404 });
     await assert.rejects(engine.getNetwork(network).inspect(), { statusCode: 404 });
     assert.equal(fs.existsSync(`/var/lib/dockyard/sandboxes/${b.id}`), false);
+    assertDisksGone(disks);
   });
 });
