@@ -4,7 +4,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
-import { issue, issueLabToken, issueViewerToken, RECORDING_TOKEN, WATCH_TOKEN } from "../../lab-runner/src/auth/tokens";
+import { labClient } from "../support/lab-client";
+import { issue, issueViewerToken, RECORDING_TOKEN, WATCH_TOKEN } from "../../lab-runner/src/auth/tokens";
 import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
 import { markersOf, parseHeader } from "../../lab-runner/src/shared/asciicast";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
@@ -22,20 +23,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function lab() {
   const learner = `rec-${process.pid}-${learners.length}`;
   learners.push(learner);
-  const sandbox = sandboxIdFor(learner, LESSON);
-  const token = issueLabToken(stack.secret, { learner, sandbox, lesson: LESSON }, 300);
+  const client = labClient(stack, learner, LESSON);
+  const { sandbox } = client;
   const viewer = (kind: typeof RECORDING_TOKEN | typeof WATCH_TOKEN) => issueViewerToken(stack.secret, kind, { sandbox, lesson: LESSON }, 300);
-  return {
-    sandbox,
-    token,
-    terminal: (autoAck = true) => new TerminalClient(`ws://127.0.0.1:${RUNNER_PORT}/sandboxes/${sandbox}/terminal?token=${encodeURIComponent(token)}`, autoAck),
+  return Object.assign(client, {
     watch: (watchToken = viewer(WATCH_TOKEN), autoAck = true) =>
       new TerminalClient(`ws://127.0.0.1:${RUNNER_PORT}/sandboxes/${sandbox}/watch?${new URLSearchParams({ node: "node1", token: watchToken })}`, autoAck),
-    check: (step: string) => fetch(`${stack.runnerUrl}/sandboxes/${sandbox}/checks/${step}`, { method: "POST", headers: { authorization: `Bearer ${token}` } }).then((r) => r.json()),
     recording: (query = "?node=node1", bearer: string | null = viewer(RECORDING_TOKEN)) =>
       fetch(`${stack.runnerUrl}/recordings/${sandbox}${query}`, { headers: bearer === null ? {} : { authorization: `Bearer ${bearer}` } }),
     viewer,
-  };
+  });
 }
 
 type Event = [number, "o" | "i" | "r" | "m", string];
@@ -74,11 +71,11 @@ describe("terminal recordings and live views", { timeout: 600_000 }, () => {
     await sleep(1000); // the step is written into the sandbox, then marked
     t.type("echo marker-$((20+1))\r");
     await t.waitForText("marker-21");
-    assert.equal((await l.check("hello-busybox")).passed, false);
+    assert.equal((await l.check("hello-busybox")).body.passed, false);
     t.type("docker run busybox echo hello world\r");
     await t.waitForText("hello world\r\n");
     await sleep(300);
-    assert.equal((await l.check("hello-busybox")).passed, true);
+    assert.equal((await l.check("hello-busybox")).body.passed, true);
 
     const res = await l.recording();
     assert.equal(res.status, 200);
@@ -237,11 +234,11 @@ describe("terminal recordings and live views", { timeout: 600_000 }, () => {
     again.send({ type: "resize", cols: 90, rows: 20 });
     again.type("echo second-$((10*20))\r");
     await again.waitForText("second-200");
-    assert.equal((await l.check("clean-up")).passed, true);
+    assert.equal((await l.check("clean-up")).body.passed, true);
     const w = l.watch();
     await w.ready();
 
-    const removed = await fetch(`${stack.runnerUrl}/sandboxes/${l.sandbox}`, { method: "DELETE", headers: { authorization: `Bearer ${l.token}` } });
+    const removed = await l.remove();
     assert.equal(removed.status, 200);
     await w.waitForClose();
     assert.equal(w.closed?.code, 4410);

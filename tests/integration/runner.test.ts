@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
-import { issueLabToken } from "../../lab-runner/src/auth/tokens";
+import { labClient } from "../support/lab-client";
 import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
 import { BOOT_STAGES } from "../../lab-runner/src/shared/types";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
@@ -22,20 +22,7 @@ const learners: string[] = [];
 
 function lab(learner = `it-${process.pid}-${learners.length}`) {
   learners.push(learner);
-  const secret = stack.secret;
-  const sandbox = sandboxIdFor(learner, LESSON);
-  const token = issueLabToken(secret, { learner, sandbox, lesson: LESSON }, 300);
-  const url = `ws://127.0.0.1:3121/sandboxes/${sandbox}/terminal?token=${encodeURIComponent(token)}`;
-  return {
-    sandbox,
-    token,
-    url,
-    terminal: () => new TerminalClient(url),
-    check: async (step: string) => {
-      const res = await fetch(`${stack.runnerUrl}/sandboxes/${sandbox}/checks/${step}`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
-      return { status: res.status, body: await res.json() };
-    },
-  };
+  return labClient(stack, learner, LESSON);
 }
 
 const rssKiB = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]);

@@ -6,8 +6,7 @@ import path from "node:path";
 import Dockerode from "dockerode";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
-import { issueLabToken } from "../../lab-runner/src/auth/tokens";
-import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
+import { labClient } from "../support/lab-client";
 import { contentDir, engineSocket, stateDir } from "../../lab-runner/src/shared/config";
 import { findLesson } from "../../lab-runner/src/lessons/parse";
 import type { ServerMessage } from "../../lab-runner/src/shared/types";
@@ -16,24 +15,12 @@ import type { ServerMessage } from "../../lab-runner/src/shared/types";
 // moments. Sandboxes are found again, terminals reattach, nothing recorded is lost or doubled, the learner is told
 // what happened, and no sandbox, network or disk is left behind.
 
-const RUNNER_PORT = 3251;
-const stack = new Stack({ name: "faults-it", sitePort: 3250, runnerPort: RUNNER_PORT });
+const stack = new Stack({ name: "faults-it", sitePort: 3250, runnerPort: 3251 });
 const engine = new Dockerode({ socketPath: engineSocket() });
 const run = `faults-${process.pid}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function lab(lesson: string, n = 0) {
-  const learner = `${run}-${n}`;
-  const sandbox = sandboxIdFor(learner, lesson);
-  const token = () => issueLabToken(stack.secret, { learner, sandbox, lesson }, 600); // once the stack made its secret
-  const call = (method: string, action = "") => fetch(`${stack.runnerUrl}/sandboxes/${sandbox}${action}`, { method, headers: { authorization: `Bearer ${token()}` } });
-  return {
-    sandbox,
-    terminal: () => new TerminalClient(`ws://127.0.0.1:${RUNNER_PORT}/sandboxes/${sandbox}/terminal?token=${encodeURIComponent(token())}`),
-    start: () => call("POST", "/start"),
-    remove: () => call("DELETE"),
-  };
-}
+const lab = (lesson: string, n = 0) => labClient(stack, `${run}-${n}`, lesson);
 
 const LABS = [0, 1, 2].flatMap((n) => ["first-container", "volumes"].map((lesson) => lab(lesson, n)));
 

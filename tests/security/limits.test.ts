@@ -2,8 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
-import { issueLabToken } from "../../lab-runner/src/auth/tokens";
-import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
+import { labClient } from "../support/lab-client";
 import { CLOSE_CODES, type ServerMessage } from "../../lab-runner/src/shared/types";
 import { SOCKET_LIMITS } from "../../lab-runner/src/http/socketLimits";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
@@ -24,19 +23,9 @@ const learner = `limits-${process.pid}`;
 const started = new Set<string>();
 
 function lab(lesson: string, who = learner) {
-  const sandbox = sandboxIdFor(who, lesson);
-  const token = issueLabToken(stack.secret, { learner: who, sandbox, lesson }, 300);
-  return {
-    sandbox,
-    terminal: () => {
-      started.add(sandbox);
-      return new TerminalClient(`ws://127.0.0.1:${RUNNER_PORT}/sandboxes/${sandbox}/terminal?token=${encodeURIComponent(token)}`);
-    },
-    start: () => {
-      started.add(sandbox);
-      return fetch(`${stack.runnerUrl}/sandboxes/${sandbox}/start`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
-    },
-  };
+  const client = labClient(stack, who, lesson);
+  started.add(client.sandbox); // whatever a test opens or starts is removed after
+  return client;
 }
 
 const limitTold = (t: TerminalClient, limit: string) => t.messages.find((m): m is Extract<ServerMessage, { type: "limit" }> => m.type === "limit" && m.limit === limit);
