@@ -33,7 +33,7 @@ export async function readBody<T>(req: Request, schema: z.ZodType<T>): Promise<{
 }
 
 /** The step a route names, or the 404 to send. */
-export function findStep(slug: string, stepId: string): { lesson: Lesson; step: Step } | { error: NextResponse } {
+function findStep(slug: string, stepId: string): { lesson: Lesson; step: Step } | { error: NextResponse } {
   const found = lessonBySlug(slug);
   if (!found) return { error: apiError(404, "unknown_lesson", `There is no lesson “${slug}”.`) };
   if ("error" in found) return { error: apiError(409, "broken_lesson", found.error.message) };
@@ -57,6 +57,15 @@ export async function lessonLearner(start: boolean): Promise<{ learnerId: string
   if (viewer.learnerId) return { learnerId: viewer.learnerId };
   if (start) return { learnerId: await ensureLearner() };
   return { error: apiError(401, "no_session", "Open the lesson first: your session starts with its sandbox.") };
+}
+
+/** The learner a step route acts for and the step it names (only a step of the lesson), or the response to send instead. */
+export async function stepLearner(slug: string, stepId: string, start: boolean): Promise<{ learnerId: string; step: Step } | { error: NextResponse }> {
+  const learner = await lessonLearner(start);
+  if ("error" in learner) return learner;
+  const found = findStep(slug, stepId);
+  if ("error" in found) return found;
+  return { learnerId: learner.learnerId, step: found.step };
 }
 
 /** The lab of this request's learner, or the 401 to send. */

@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { recordHelp } from "@/app/_lib/progress";
-import { apiError, findStep, lessonLearner, readBody } from "@/app/_lib/api";
+import { apiError, readBody, stepLearner } from "@/app/_lib/api";
 
 // Records that the learner revealed a hint or the solution of a step (graders see it with the step).
 
@@ -9,9 +9,7 @@ const helpRequest = z.object({ kind: z.enum(["hint", "solution"]), index: z.numb
 
 export async function POST(req: Request, { params }: { params: Promise<{ slug: string; step: string }> }) {
   const { slug, step: stepId } = await params;
-  const learner = await lessonLearner(true);
-  if ("error" in learner) return learner.error;
-  const found = findStep(slug, stepId);
+  const found = await stepLearner(slug, stepId, true);
   if ("error" in found) return found.error;
   const request = await readBody(req, helpRequest);
   if ("error" in request) return request.error;
@@ -19,6 +17,6 @@ export async function POST(req: Request, { params }: { params: Promise<{ slug: s
   const { step } = found;
   if (kind === "hint" && index >= step.hints) return apiError(404, "unknown_hint", `Step “${stepId}” has ${step.hints} hint(s).`);
   if (kind === "solution" && index !== 0) return apiError(400, "bad_request", "A step has one solution: index 0.");
-  await recordHelp(learner.learnerId, slug, stepId, kind, index);
+  await recordHelp(found.learnerId, slug, stepId, kind, index);
   return NextResponse.json({ recorded: true });
 }

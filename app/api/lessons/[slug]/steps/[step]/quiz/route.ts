@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { recordAttempt } from "@/app/_lib/progress";
-import { apiError, findStep, lessonLearner, readBody } from "@/app/_lib/api";
+import { apiError, readBody, stepLearner } from "@/app/_lib/api";
 import { judgeQuiz } from "@/lab-runner/src/lessons/quiz";
 
 // Judges a quiz answer on the server and records the attempt like any other check.
@@ -10,9 +10,7 @@ const answer = z.object({ choices: z.array(z.number().int().nonnegative()).max(5
 
 export async function POST(req: Request, { params }: { params: Promise<{ slug: string; step: string }> }) {
   const { slug, step: stepId } = await params;
-  const learner = await lessonLearner(true);
-  if ("error" in learner) return learner.error;
-  const found = findStep(slug, stepId);
+  const found = await stepLearner(slug, stepId, true);
   if ("error" in found) return found.error;
   const { quiz } = found.step;
   if (!quiz) return apiError(404, "no_quiz", `Step “${stepId}” has no quiz.`);
@@ -21,6 +19,6 @@ export async function POST(req: Request, { params }: { params: Promise<{ slug: s
   if (request.body.choices.some((i) => i >= quiz.options.length))
     return apiError(400, "bad_request", `choices: this quiz has ${quiz.options.length} options (0 to ${quiz.options.length - 1}).`);
   const result = judgeQuiz(quiz, request.body.choices);
-  await recordAttempt(learner.learnerId, slug, stepId, result);
+  await recordAttempt(found.learnerId, slug, stepId, result);
   return NextResponse.json(result);
 }
