@@ -3,12 +3,16 @@ import { issueViewerToken, RECORDING_TOKEN, WATCH_TOKEN, type ViewerClaims } fro
 import { runnerPublicUrl, runnerUrl, secret, tokenTtlSeconds } from "@/lab-runner/src/shared/config";
 import type { RecordingListing } from "@/lab-runner/src/shared/types";
 import { DEFAULT_NODE } from "@/lab-runner/src/shared/types";
+import { sandboxIdFor } from "@/lab-runner/src/shared/ids";
 import { RunnerError } from "./runner";
 import { fromRunnerError } from "./api";
 
 // A lab's terminal recordings and its read-only live view, through the lab-runner, for someone the caller has
 // already decided may see them (the learner themself, or a grader of their cohort): this mints the short-lived
 // viewer token that proves it.
+
+/** What a viewer token names: the learner's lab of one lesson. */
+export const labOf = (learnerId: string, lessonSlug: string): ViewerClaims => ({ sandbox: sandboxIdFor(learnerId, lessonSlug), lesson: lessonSlug });
 
 /** The lab-runner's answer about a recording: the listing (JSON) or the asciicast file, streamed. */
 async function fromRunner(lab: ViewerClaims, node?: string): Promise<Response> {

@@ -4,8 +4,6 @@ import { apiError, refusal } from "./api";
 import { cohortById, membershipOf, type Cohort } from "./cohorts";
 import { enforce } from "./guard";
 import { currentViewer } from "./session";
-import { sandboxIdFor } from "@/lab-runner/src/shared/ids";
-import type { ViewerClaims } from "@/lab-runner/src/auth/tokens";
 
 // The access checks of the grading pages and routes, in one order for all of them: a visitor who has not
 // signed in learns nothing (401), not even whether the cohort exists; then an unknown cohort is 404; then
@@ -28,15 +26,15 @@ export async function gradingOf(cohortId: string): Promise<Review<{ cohort: Coho
   return refusedBy(mayGradeCohort(viewer, facts)) ?? { allowed: true, cohort, viewer, facts };
 }
 
-/** One student of the cohort (and, when `lessonSlug` is given, their lab of one of its lessons), for a grader of it. */
-export async function reviewOf(cohortId: string, learnerId: string, lessonSlug?: string): Promise<Review<{ cohort: Cohort; lab?: ViewerClaims }>> {
+/** One student of the cohort (and, when `lessonSlug` is given, their work on one of its lessons), for a grader of it. */
+export async function reviewOf(cohortId: string, learnerId: string, lessonSlug?: string): Promise<Review<{ cohort: Cohort }>> {
   const grading = await gradingOf(cohortId);
   if (!grading.allowed) return grading;
   const { cohort, viewer, facts } = grading;
   const inCohort = lessonSlug === undefined || cohort.lessons.some((l) => l.slug === lessonSlug);
   const decision = mayReviewStudent(viewer, facts, { membership: await membershipOf(cohort.id, learnerId) }, inCohort);
   if (!decision.allowed) return decision;
-  return { allowed: true, cohort, lab: lessonSlug === undefined ? undefined : { sandbox: sandboxIdFor(learnerId, lessonSlug), lesson: lessonSlug } };
+  return { allowed: true, cohort };
 }
 
 /** For pages: a refusal renders the sign-in page, the forbidden page or the not-found page. */

@@ -1,7 +1,6 @@
 import { lessonBySlug } from "@/app/_lib/lessons";
 import { apiError, lessonLearner } from "@/app/_lib/api";
-import { recordingResponse } from "@/app/_lib/recordings";
-import { sandboxIdFor } from "@/lab-runner/src/shared/ids";
+import { labOf, recordingResponse } from "@/app/_lib/recordings";
 
 // The learner's own terminal recordings of this lesson's lab (a grader reaches a student's through
 // /api/cohorts/…/recording):
@@ -13,5 +12,5 @@ export async function GET(req: Request, { params }: { params: Promise<{ slug: st
   if (!lessonBySlug(slug)) return apiError(404, "unknown_lesson", `There is no lesson “${slug}”.`);
   const learner = await lessonLearner(false);
   if ("error" in learner) return learner.error;
-  return recordingResponse(req, { sandbox: sandboxIdFor(learner.learnerId, slug), lesson: slug });
+  return recordingResponse(req, labOf(learner.learnerId, slug));
 }

@@ -1,5 +1,5 @@
 import { reviewOf, reviewRefusal } from "@/app/_lib/review";
-import { recordingResponse } from "@/app/_lib/recordings";
+import { labOf, recordingResponse } from "@/app/_lib/recordings";
 
 // A student's terminal recordings of one of the cohort's lessons, for those who grade the cohort:
 //   GET               the listing
@@ -11,5 +11,5 @@ export async function GET(req: Request, { params }: Params) {
   const { id, learner, slug } = await params;
   const review = await reviewOf(id, learner, slug);
   if (!review.allowed) return reviewRefusal(review);
-  return recordingResponse(req, review.lab!);
+  return recordingResponse(req, labOf(learner, slug));
 }

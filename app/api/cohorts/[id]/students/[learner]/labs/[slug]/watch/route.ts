@@ -1,5 +1,5 @@
 import { reviewOf, reviewRefusal } from "@/app/_lib/review";
-import { watchResponse } from "@/app/_lib/recordings";
+import { labOf, watchResponse } from "@/app/_lib/recordings";
 
 // POST ?node=node1: where a grader of the cohort opens a read-only live view of a student's terminal, { url }.
 // The student's terminal shows that a live view is open.
@@ -10,5 +10,5 @@ export async function POST(req: Request, { params }: Params) {
   const { id, learner, slug } = await params;
   const review = await reviewOf(id, learner, slug);
   if (!review.allowed) return reviewRefusal(review);
-  return watchResponse(req, review.lab!);
+  return watchResponse(req, labOf(learner, slug));
 }
