@@ -51,6 +51,8 @@ export interface StepReport {
   quiz: boolean;
   status: StepStatus;
   completedAt?: Date;
+  /** A graded step past its lesson's due date without being passed, or passed after it. */
+  late: boolean;
   /** Oldest first. */
   attempts: Attempt[];
   /** How many of the step's hints were revealed (they are revealed in order). */
@@ -109,6 +111,7 @@ const latest = (dates: Date[]) => (dates.length ? new Date(Math.max(...dates.map
 
 /** One learner's evidence on one lesson; `rows` may hold other learners' and lessons' rows too. */
 export function lessonReport(lesson: Lesson, learnerId: string, rows: EvidenceRows, dueAt?: Date, now = new Date()): LessonReport {
+  const isLate = (completedAt?: Date) => dueAt !== undefined && (completedAt ? completedAt > dueAt : now > dueAt);
   const mine = <T extends { learnerId: string; lessonSlug: string }>(list: T[]) => list.filter((r) => r.learnerId === learnerId && r.lessonSlug === lesson.slug);
   const attempts = group(mine(rows.attempts));
   const completions = group(mine(rows.completions));
@@ -132,6 +135,7 @@ export function lessonReport(lesson: Lesson, learnerId: string, rows: EvidenceRo
       quiz: step.quiz !== undefined,
       status: completedAt ? "passed" : tried.length ? "attempted" : "not started",
       completedAt,
+      late: isGraded(step) && isLate(completedAt),
       attempts: tried,
       hintsUsed: Math.max(0, ...helped.filter((h) => h.kind === "hint").map((h) => h.index + 1)),
       solutionShown: helped.some((h) => h.kind === "solution"),
@@ -144,6 +148,5 @@ export function lessonReport(lesson: Lesson, learnerId: string, rows: EvidenceRo
   const graded = steps.filter((s) => s.graded);
   const passed = graded.filter((s) => s.completedAt);
   const completedAt = graded.length > 0 && passed.length === graded.length ? latest(passed.map((s) => s.completedAt!)) : undefined;
-  const late = dueAt !== undefined && (completedAt ? completedAt > dueAt : now > dueAt);
-  return { slug: lesson.slug, title: lesson.title, dueAt, gradedSteps: graded.length, passedSteps: passed.length, completedAt, late, steps };
+  return { slug: lesson.slug, title: lesson.title, dueAt, gradedSteps: graded.length, passedSteps: passed.length, completedAt, late: isLate(completedAt), steps };
 }

@@ -41,7 +41,6 @@ export function csvField(value: string | number | boolean): string {
 
 function stepRow(grades: CohortGrades, student: CohortGrades["students"][number], lessonIndex: number, step: StepReport): (string | number | boolean)[] {
   const lesson = student.lessons[lessonIndex]!;
-  const done = step.completedAt !== undefined;
   const row: Record<(typeof CSV_COLUMNS)[number], string | number | boolean> = {
     cohort: grades.cohort.name,
     student_email: student.email,
@@ -54,7 +53,7 @@ function stepRow(grades: CohortGrades, student: CohortGrades["students"][number]
     status: step.status,
     completed_at: iso(step.completedAt),
     due_at: iso(lesson.dueAt),
-    late: step.graded && lesson.dueAt !== undefined && (done ? step.completedAt! > lesson.dueAt : lesson.late),
+    late: step.late,
     attempts: step.attempts.length,
     failed_attempts: step.attempts.filter((a) => !a.passed).length,
     last_result: step.attempts.at(-1)?.result.message ?? "",

@@ -89,7 +89,18 @@ test("a lesson is complete when every graded step passed, and late when past due
   assert.deepEqual([sam.passedSteps, sam.gradedSteps, sam.completedAt, sam.late], [1, 1, at(1), false]);
   const completedLate = lessonReport({ ...lesson, steps: [step("run")] }, "sam", rows, at(0), at(10));
   assert.equal(completedLate.late, true);
-  assert.equal(lessonReport(lesson, "kim", rows, at(8), at(10)).late, true, "past due, not complete");
+  const pastDue = lessonReport(lesson, "kim", rows, at(6), at(10));
+  assert.equal(pastDue.late, true, "past due, not complete");
+  assert.deepEqual(
+    pastDue.steps.map((s) => [s.stepId, s.late]),
+    [
+      ["run", false],
+      ["think", true],
+      ["read", false],
+      ["later", true],
+    ],
+    "a step passed after the due date, or not passed by it, is late; one not graded never is",
+  );
   assert.equal(lessonReport(lesson, "kim", rows, undefined, at(10)).late, false, "no due date");
   assert.equal(lessonReport(lesson, "nobody", rows).steps.every((s) => s.status === "not started" && s.attempts.length === 0), true);
 });
