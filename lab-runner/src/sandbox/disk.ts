@@ -29,13 +29,15 @@ export async function usageOf(dir: string): Promise<DiskUsage | undefined> {
   }
 }
 
-const mountPoints = async () =>
-  new Set(
-    (await fs.readFile("/proc/self/mounts", "utf8"))
-      .split("\n")
-      .map((line) => line.split(" ")[1])
-      .filter(Boolean),
-  );
+/** Whether a file system is mounted at `dir` (it is on another device than its parent). */
+export async function isMountPoint(dir: string): Promise<boolean> {
+  try {
+    const [self, parent] = await Promise.all([fs.stat(dir), fs.stat(path.dirname(dir))]);
+    return self.dev !== parent.dev;
+  } catch {
+    return false;
+  }
+}
 
 export class NodeDisks {
   /** `pool`: Dockyard's filesystem, where the disks' files are; `mounts`: where they are mounted on the host. */
@@ -53,8 +55,8 @@ export class NodeDisks {
     return path.join(this.pool, "nodes", `${container}.ext4`);
   }
 
-  async poolMounted(): Promise<boolean> {
-    return (await mountPoints()).has(this.pool);
+  poolMounted(): Promise<boolean> {
+    return isMountPoint(this.pool);
   }
 
   /** A fresh, empty disk of `bytes` for the node, mounted. */
@@ -78,7 +80,7 @@ export class NodeDisks {
 
   async remove(container: string): Promise<void> {
     const dir = this.mountPoint(container);
-    if ((await mountPoints()).has(dir)) await run("umount", ["-l", dir]); // lazily: a dying container may still hold it
+    if (await isMountPoint(dir)) await run("umount", ["-l", dir]); // lazily: a dying container may still hold it
     await fs.rm(dir, { recursive: true, force: true });
     await fs.rm(this.image(container), { force: true });
   }

@@ -10,7 +10,7 @@ import { DEFAULT_NODE, nodeNames, type BootStage } from "../shared/types";
 import type { ExecResult, LimitHits, NodeLimits, Sandbox, SandboxDriver, SandboxSpec } from "./driver";
 import { decodeLogs } from "./logs";
 import { createRegistry, labRegistry, registryAnswers, type LabRegistry } from "./registry";
-import { isFull, NodeDisks, usageOf } from "./disk";
+import { isFull, isMountPoint, NodeDisks, usageOf } from "./disk";
 
 // Sandboxes on Dockyard's own userns-remapped dockerd (scripts/engine.sh): Docker-in-Docker without
 // --privileged. Recipe and measurements: /work/shared/notes/sandbox.md, lab-runner/sandbox-image/.
@@ -119,7 +119,7 @@ export class DockerSandboxDriver implements SandboxDriver {
     const diskFull = usage !== undefined && isFull(usage);
     let dirs: string[];
     try {
-      dirs = cgroupDirs(await fs.readFile(`/proc/${pid}/cgroup`, "utf8"), await fs.readFile("/proc/self/mounts", "utf8"));
+      dirs = await cgroupDirsOf(pid);
     } catch {
       return { memory: 0, processes: 0, diskFull: false }; // it stopped meanwhile
     }
@@ -418,23 +418,17 @@ export class DockerSandboxDriver implements SandboxDriver {
     await fs.lchown(socketPath, 0, 0);
   }
 
-  // cgroup v1 delegation: the inner dockerd (remapped root) must create child cgroups and move processes.
-  // Only the directory and its membership files are handed over, never the limit files.
+  // What the sandbox's remapped root must own. Its own disk; and cgroup v1 delegation: the inner dockerd must
+  // create child cgroups and move processes, so the directory and its membership files (never the limit files).
   private async delegateCgroups(id: string): Promise<void> {
     const info = await this.inspect(id);
     const pid = info?.State.Pid;
     if (!pid) throw new Error("the sandbox container is not running");
-    const [uidMap, gidMap, cgroups, mounts] = await Promise.all([
-      fs.readFile(`/proc/${pid}/uid_map`, "utf8"),
-      fs.readFile(`/proc/${pid}/gid_map`, "utf8"),
-      fs.readFile(`/proc/${pid}/cgroup`, "utf8"),
-      fs.readFile("/proc/self/mounts", "utf8"),
-    ]);
+    const [uidMap, gidMap, dirs] = await Promise.all([fs.readFile(`/proc/${pid}/uid_map`, "utf8"), fs.readFile(`/proc/${pid}/gid_map`, "utf8"), cgroupDirsOf(pid)]);
     const uid = remappedRoot(uidMap);
     const gid = remappedRoot(gidMap);
     if (uid === 0 || gid === 0) throw new Error("the engine is not userns-remapped; refusing to delegate cgroups to host root");
     await this.disks.chown(id, uid, gid);
-    const dirs = cgroupDirs(cgroups, mounts);
     if (dirs.length === 0) throw new Error("no cgroup v1 hierarchies found for the sandbox");
     await Promise.all(
       dirs.flatMap((dir) =>
@@ -744,6 +738,12 @@ function remappedRoot(map: string): number {
 }
 
 /** Host directories of a process's cgroup v1 hierarchies, from /proc/PID/cgroup and /proc/self/mounts. */
+/** The host directories of a process's cgroup v1 hierarchies. */
+async function cgroupDirsOf(pid: number): Promise<string[]> {
+  const [cgroups, mounts] = await Promise.all([fs.readFile(`/proc/${pid}/cgroup`, "utf8"), fs.readFile("/proc/self/mounts", "utf8")]);
+  return cgroupDirs(cgroups, mounts);
+}
+
 export function cgroupDirs(procCgroup: string, procMounts: string): string[] {
   const mountPoints = procMounts
     .split("\n")
@@ -787,15 +787,6 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-async function isMountPoint(dir: string): Promise<boolean> {
-  try {
-    const [self, parent] = await Promise.all([fs.stat(dir), fs.stat(path.dirname(dir))]);
-    return self.dev !== parent.dev;
-  } catch {
-    return false;
-  }
 }
 
 // The file lives in a sandbox-writable directory: never follow a symlink, never read much.
