@@ -2,7 +2,7 @@ import path from "node:path";
 import { defineConfig } from "prisma/config";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { databaseUrl, usesPostgres } from "./lab-runner/src/shared/config";
+import { databaseUrl, usesPostgres } from "./lab-runner/contract/config";
 
 // Prisma's CLI runs on its WASM schema engine through a driver adapter, so no native engine is ever downloaded
 // (scripts/prisma.sh holds the rest of that workaround). The adapter follows DATABASE_URL.

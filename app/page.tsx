@@ -7,7 +7,7 @@ import { formatDay, isoDay } from "./_lib/dates";
 import { lessonsDecision } from "./_lib/guard";
 import { ProgressBar } from "./_components/ProgressBar";
 import { CohortLessons } from "./_components/CohortLessons";
-import { isGraded } from "@/lab-runner/src/lessons/schema";
+import { isGraded } from "@dockyard/contract/server";
 
 export const dynamic = "force-dynamic";
 

@@ -16,7 +16,7 @@ export PRISMA_QUERY_ENGINE_LIBRARY="${PRISMA_QUERY_ENGINE_LIBRARY:-$PWD/package.
 export PRISMA_HIDE_UPDATE_MESSAGE=1 CHECKPOINT_DISABLE=1
 # The schema names DATABASE_URL; its default comes from the one config module.
 if [ -z "${DATABASE_URL:-}" ]; then
-  DATABASE_URL=$(npx --no-install tsx -e 'import("./lab-runner/src/shared/config.ts").then(c => console.log(c.databaseUrl()))')
+  DATABASE_URL=$(npx --no-install tsx -e 'import("./lab-runner/contract/config.ts").then(c => console.log(c.databaseUrl()))')
   export DATABASE_URL
 fi
 case "$DATABASE_URL" in file:*) mkdir -p "$(dirname "${DATABASE_URL#file:}")" ;; esac

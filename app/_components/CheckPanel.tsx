@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { CheckResult } from "@/lab-runner/src/shared/types";
+import type { CheckResult } from "@dockyard/contract";
 import { COMMAND, emit, on, PASSED } from "./events";
 
 type State = { kind: "idle" } | { kind: "checking" } | { kind: "result"; result: CheckResult } | { kind: "error"; message: string };

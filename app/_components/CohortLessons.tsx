@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { isGraded } from "@/lab-runner/src/lessons/schema";
+import { isGraded } from "@dockyard/contract/server";
 import { formatDay, isoDay } from "@/app/_lib/dates";
 import { catalog } from "@/app/_lib/lessons";
 import { completedSteps } from "@/app/_lib/progress";

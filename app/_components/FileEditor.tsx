@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
-import type { DirectoryEntry } from "@/lab-runner/src/shared/types";
+import type { DirectoryEntry } from "@dockyard/contract";
 import type { EditorView } from "./codeEditor";
 
 const HOME = "/root"; // the learner's working directory in every node

@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import { BOOT_STAGE_LABELS, nodeNames } from "@/lab-runner/src/shared/types";
+import { BOOT_STAGE_LABELS, nodeNames } from "@dockyard/contract";
 import { on, RUN } from "./events";
 import { CommandInbox } from "./CommandInbox";
 import { FileEditor } from "./FileEditor";

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
-import { TERMINAL_LIMITS, type ServerMessage } from "@/lab-runner/src/shared/types";
+import { TERMINAL_LIMITS, type ServerMessage } from "@dockyard/contract";
 
 type Status = { kind: "connecting" } | { kind: "live" } | { kind: "ended"; message: string };
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import type { PublishedPort } from "@/lab-runner/src/shared/types";
+import type { PublishedPort } from "@dockyard/contract";
 
 const POLL_EVERY_MS = 3000;
 

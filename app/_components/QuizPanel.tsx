@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import type { CheckResult } from "@/lab-runner/src/shared/types";
+import type { CheckResult } from "@dockyard/contract";
 import { emit, PASSED } from "./events";
 
 /** A multiple-choice question; the server judges the answer (the right options never reach the browser). */

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { Player } from "asciinema-player";
 import "asciinema-player/dist/bundle/asciinema-player.css";
-import { markersOf, parseHeader, type AsciicastMarker } from "@/lab-runner/src/shared/asciicast";
+import { markersOf, parseHeader, type AsciicastMarker } from "@dockyard/contract";
 
 type State = { kind: "loading" } | { kind: "ready"; markers: AsciicastMarker[]; startedAt: number; start?: AsciicastMarker } | { kind: "failed"; message: string };
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import type { RegistryCredentials } from "@/lab-runner/src/shared/types";
+import type { RegistryCredentials } from "@dockyard/contract";
 
 /** The lab's private registry and the learner's login for it, once the lab is up. */
 export function RegistryLogin({ lesson, enabled }: { lesson: string; enabled: boolean }) {

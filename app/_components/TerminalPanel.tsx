@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
-import { BOOT_STAGES, BOOT_STAGE_LABELS, CLOSE_CODES, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@/lab-runner/src/shared/types";
+import { BOOT_STAGES, BOOT_STAGE_LABELS, CLOSE_CODES, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@dockyard/contract";
 import { COMMAND, emit, on, PASSED } from "./events";
 import type { CommandInbox } from "./CommandInbox";
 

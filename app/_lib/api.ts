@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import type { z } from "zod";
-import type { Lesson, Step } from "@/lab-runner/src/lessons/schema";
+import type { Lesson, Step } from "@dockyard/contract/server";
 import { lessonBySlug } from "./lessons";
 import { labAccess, RunnerError, type LabAccess } from "./runner";
 import { currentViewer, ensureLearner } from "./session";

@@ -2,7 +2,7 @@ import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../_generated/prisma/client";
 import { PrismaClient as PostgresPrismaClient } from "../_generated/prisma-postgresql/client";
-import { databaseUrl, usesPostgres } from "@/lab-runner/src/shared/config";
+import { databaseUrl, usesPostgres } from "@dockyard/contract/server";
 
 // One Prisma client per server process (kept across dev hot reloads), for the database DATABASE_URL names.
 // Both clients come from the same models (prisma/postgresql/schema.prisma is derived from prisma/schema.prisma),

@@ -1,5 +1,4 @@
-import { isGraded, type Lesson } from "@/lab-runner/src/lessons/schema";
-import type { CheckResult, RecordedCommand } from "@/lab-runner/src/shared/types";
+import { isGraded, type Lesson, type CheckResult, type RecordedCommand } from "@dockyard/contract/server";
 
 // What a learner did on each step of a lesson, assembled from the records the site keeps (check attempts with
 // their structured results, completions, hints and solutions revealed): the evidence graders review. Pure, so

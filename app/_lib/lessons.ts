@@ -1,7 +1,5 @@
 import { cache } from "react";
-import { contentDir } from "@/lab-runner/src/shared/config";
-import { findLesson, loadLessons } from "@/lab-runner/src/lessons/parse";
-import { LessonError, type Lesson } from "@/lab-runner/src/lessons/schema";
+import { contentDir, findLesson, loadLessons, LessonError, type Lesson } from "@dockyard/contract/server";
 
 // The site's read access to content/. Files are read per request, so an edited lesson shows on reload.
 

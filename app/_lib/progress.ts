@@ -1,5 +1,5 @@
 import { db } from "./db";
-import type { CheckResult } from "@/lab-runner/src/shared/types";
+import type { CheckResult } from "@dockyard/contract";
 
 // Learner progress: every check attempt is kept as evidence; a passed step is recorded once.
 

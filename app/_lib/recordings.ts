@@ -1,9 +1,5 @@
 import { NextResponse } from "next/server";
-import { issueViewerToken, RECORDING_TOKEN, WATCH_TOKEN, type ViewerClaims } from "@/lab-runner/src/auth/tokens";
-import { runnerPublicUrl, runnerUrl, secret, tokenTtlSeconds } from "@/lab-runner/src/shared/config";
-import type { RecordingListing } from "@/lab-runner/src/shared/types";
-import { DEFAULT_NODE } from "@/lab-runner/src/shared/types";
-import { sandboxIdFor } from "@/lab-runner/src/shared/ids";
+import { issueViewerToken, RECORDING_TOKEN, WATCH_TOKEN, type ViewerClaims, runnerPublicUrl, runnerUrl, secret, tokenTtlSeconds, type RecordingListing, DEFAULT_NODE, sandboxIdFor } from "@dockyard/contract/server";
 import { RunnerError } from "./runner";
 import { fromRunnerError } from "./api";
 

@@ -1,7 +1,4 @@
-import { issueLabToken } from "@/lab-runner/src/auth/tokens";
-import { previewPublicUrl, runnerPublicUrl, runnerUrl, secret, tokenTtlSeconds } from "@/lab-runner/src/shared/config";
-import { sandboxIdFor } from "@/lab-runner/src/shared/ids";
-import type { CheckResult, FileContent, FileListing, PublishedPort, RegistryCredentials } from "@/lab-runner/src/shared/types";
+import { issueLabToken, previewPublicUrl, runnerPublicUrl, runnerUrl, secret, tokenTtlSeconds, sandboxIdFor, type CheckResult, type FileContent, type FileListing, type PublishedPort, type RegistryCredentials } from "@dockyard/contract/server";
 
 // Typed client of the lab-runner. The site mints the short-lived lab token that binds a learner to their
 // sandbox; the lab-runner verifies it on every call and on the terminal WebSocket.

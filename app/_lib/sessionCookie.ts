@@ -1,6 +1,5 @@
 import crypto from "node:crypto";
-import { issue, verify, SESSION_TOKEN } from "@/lab-runner/src/auth/tokens";
-import { secret } from "@/lab-runner/src/shared/config";
+import { issue, verify, SESSION_TOKEN, secret } from "@dockyard/contract/server";
 import type { Account, Viewer } from "./access";
 
 // The signed, HTTP-only session cookie, and who it speaks for. An anonymous learner's cookie names the learner;

@@ -1,8 +1,6 @@
-import type { Lesson } from "./lessons/schema";
+import { type Lesson, DEFAULT_NODE, Refusal, nodeNames, type CheckResult, type LimitKind, type RecordedCommand, type RegistryCredentials, type ServerMessage, sandboxIdFor } from "@dockyard/contract/server";
 import type Dockerode from "dockerode";
 import type { ExecResult, LimitHits, Sandbox, SandboxDriver } from "./sandbox/driver";
-import { DEFAULT_NODE, nodeNames, type CheckResult, type LimitKind, type RecordedCommand, type RegistryCredentials, type ServerMessage } from "./shared/types";
-import { sandboxIdFor } from "./shared/ids";
 import { TerminalSession, type Pty } from "./terminal/session";
 import { judge, type JudgeContext } from "./checks/judge";
 import { readCommands, writeStep } from "./checks/commands";
@@ -12,15 +10,6 @@ import type { Recordings } from "./recordings/store";
 // watchers, one shell session per node (recorded, with a marker at each step change and check attempt),
 // activity tracking and the idle reaper. A sandbox is the whole lab (all its nodes): the unit a lab token
 // names, that boots, idles and is removed.
-
-export class LabError extends Error {
-  constructor(
-    readonly code: "unknown_lesson" | "unknown_step" | "unknown_node" | "no_registry" | "not_running" | "boot_failed" | "lab_quota" | "at_capacity" | "engine_down",
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 interface Boot {
   /** Whose lab of which lesson (absent for labs adopted from an earlier lab-runner: the driver's list has them). */
@@ -82,7 +71,7 @@ export class LabManager {
 
   lesson(slug: string): Lesson {
     const lesson = this.options.findLesson(slug);
-    if (!lesson) throw new LabError("unknown_lesson", `There is no lesson “${slug}”.`);
+    if (!lesson) throw new Refusal("unknown_lesson", `There is no lesson “${slug}”.`);
     return lesson;
   }
 
@@ -90,7 +79,7 @@ export class LabManager {
   nodeOf(lessonSlug: string, node: string | null | undefined): string {
     const nodes = nodeNames(this.lesson(lessonSlug).nodes);
     const name = node || DEFAULT_NODE;
-    if (!nodes.includes(name)) throw new LabError("unknown_node", `This lab has no node “${name}”; its nodes are ${nodes.join(", ")}.`);
+    if (!nodes.includes(name)) throw new Refusal("unknown_node", `This lab has no node “${name}”; its nodes are ${nodes.join(", ")}.`);
     return name;
   }
 
@@ -121,7 +110,7 @@ export class LabManager {
     try {
       sandboxes = await this.driver.list();
     } catch {
-      throw new LabError("engine_down", "Dockyard's Docker engine is not answering, so no lab can start now. Try again in a minute: nothing you did is lost.");
+      throw new Refusal("engine_down", "Dockyard's Docker engine is not answering, so no lab can start now. Try again in a minute: nothing you did is lost.");
     }
     for (const sandbox of sandboxes) if (sandbox.running) running.set(sandbox.id, sandbox);
     for (const [other, boot] of this.boots) if (boot.learnerId && boot.lessonSlug) running.set(other, { learnerId: boot.learnerId, lessonSlug: boot.lessonSlug });
@@ -130,13 +119,13 @@ export class LabManager {
     const mine = [...running.values()].filter((lab) => lab.learnerId === learnerId);
     if (mine.length >= maxLabsPerLearner) {
       const titles = mine.map((lab) => `“${this.options.findLesson(lab.lessonSlug)?.title ?? lab.lessonSlug}”`).join(", ");
-      throw new LabError(
+      throw new Refusal(
         "lab_quota",
         `You already have ${mine.length} lab${mine.length === 1 ? "" : "s"} running (${titles}), the most one learner may have at once. Stop one with “Stop lab” on its lesson page, then reload this page. Idle labs also stop by themselves.`,
       );
     }
     if (running.size >= maxLabs)
-      throw new LabError("at_capacity", `Dockyard is running as many labs as it can (${maxLabs}). Try again in a few minutes, when idle labs have stopped.`);
+      throw new Refusal("at_capacity", `Dockyard is running as many labs as it can (${maxLabs}). Try again in a few minutes, when idle labs have stopped.`);
   }
 
   private boot(learnerId: string, lesson: Lesson, id: string): void {
@@ -158,7 +147,7 @@ export class LabManager {
       .catch((e: Error) => {
         this.boots.delete(id); // the next attempt starts afresh
         emit({ type: "error", code: "boot_failed", message: `The sandbox could not start: ${e.message}` });
-        throw new LabError("boot_failed", e.message);
+        throw new Refusal("boot_failed", e.message);
       });
     boot.done.catch(() => {});
     this.boots.set(id, boot);
@@ -167,7 +156,7 @@ export class LabManager {
   /** Replays the boot's events so far, then follows it; resolves when the sandbox is ready. */
   async watch(id: string, listener: (m: ServerMessage) => void): Promise<Sandbox> {
     const boot = this.boots.get(id);
-    if (!boot) throw new LabError("not_running", "This sandbox is not running.");
+    if (!boot) throw new Refusal("not_running", "This sandbox is not running.");
     boot.events.forEach(listener);
     boot.listeners.add(listener);
     try {
@@ -198,7 +187,7 @@ export class LabManager {
   async check(id: string, lessonSlug: string, stepId: string): Promise<CheckResult> {
     const lesson = this.lesson(lessonSlug);
     const step = lesson.steps.find((s) => s.id === stepId);
-    if (!step) throw new LabError("unknown_step", `Lesson “${lessonSlug}” has no step “${stepId}”.`);
+    if (!step) throw new Refusal("unknown_step", `Lesson “${lessonSlug}” has no step “${stepId}”.`);
     await this.assertRunning(id);
     this.touch(id);
     const nodes = nodeNames(lesson.nodes);
@@ -237,25 +226,25 @@ export class LabManager {
 
   /** The learner's credentials for the lab's registry (lessons with `registry: true`). */
   async registry(id: string, lessonSlug: string): Promise<RegistryCredentials> {
-    if (!this.lesson(lessonSlug).registry) throw new LabError("no_registry", `The lab of “${lessonSlug}” has no registry.`);
+    if (!this.lesson(lessonSlug).registry) throw new Refusal("no_registry", `The lab of “${lessonSlug}” has no registry.`);
     await this.assertRunning(id);
     const registry = await this.driver.registry(id);
-    if (!registry) throw new LabError("not_running", "Your lab's registry is not running; reload the page to start your lab again.");
+    if (!registry) throw new Refusal("not_running", "Your lab's registry is not running; reload the page to start your lab again.");
     this.touch(id);
     return { host: registry.host, username: registry.username, password: registry.password };
   }
 
   private async assertRunning(id: string): Promise<void> {
-    if (!(await this.driver.get(id))?.running) throw new LabError("not_running", "Your sandbox is not running; reload the page to start it.");
+    if (!(await this.driver.get(id))?.running) throw new Refusal("not_running", "Your sandbox is not running; reload the page to start it.");
     if (this.boots.has(id) && !(await this.settled(id)))
-      throw new LabError("not_running", "Your sandbox is still starting; check again once the terminal is connected.");
+      throw new Refusal("not_running", "Your sandbox is still starting; check again once the terminal is connected.");
   }
 
   /** A node of the learner's sandbox once it is ready; using it counts as activity. */
   async node(id: string, lessonSlug: string, name: string | null | undefined): Promise<LabNode> {
     const node = this.nodeOf(lessonSlug, name);
-    if (!(await this.driver.get(id))?.running) throw new LabError("not_running", "Your sandbox is not running; reload the lesson page to start it.");
-    if (this.boots.has(id) && !(await this.settled(id))) throw new LabError("not_running", "Your sandbox is still starting; try again once the terminal is connected.");
+    if (!(await this.driver.get(id))?.running) throw new Refusal("not_running", "Your sandbox is not running; reload the lesson page to start it.");
+    if (this.boots.has(id) && !(await this.settled(id))) throw new Refusal("not_running", "Your sandbox is still starting; try again once the terminal is connected.");
     this.touch(id);
     return {
       exec: (cmd, opts) => this.driver.exec(id, cmd, { ...opts, node }),
@@ -268,8 +257,8 @@ export class LabManager {
   async liveSession(id: string, lessonSlug: string, name: string | null | undefined): Promise<TerminalSession> {
     const node = this.nodeOf(lessonSlug, name);
     const notRunning = "This lab is not running, so there is nothing to watch live; its recording can still be replayed.";
-    if (!this.boots.has(id) || !(await this.driver.get(id))?.running) throw new LabError("not_running", notRunning);
-    if (!(await this.settled(id))) throw new LabError("not_running", "This lab is still starting; open the live view again in a moment.");
+    if (!this.boots.has(id) || !(await this.driver.get(id))?.running) throw new Refusal("not_running", notRunning);
+    if (!(await this.settled(id))) throw new Refusal("not_running", "This lab is still starting; open the live view again in a moment.");
     return this.session(id, node);
   }
 

@@ -1,5 +1,4 @@
-import { contentDir, idleTimeoutMs, labQuotas, recordingMaxBytes, recordingsDir, runnerPort, secret } from "./shared/config";
-import { findLesson } from "./lessons/parse";
+import { contentDir, idleTimeoutMs, labQuotas, recordingMaxBytes, recordingsDir, runnerPort, secret, findLesson } from "@dockyard/contract/server";
 import { spawnPty } from "./terminal/pty";
 import { DockerSandboxDriver } from "./sandbox/docker";
 import { LabManager } from "./labs";

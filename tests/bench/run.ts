@@ -1,8 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
-import { issueLabToken } from "../../lab-runner/src/auth/tokens";
-import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
+import { issueLabToken, sandboxIdFor } from "@dockyard/contract/server";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import { percentile, report } from "./stats";
 

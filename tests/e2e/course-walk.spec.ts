@@ -1,7 +1,6 @@
 import { test, expect } from "@playwright/test";
 import { Stack } from "../support/stack";
-import { loadLessons } from "../../lab-runner/src/lessons/parse";
-import { contentDir } from "../../lab-runner/src/shared/config";
+import { loadLessons, contentDir } from "@dockyard/contract/server";
 
 // A student walks one whole lesson of the real course by clicking its run blocks (and answering its quiz), and
 // the course page counts the lesson as done.

@@ -1,10 +1,7 @@
 import { test, expect, type Page } from "@playwright/test";
 import { projectDatabase, Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
-import { issue, verify } from "../../lab-runner/src/auth/tokens";
-import { loadLessons } from "../../lab-runner/src/lessons/parse";
-import { isGraded } from "../../lab-runner/src/lessons/schema";
-import { contentDir } from "../../lab-runner/src/shared/config";
+import { issue, verify, loadLessons, isGraded, contentDir } from "@dockyard/contract/server";
 
 // The newcomer's flow against the real stack: real dockerd, pty, database and browser.
 

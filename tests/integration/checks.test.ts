@@ -4,12 +4,9 @@ import YAML from "yaml";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import { LabManager } from "../../lab-runner/src/labs";
 import { judge } from "../../lab-runner/src/checks/judge";
-import { checkBlockSchema } from "../../lab-runner/src/checks/schema";
-import type { Lesson } from "../../lab-runner/src/lessons/schema";
+import { checkBlockSchema, type Lesson, type CheckResult, issueLabToken } from "@dockyard/contract/server";
 import { spawnPty } from "../../lab-runner/src/terminal/pty";
-import type { CheckResult } from "../../lab-runner/src/shared/types";
 import { createServer } from "../../lab-runner/src/http/server";
-import { issueLabToken } from "../../lab-runner/src/auth/tokens";
 import { TerminalClient } from "../support/terminal-client";
 
 // Every check kind judged against ONE real sandbox (its inner Docker engine, files and network), and the

@@ -7,7 +7,7 @@ import path from "node:path";
 import pg from "pg";
 import { migratePostgres, migrationNames } from "../../prisma/postgresql/migrate";
 import { freshPostgresDatabase } from "../support/postgres";
-import type { CheckResult } from "../../lab-runner/src/shared/types";
+import type { CheckResult } from "@dockyard/contract";
 
 // PostgreSQL through DATABASE_URL, against a real server (Debian's postgresql, scripts/postgres.sh).
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { contentDir, engineSocket, stateDir } from "../../lab-runner/src/shared/config";
+import { contentDir, engineSocket, stateDir } from "@dockyard/contract/server";
 
 // Images are built offline by the repo's scripts; a second run with unchanged inputs rebuilds nothing.
 

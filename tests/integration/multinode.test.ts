@@ -7,13 +7,10 @@ import Dockerode from "dockerode";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import { assertDisksGone, nodeDisksOf } from "../support/disks";
 import { LabManager } from "../../lab-runner/src/labs";
-import { parseLesson } from "../../lab-runner/src/lessons/parse";
+import { parseLesson, issueLabToken, engineSocket, stateDir, BOOT_STAGES, type RegistryCredentials, type ServerMessage } from "@dockyard/contract/server";
 import { spawnPty } from "../../lab-runner/src/terminal/pty";
 import { createServer } from "../../lab-runner/src/http/server";
-import { issueLabToken } from "../../lab-runner/src/auth/tokens";
-import { engineSocket, stateDir } from "../../lab-runner/src/shared/config";
-import { BOOT_STAGES, type RegistryCredentials, type ServerMessage } from "../../lab-runner/src/shared/types";
-import { rehearsalLabs, rehearseLesson } from "../../lab-runner/src/lessons/rehearse";
+import { rehearsalLabs, rehearseLesson } from "../../lab-runner/src/authoring/rehearse";
 import { TerminalClient } from "../support/terminal-client";
 
 // A lab of three nodes with a private registry, on the REAL engine, through the real LabManager and HTTP and

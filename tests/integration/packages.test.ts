@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import Dockerode from "dockerode";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
-import { contentDir, engineSocket, stateDir } from "../../lab-runner/src/shared/config";
+import { contentDir, engineSocket, stateDir } from "@dockyard/contract/server";
 
 // The offline package source against a REAL sandbox: inner containers install Debian packages and Python wheels
 // from it, and reach nothing else. Prerequisites: `bash scripts/engine.sh start`, `bash scripts/packages.sh` and

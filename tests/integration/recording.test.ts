@@ -5,9 +5,7 @@ import path from "node:path";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
 import { labClient } from "../support/lab-client";
-import { issue, issueViewerToken, RECORDING_TOKEN, WATCH_TOKEN } from "../../lab-runner/src/auth/tokens";
-import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
-import { markersOf, parseHeader } from "../../lab-runner/src/shared/asciicast";
+import { issue, issueViewerToken, RECORDING_TOKEN, WATCH_TOKEN, sandboxIdFor, markersOf, parseHeader } from "@dockyard/contract/server";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 
 // Terminal recordings and the read-only live view, through the real lab-runner and real sandboxes.

@@ -5,8 +5,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
-import { rehearsalLabs, rehearseLesson, type LessonReport } from "../../lab-runner/src/lessons/rehearse";
-import { stepLines } from "../../lab-runner/src/lessons/rehearse-report";
+import { rehearsalLabs, rehearseLesson, type LessonReport } from "../../lab-runner/src/authoring/rehearse";
+import { stepLines } from "../../lab-runner/src/authoring/rehearse-report";
 
 // lessons:test must be able to fail: deliberately broken lessons in a temporary content directory, rehearsed
 // in real sandboxes, are reported step by step as failures, and their sandboxes are removed.

@@ -4,8 +4,7 @@ import fs from "node:fs";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
 import { labClient } from "../support/lab-client";
-import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
-import { BOOT_STAGES } from "../../lab-runner/src/shared/types";
+import { sandboxIdFor, BOOT_STAGES } from "@dockyard/contract/server";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 
 // The lab-runner as a real process, over its real WebSocket and HTTP API, with real sandboxes.

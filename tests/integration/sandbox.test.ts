@@ -4,8 +4,7 @@ import fs from "node:fs";
 import Dockerode from "dockerode";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import type { Sandbox, SandboxSpec } from "../../lab-runner/src/sandbox/driver";
-import { BOOT_STAGES, type BootStage } from "../../lab-runner/src/shared/types";
-import { engineSocket } from "../../lab-runner/src/shared/config";
+import { BOOT_STAGES, type BootStage, engineSocket } from "@dockyard/contract/server";
 import { assertDisksGone, nodeDisksOf } from "../support/disks";
 
 // Against the REAL engine. Prerequisites: `bash scripts/engine.sh start` and `bash scripts/images.sh`.

@@ -1,10 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { contentDir } from "../../lab-runner/src/shared/config";
-import { loadLessons } from "../../lab-runner/src/lessons/parse";
-import { Rehearsal, rehearsalLabs, type LessonReport } from "../../lab-runner/src/lessons/rehearse";
-import { seconds, stepFailure, stepLines, summaryLines } from "../../lab-runner/src/lessons/rehearse-report";
+import { contentDir, loadLessons } from "@dockyard/contract/server";
+import { Rehearsal, rehearsalLabs, type LessonReport } from "../../lab-runner/src/authoring/rehearse";
+import { seconds, stepFailure, stepLines, summaryLines } from "../../lab-runner/src/authoring/rehearse-report";
 
 // `npm run lessons:test [slug…]`: every lesson (or those named, also as DOCKYARD_LESSONS=a,b) rehearsed in a
 // real sandbox, one test per lesson and a subtest per step; DOCKYARD_LESSONS_CONCURRENCY lessons at a time.

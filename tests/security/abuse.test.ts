@@ -4,7 +4,7 @@ import fs from "node:fs";
 import Dockerode from "dockerode";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import type { Sandbox } from "../../lab-runner/src/sandbox/driver";
-import { engineSocket } from "../../lab-runner/src/shared/config";
+import { engineSocket } from "@dockyard/contract/server";
 
 // Resource abuse inside a sandbox, against the REAL engine: a fork bomb and memory bombs (in the sandbox and in
 // an inner container) are stopped by the sandbox's own limits, while the sandbox itself and a neighbour's keep

@@ -6,7 +6,7 @@ import path from "node:path";
 import Dockerode from "dockerode";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import type { Sandbox } from "../../lab-runner/src/sandbox/driver";
-import { engineSocket } from "../../lab-runner/src/shared/config";
+import { engineSocket } from "@dockyard/contract/server";
 
 // Escape attempts (tests/security/escape.sh) against the REAL engine, as sandbox root and from inner
 // containers with every privilege the sandbox can hand out. The host must stay untouched.

@@ -7,9 +7,7 @@ import Dockerode from "dockerode";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
 import { labClient } from "../support/lab-client";
-import { contentDir, engineSocket, stateDir } from "../../lab-runner/src/shared/config";
-import { findLesson } from "../../lab-runner/src/lessons/parse";
-import type { ServerMessage } from "../../lab-runner/src/shared/types";
+import { contentDir, engineSocket, stateDir, findLesson, type ServerMessage } from "@dockyard/contract/server";
 
 // Faults against the real stack: the lab-runner, the site and Dockyard's dockerd killed outright (SIGKILL) at bad
 // moments. Sandboxes are found again, terminals reattach, nothing recorded is lost or doubled, the learner is told

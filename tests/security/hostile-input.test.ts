@@ -9,9 +9,7 @@ import path from "node:path";
 import WebSocket from "ws";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
-import { issue, issueLabToken, issueViewerToken, LAB_TOKEN, RECORDING_TOKEN, SESSION_TOKEN, WATCH_TOKEN } from "../../lab-runner/src/auth/tokens";
-import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
-import { FILE_LIMITS, TERMINAL_LIMITS, type ServerMessage } from "../../lab-runner/src/shared/types";
+import { issue, issueLabToken, issueViewerToken, LAB_TOKEN, RECORDING_TOKEN, SESSION_TOKEN, WATCH_TOKEN, sandboxIdFor, FILE_LIMITS, TERMINAL_LIMITS, type ServerMessage } from "@dockyard/contract/server";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 
 // Hostile input against the real stack (site, lab-runner, sandboxes): malformed and oversized terminal frames, bogus

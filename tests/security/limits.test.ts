@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
 import { labClient } from "../support/lab-client";
-import { CLOSE_CODES, type ServerMessage } from "../../lab-runner/src/shared/types";
+import { CLOSE_CODES, type ServerMessage } from "@dockyard/contract";
 import { SOCKET_LIMITS } from "../../lab-runner/src/http/socketLimits";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 

@@ -7,7 +7,7 @@ import net from "node:net";
 import Dockerode from "dockerode";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import type { ExecResult, Sandbox } from "../../lab-runner/src/sandbox/driver";
-import { engineSocket, runnerPort } from "../../lab-runner/src/shared/config";
+import { engineSocket, runnerPort } from "@dockyard/contract/server";
 
 // What a learner can reach over the network, against the REAL engine, from the sandbox as root and from an inner
 // `docker run busybox` container: never the host (any address, any port, its Docker engines), another lab or the

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { stateDir } from "../../lab-runner/src/shared/config";
+import { stateDir } from "@dockyard/contract/server";
 
 // Each node's own disk (lab-runner/src/sandbox/disk.ts), as tests find it and check it is gone.
 

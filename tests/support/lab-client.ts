@@ -1,5 +1,4 @@
-import { issueLabToken } from "../../lab-runner/src/auth/tokens";
-import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
+import { issueLabToken, sandboxIdFor } from "@dockyard/contract/server";
 import type { Stack } from "./stack";
 import { TerminalClient } from "./terminal-client";
 

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { migratePostgres } from "../../prisma/postgresql/migrate";
 import { freshPostgresDatabase } from "./postgres";
-import type { CheckResult } from "../../lab-runner/src/shared/types";
+import type { CheckResult } from "@dockyard/contract";
 
 // The site's accounts, sessions, settings and cohorts data functions against a real, freshly migrated database.
 // The site's modules hold one database client per process, so each database runs in a test file (a process)

@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import type { ServerMessage } from "../../lab-runner/src/shared/types";
+import type { ServerMessage } from "@dockyard/contract";
 
 // A scripted terminal client speaking the browser's protocol, for tests and benchmarks.
 

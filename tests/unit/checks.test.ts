@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type Dockerode from "dockerode";
-import { checkBlockSchema, checkSchema } from "../../lab-runner/src/checks/schema";
+import { checkBlockSchema, checkSchema } from "@dockyard/contract/server";
 import { instructionOf, sameInstruction } from "../../lab-runner/src/checks/image";
 import { publishedOn } from "../../lab-runner/src/checks/container";
 import { sameCommandLine, showBytes } from "../../lab-runner/src/checks/criteria";

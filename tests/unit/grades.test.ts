@@ -3,8 +3,7 @@ import assert from "node:assert/strict";
 import { lessonReport, type EvidenceRows } from "../../app/_lib/evidence";
 import { csvField, CSV_COLUMNS, exportFileName, gradesCsv } from "../../app/_lib/gradeExport";
 import type { CohortGrades } from "../../app/_lib/grading";
-import type { Lesson, Step } from "../../lab-runner/src/lessons/schema";
-import type { CheckResult } from "../../lab-runner/src/shared/types";
+import type { Lesson, Step, CheckResult } from "@dockyard/contract/server";
 
 // The evidence assembled for graders and the files exported from it, on hand-made records.
 

@@ -2,8 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { judge, type JudgeContext } from "../../lab-runner/src/checks/judge";
 import { sameImage } from "../../lab-runner/src/checks/container";
-import { checkSchema, type Check } from "../../lab-runner/src/checks/schema";
-import type { RecordedCommand } from "../../lab-runner/src/shared/types";
+import { checkSchema, type Check, type RecordedCommand } from "@dockyard/contract/server";
 
 // The inner Engine API is faked here (a unit-test boundary); tests/integration/checks.test.ts judges every
 // kind against a real one.

@@ -3,11 +3,8 @@ import type Dockerode from "dockerode";
 import assert from "node:assert/strict";
 import { LabManager } from "../../lab-runner/src/labs";
 import type { LimitHits, Sandbox, SandboxDriver, SandboxSpec } from "../../lab-runner/src/sandbox/driver";
-import type { Lesson } from "../../lab-runner/src/lessons/schema";
+import { type Lesson, nodeNames, type ServerMessage, checkSchema, sandboxIdFor } from "@dockyard/contract/server";
 import type { Pty } from "../../lab-runner/src/terminal/session";
-import { nodeNames, type ServerMessage } from "../../lab-runner/src/shared/types";
-import { checkSchema } from "../../lab-runner/src/checks/schema";
-import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
 
 // A fake driver (unit-test boundary only): sandboxes are records, boots succeed or fail on demand.
 class FakeDriver implements SandboxDriver {

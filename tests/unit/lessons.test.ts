@@ -3,9 +3,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { loadLessons, parseLesson } from "../../lab-runner/src/lessons/parse";
-import { LessonError } from "../../lab-runner/src/lessons/schema";
-import { judgeQuiz } from "../../lab-runner/src/lessons/quiz";
+import { loadLessons, parseLesson, LessonError, judgeQuiz } from "@dockyard/contract/server";
 
 const FRONT = "---\ntitle: T\nsummary: S\norder: 1\nminutes: 5\nimages: [busybox]\n---\n";
 const STEP = '<Step id="one" title="First">\n\n```sh run\ndocker run busybox echo hi\n```\n\n```check\nkind: container\nimage: busybox\nlogsContain: hi\n```\n\n</Step>\n';

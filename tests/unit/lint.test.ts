@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { lintContent, type LintProblem } from "../../lab-runner/src/lessons/lint";
-import { imagesCreatedBy } from "../../lab-runner/src/lessons/image-refs";
+import { lintContent, type LintProblem } from "../../lab-runner/src/authoring/lint";
+import { imagesCreatedBy } from "../../lab-runner/src/authoring/image-refs";
 
 // Each rule of lessons:lint against a temporary content directory: once broken, once fine.
 

@@ -5,10 +5,8 @@ import type { AddressInfo } from "node:net";
 import WebSocket, { WebSocketServer } from "ws";
 import { createServer } from "../../lab-runner/src/http/server";
 import { LabManager } from "../../lab-runner/src/labs";
-import { issue, issueLabToken } from "../../lab-runner/src/auth/tokens";
-import { sandboxIdFor } from "../../lab-runner/src/shared/ids";
+import { issue, issueLabToken, sandboxIdFor, type Lesson } from "@dockyard/contract/server";
 import type { SandboxDriver } from "../../lab-runner/src/sandbox/driver";
-import type { Lesson } from "../../lab-runner/src/lessons/schema";
 
 // The web preview's proxy (HTTP and WebSocket upgrades, cookies, redirects, refusals) against an app on
 // this machine standing in for the one in a sandbox: the fake driver says the sandbox's address is 127.0.0.1.

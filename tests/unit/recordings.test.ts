@@ -5,10 +5,9 @@ import os from "node:os";
 import path from "node:path";
 import { AsciicastWriter, STOPPED } from "../../lab-runner/src/recordings/writer";
 import { Recordings } from "../../lab-runner/src/recordings/store";
-import { markersOf } from "../../lab-runner/src/shared/asciicast";
+import { markersOf, type Lesson } from "@dockyard/contract/server";
 import { LabManager } from "../../lab-runner/src/labs";
 import type { SandboxDriver } from "../../lab-runner/src/sandbox/driver";
-import type { Lesson } from "../../lab-runner/src/lessons/schema";
 import type { Pty } from "../../lab-runner/src/terminal/session";
 
 // Terminal recordings on a real temporary directory, with a fake clock.

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { issue, SESSION_TOKEN } from "../../lab-runner/src/auth/tokens";
+import { issue, SESSION_TOKEN } from "@dockyard/contract/server";
 import { accountCookie, anonymousSession, claimsOf, SESSION_COOKIE, viewerOf, type SessionLookup } from "../../app/_lib/sessionCookie";
 import type { Account } from "../../app/_lib/access";
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TerminalSession, type Pty, type TerminalClient, type TerminalWatcher } from "../../lab-runner/src/terminal/session";
-import type { ServerMessage } from "../../lab-runner/src/shared/types";
+import type { ServerMessage } from "@dockyard/contract";
 
 /** A fake pty: the boundary to a real shell, recorded for assertions. */
 class FakePty implements Pty {

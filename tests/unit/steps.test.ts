@@ -3,9 +3,8 @@ import assert from "node:assert/strict";
 import { parseClientMessage } from "../../lab-runner/src/http/protocol";
 import { LabManager } from "../../lab-runner/src/labs";
 import { COMMAND_LOG, STEP_FILE } from "../../lab-runner/src/checks/commands";
-import { checkSchema } from "../../lab-runner/src/checks/schema";
+import { checkSchema, type Lesson } from "@dockyard/contract/server";
 import type { SandboxDriver } from "../../lab-runner/src/sandbox/driver";
-import type { Lesson } from "../../lab-runner/src/lessons/schema";
 import type { Pty } from "../../lab-runner/src/terminal/session";
 
 // The step a learner is on: how the browser says it, and how the lab-runner passes it to the sandbox and

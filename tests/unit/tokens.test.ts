@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { issue, issueLabToken, issueViewerToken, RECORDING_TOKEN, TokenRejected, verify, verifyLabToken, verifyViewerToken, WATCH_TOKEN } from "../../lab-runner/src/auth/tokens";
+import { issue, issueLabToken, issueViewerToken, RECORDING_TOKEN, TokenRejected, verify, verifyLabToken, verifyViewerToken, WATCH_TOKEN } from "@dockyard/contract/server";
 
 const SECRET = "s3cret";
 const reason = (fn: () => unknown) => {

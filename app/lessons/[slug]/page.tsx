@@ -4,7 +4,7 @@ import { lessonBySlug } from "@/app/_lib/lessons";
 import { currentViewer } from "@/app/_lib/session";
 import { enforce, lessonsDecision } from "@/app/_lib/guard";
 import { completedSteps, helpUsed } from "@/app/_lib/progress";
-import { isGraded, type Lesson } from "@/lab-runner/src/lessons/schema";
+import { isGraded, type Lesson } from "@dockyard/contract/server";
 import { renderLesson } from "@/app/_lib/mdx";
 import { LabPanel } from "@/app/_components/LabPanel";
 import { LessonProgress } from "@/app/_components/LessonProgress";

@@ -1,5 +1,4 @@
-import type { CommandCheck } from "./schema";
-import type { CriterionResult, RecordedCommand } from "../shared/types";
+import type { CommandCheck, CriterionResult, RecordedCommand } from "@dockyard/contract/server";
 import type { ExecResult } from "../sandbox/driver";
 import type { JudgeContext } from "./judge";
 import { criterion, quote } from "./criteria";

@@ -1,6 +1,5 @@
 import type Dockerode from "dockerode";
-import type { ContainerCheck } from "./schema";
-import type { CriterionResult } from "../shared/types";
+import type { ContainerCheck, CriterionResult } from "@dockyard/contract/server";
 import type { JudgeContext } from "./judge";
 import { decodeLogs } from "../sandbox/logs";
 import { capitalize, criterion, labelCriteria, quote, showPort, unlessMissing } from "./criteria";

@@ -1,4 +1,4 @@
-import type { CriterionResult } from "../shared/types";
+import type { CriterionResult } from "@dockyard/contract";
 
 // Building blocks the judges share: criterion results, quoting, and comparisons of labels and ports.
 

@@ -1,5 +1,4 @@
-import type { ImageCheck } from "./schema";
-import type { CriterionResult } from "../shared/types";
+import type { ImageCheck, CriterionResult } from "@dockyard/contract/server";
 import type { JudgeContext } from "./judge";
 import { sameImage } from "./container";
 import { criterion, labelCriteria, sameCommandLine, showBytes, showCommandLine, showPort, unlessMissing } from "./criteria";

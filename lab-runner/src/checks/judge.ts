@@ -1,6 +1,5 @@
 import type Dockerode from "dockerode";
-import type { Check } from "./schema";
-import { DEFAULT_NODE, type CheckResult, type CriterionResult, type RecordedCommand } from "../shared/types";
+import { type Check, DEFAULT_NODE, type CheckResult, type CriterionResult, type RecordedCommand } from "@dockyard/contract/server";
 import type { ExecResult } from "../sandbox/driver";
 import type { LabRegistry } from "../sandbox/registry";
 import { judgeContainer } from "./container";

@@ -1,5 +1,4 @@
-import type { NetworkCheck } from "./schema";
-import type { CriterionResult } from "../shared/types";
+import type { NetworkCheck, CriterionResult } from "@dockyard/contract/server";
 import type { JudgeContext } from "./judge";
 import { findContainer, noSuchContainer } from "./container";
 import { criterion, existence, unlessMissing } from "./criteria";

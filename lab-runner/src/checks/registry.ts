@@ -1,5 +1,4 @@
-import type { RegistryCheck } from "./schema";
-import type { CriterionResult } from "../shared/types";
+import type { RegistryCheck, CriterionResult } from "@dockyard/contract/server";
 import type { JudgeContext } from "./judge";
 import { registryGet, REGISTRY_HOST } from "../sandbox/registry";
 import { criterion } from "./criteria";

@@ -1,5 +1,4 @@
-import type { FileCheck, HttpCheck, ScriptCheck } from "./schema";
-import type { CriterionResult } from "../shared/types";
+import type { FileCheck, HttpCheck, ScriptCheck, CriterionResult } from "@dockyard/contract/server";
 import type { JudgeContext } from "./judge";
 import { criterion, quote } from "./criteria";
 

@@ -1,5 +1,4 @@
-import type { VolumeCheck } from "./schema";
-import type { CriterionResult } from "../shared/types";
+import type { VolumeCheck, CriterionResult } from "@dockyard/contract/server";
 import type { JudgeContext } from "./judge";
 import { findContainer, noSuchContainer } from "./container";
 import { criterion, existence, labelCriteria, unlessMissing } from "./criteria";

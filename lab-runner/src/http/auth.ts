@@ -1,6 +1,5 @@
 import type http from "node:http";
-import { TokenRejected, verifyLabToken, type LabClaims } from "../auth/tokens";
-import { sandboxIdFor } from "../shared/ids";
+import { TokenRejected, verifyLabToken, type LabClaims, sandboxIdFor } from "@dockyard/contract/server";
 
 /** A token is good for a sandbox only if it was issued for exactly that learner's sandbox of that lesson. */
 export function authorize(secret: string, token: string | null | undefined, sandboxId: string): LabClaims {

@@ -1,6 +1,5 @@
-import type { LabClaims } from "../auth/tokens";
+import { type LabClaims, nodeNames, type PublishedPort } from "@dockyard/contract/server";
 import type { LabManager } from "../labs";
-import { nodeNames, type PublishedPort } from "../shared/types";
 
 // GET /sandboxes/:id/ports: the TCP ports inner containers publish on each node (what the lesson page offers
 // to open in the web preview), read from each node's inner Engine API.

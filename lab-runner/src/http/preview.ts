@@ -1,11 +1,9 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { createProxyServer } from "httpxy";
-import { issue, TokenRejected, verify, type LabClaims } from "../auth/tokens";
-import { LabError, type LabManager } from "../labs";
-import { sandboxIdFor } from "../shared/ids";
+import { issue, Refusal, TokenRejected, verify, type LabClaims, sandboxIdFor } from "@dockyard/contract/server";
+import type { LabManager } from "../labs";
 import { authorize } from "./auth";
-import { HttpError } from "./errors";
 
 // The web preview: /preview/<sandbox>/<node>/<port>/<path> is the learner's app listening on that port of a
 // node of their sandbox, HTTP and WebSocket. The lesson page links there with a lab token in ?token=; we swap
@@ -49,7 +47,7 @@ export function createPreview(labs: LabManager, secret: string) {
       code === "ECONNREFUSED"
         ? `Nothing answers on port ${target.port} of ${target.node}. Is a container publishing it? (docker ps shows the ports.)`
         : `Port ${target.port} of ${target.node} did not answer properly (${code ?? err.message}).`;
-    refuse(req, res, new HttpError(502, "upstream_failed", message));
+    refuse(req, res, new Refusal("upstream_failed", message));
   });
 
   /** The learner this request comes from, if its preview cookie is for exactly this sandbox, node and port. */
@@ -73,7 +71,7 @@ export function createPreview(labs: LabManager, secret: string) {
   async function upstream(req: http.IncomingMessage, target: Target): Promise<string> {
     const claims = admitted(req, target);
     const address = await (await labs.node(claims.sandbox, claims.lesson, target.node)).address();
-    if (!address) throw new HttpError(409, "not_running", "Your sandbox is not running; open the lesson again to start it.");
+    if (!address) throw new Refusal("not_running", "Your sandbox is not running; open the lesson again to start it.");
     const cookies = req.headers.cookie?.split(/;\s*/).filter((c) => !DOCKYARD_COOKIE.test(c));
     if (cookies?.length) req.headers.cookie = cookies.join("; ");
     else delete req.headers.cookie;
@@ -92,7 +90,7 @@ export function createPreview(labs: LabManager, secret: string) {
         const params = new URLSearchParams(target.query);
         const token = params.get("token");
         if (token !== null) {
-          if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "method_not_allowed", "Open the preview with GET.");
+          if (req.method !== "GET" && req.method !== "HEAD") throw new Refusal("method_not_allowed", "Open the preview with GET.");
           const claims = authorize(secret, token, target.sandbox);
           const preview = issue(secret, PREVIEW_TOKEN, { ...claims, node: target.node, port: String(target.port) }, PREVIEW_TTL_SECONDS);
           params.delete("token");
@@ -109,7 +107,7 @@ export function createPreview(labs: LabManager, secret: string) {
     async upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
       try {
         const target = parseTarget(req.url ?? "");
-        if (target.path === undefined) throw new HttpError(404, "not_found", "A preview socket needs a path after the port.");
+        if (target.path === undefined) throw new Refusal("not_found", "A preview socket needs a path after the port.");
         await proxy.ws(req, socket as never, { target: await upstream(req, target), headers: forwardedPrefix(target) }, head);
       } catch (e) {
         const refusal = asRefusal(e);
@@ -122,7 +120,7 @@ export function createPreview(labs: LabManager, secret: string) {
 function parseTarget(url: string): Target {
   const match = url.match(PREVIEW_PATH);
   const port = Number(match?.[3]);
-  if (!match || port > 65535) throw new HttpError(404, "not_found", "There is no such preview. Open it from the lesson page.");
+  if (!match || port > 65535) throw new Refusal("not_found", "There is no such preview. Open it from the lesson page.");
   const [, sandbox, node, , path, query = ""] = match;
   return { sandbox: sandbox!, node: node!, port, prefix: `/preview/${sandbox}/${node}/${port}`, path, query };
 }
@@ -155,19 +153,18 @@ function keepInsidePrefix(upstream: http.IncomingMessage, target: Target, reques
       });
 }
 
-function asRefusal(e: unknown): HttpError {
-  if (e instanceof HttpError) return e;
+function asRefusal(e: unknown): Refusal {
   if (e instanceof TokenRejected) {
     const message: Record<string, string> = {
       missing: "Open this preview from the lesson page: the link there carries your access.",
       expired: "Your access to this preview has expired. Open it again from the lesson page.",
       wrong_sandbox: "This preview belongs to another learner's sandbox, or the link was for another port.",
     };
-    return new HttpError(e.reason === "wrong_sandbox" ? 403 : 401, e.reason, message[e.reason] ?? `${e.message} Open the preview from the lesson page.`);
+    return new Refusal(e.reason, message[e.reason] ?? `${e.message} Open the preview from the lesson page.`);
   }
-  if (e instanceof LabError) return new HttpError(e.code === "unknown_node" ? 404 : 409, e.code, e.message);
+  if (e instanceof Refusal) return e;
   console.error("[lab-runner] preview failed:", e);
-  return new HttpError(500, "internal", "The preview failed; try again.");
+  return new Refusal("internal", "The preview failed; try again.");
 }
 
 function redirect(res: http.ServerResponse, location: string): void {
@@ -175,7 +172,7 @@ function redirect(res: http.ServerResponse, location: string): void {
   res.end();
 }
 
-function refuse(req: http.IncomingMessage, res: http.ServerResponse, refusal: HttpError): void {
+function refuse(req: http.IncomingMessage, res: http.ServerResponse, refusal: Refusal): void {
   if (res.headersSent) return void res.destroy();
   const html = /text\/html/.test(req.headers.accept ?? "");
   res.writeHead(refusal.status, { "content-type": html ? "text/html; charset=utf-8" : "application/json", "cache-control": "no-store" });
@@ -184,7 +181,7 @@ function refuse(req: http.IncomingMessage, res: http.ServerResponse, refusal: Ht
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function errorPage(refusal: HttpError): string {
+function errorPage(refusal: Refusal): string {
   return `<!doctype html><html lang="en"><meta charset="utf-8"><title>Preview unavailable</title>
 <body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#0f172a">
 <h1 style="font-size:1.4rem">Preview unavailable</h1><p data-error="${escapeHtml(refusal.code)}">${escapeHtml(refusal.message)}</p></body></html>`;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TERMINAL_LIMITS, type ClientMessage } from "../shared/types";
+import { TERMINAL_LIMITS, type ClientMessage } from "@dockyard/contract";
 
 // Validation of what browsers send over the terminal socket. Bad messages are answered with an error and
 // change nothing.

@@ -1,18 +1,16 @@
 import http from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
-import { RECORDING_TOKEN, TokenRejected, verifyViewerToken, type LabClaims } from "../auth/tokens";
-import { LabError, type LabManager } from "../labs";
+import { RECORDING_TOKEN, Refusal, verifyViewerToken, type LabClaims, type RecordingListing } from "@dockyard/contract/server";
+import type { LabManager } from "../labs";
 import type { Recordings } from "../recordings/store";
-import { CLOSE_CODES, type RecordingListing } from "../shared/types";
 import type { TerminalClient } from "../terminal/session";
 import { parseClientMessage } from "./protocol";
 import { authorize, bearer } from "./auth";
-import { HttpError } from "./errors";
 import { fileRoute } from "./files";
 import { publishedPorts } from "./ports";
 import { createPreview, isPreviewRequest } from "./preview";
 import { RECORDINGS_PATH, sendRecording } from "./recordings";
-import { control, refuse, refuseToken } from "./sockets";
+import { control, refuse } from "./sockets";
 import { openWatch, WATCH_PATH } from "./watch";
 import { SOCKET_LIMITS, SocketLimits } from "./socketLimits";
 
@@ -22,18 +20,6 @@ import { SOCKET_LIMITS, SocketLimits } from "./socketLimits";
 
 const MAX_BODY = 16 * 1024;
 const MAX_WS_PAYLOAD = 1024 * 1024;
-
-const STATUS: Record<LabError["code"], number> = {
-  unknown_lesson: 404,
-  unknown_step: 404,
-  unknown_node: 404,
-  no_registry: 404,
-  not_running: 409,
-  boot_failed: 503,
-  lab_quota: 429,
-  at_capacity: 503,
-  engine_down: 503,
-};
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
@@ -45,7 +31,7 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, "body_too_large", `Request body is over ${MAX_BODY} bytes.`);
+    if (size > MAX_BODY) throw new Refusal("body_too_large", `Request body is over ${MAX_BODY} bytes.`);
     chunks.push(chunk as Buffer);
   }
   if (!size) return {};
@@ -53,7 +39,7 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
     const value = JSON.parse(Buffer.concat(chunks).toString("utf8"));
     if (value && typeof value === "object" && !Array.isArray(value)) return value;
   } catch {}
-  throw new HttpError(400, "bad_json", "Request body must be a JSON object.");
+  throw new Refusal("bad_json", "Request body must be a JSON object.");
 }
 
 export function createServer(labs: LabManager, secret: string, recordings?: Recordings): http.Server {
@@ -65,14 +51,14 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
       if (req.method === "GET" && url.pathname === "/health") return send(res, 200, { ok: true });
       const recorded = recordings && url.pathname.match(RECORDINGS_PATH)?.[1];
       if (recorded) {
-        if (req.method !== "GET") throw new HttpError(405, "method_not_allowed", `${req.method} is not allowed here.`);
+        if (req.method !== "GET") throw new Refusal("method_not_allowed", `${req.method} is not allowed here.`);
         const claims = verifyViewerToken(secret, RECORDING_TOKEN, bearer(req), recorded);
         const node = url.searchParams.get("node");
         if (node !== null) return sendRecording(recordings, res, recorded, node);
         return send(res, 200, { sandbox: recorded, lesson: claims.lesson, recordings: recordings.list(recorded) } satisfies RecordingListing);
       }
       const match = url.pathname.match(/^\/sandboxes\/([a-z0-9-]{1,64})(\/start|\/checks\/([a-z0-9-]{1,64})|\/files(\/list)?|\/ports|\/registry)?$/);
-      if (!match) throw new HttpError(404, "not_found", "No such route.");
+      if (!match) throw new Refusal("not_found", "No such route.");
       const [, id, action, stepId, list] = match;
       const claims = authorize(secret, bearer(req), id!);
       if (req.method === "POST" && action === "/start") {
@@ -91,13 +77,11 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
         await labs.remove(id!);
         return send(res, 200, { removed: id });
       }
-      throw new HttpError(405, "method_not_allowed", `${req.method} is not allowed here.`);
+      throw new Refusal("method_not_allowed", `${req.method} is not allowed here.`);
     } catch (e) {
-      if (e instanceof TokenRejected) return send(res, e.reason === "wrong_sandbox" ? 403 : 401, { error: e.reason, message: e.message });
-      if (e instanceof LabError) return send(res, STATUS[e.code], { error: e.code, message: e.message });
-      if (e instanceof HttpError) return send(res, e.status, { error: e.code, message: e.message });
+      if (e instanceof Refusal) return send(res, e.status, e.body);
       console.error("[lab-runner] request failed:", e);
-      send(res, 500, { error: "internal", message: "The lab-runner failed to handle this request." });
+      send(res, 500, new Refusal("internal", "The lab-runner failed to handle this request.").body);
     }
   });
 
@@ -110,7 +94,7 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
       // emits "error": without a listener that would end the whole lab-runner.
       ws.on("error", () => {});
       if (!limits.allowOpen(req.socket.remoteAddress ?? ""))
-        return refuse(ws, CLOSE_CODES.tooMany, "too_many_connections", "Too many new connections from your address at once: wait ten seconds, then reload the page.");
+        return refuse(ws, new Refusal("too_many_connections"));
       const url = new URL(req.url ?? "/", "http://runner");
       const watched = url.pathname.match(WATCH_PATH)?.[1];
       if (watched) void openWatch(ws, url, watched, labs, secret, limits);
@@ -122,32 +106,26 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
 
 async function openTerminal(ws: WebSocket, url: URL, labs: LabManager, secret: string, limits: SocketLimits): Promise<void> {
   const id = url.pathname.match(/^\/sandboxes\/([a-z0-9-]{1,64})\/terminal$/)?.[1];
-  if (!id) return refuse(ws, CLOSE_CODES.notFound, "not_found", "No such terminal.");
+  if (!id) return refuse(ws, new Refusal("not_found", "No such terminal."));
   let claims: LabClaims;
-  try {
-    claims = authorize(secret, url.searchParams.get("token"), id);
-  } catch (e) {
-    return refuseToken(ws, e as TokenRejected);
-  }
   let node: string;
   try {
+    claims = authorize(secret, url.searchParams.get("token"), id);
     node = labs.nodeOf(claims.lesson, url.searchParams.get("node"));
   } catch (e) {
-    return refuse(ws, CLOSE_CODES.notFound, e instanceof LabError ? e.code : "not_found", (e as Error).message);
+    return refuse(ws, Refusal.from(e, "not_found"));
   }
 
   const release = limits.acquire(`terminal ${id}`, SOCKET_LIMITS.terminalsPerLab);
   if (!release)
-    return refuse(ws, CLOSE_CODES.tooMany, "too_many_terminals", `Your lab already has ${SOCKET_LIMITS.terminalsPerLab} terminals open (in other tabs or windows): close some, then reload this page.`);
+    return refuse(ws, new Refusal("too_many_terminals", `Your lab already has ${SOCKET_LIMITS.terminalsPerLab} terminals open (in other tabs or windows): close some, then reload this page.`));
   ws.on("close", release);
 
   try {
     await labs.ensure(claims.learner, claims.lesson);
     await labs.watch(id, (m) => control(ws, m));
   } catch (e) {
-    if (e instanceof LabError && (e.code === "lab_quota" || e.code === "at_capacity")) return refuse(ws, CLOSE_CODES.tooMany, e.code, e.message);
-    if (e instanceof LabError && e.code === "engine_down") return refuse(ws, CLOSE_CODES.bootFailed, e.code, e.message);
-    return refuse(ws, CLOSE_CODES.bootFailed, "boot_failed", (e as Error).message);
+    return refuse(ws, Refusal.from(e, "boot_failed"));
   }
   if (ws.readyState !== ws.OPEN) return;
 
@@ -173,10 +151,10 @@ async function openTerminal(ws: WebSocket, url: URL, labs: LabManager, secret: s
 async function changeStep(ws: WebSocket, labs: LabManager, id: string, lessonSlug: string, step: string): Promise<void> {
   try {
     if (!labs.lesson(lessonSlug).steps.some((s) => s.id === step))
-      throw new LabError("unknown_step", `Lesson “${lessonSlug}” has no step “${step}”.`);
+      throw new Refusal("unknown_step", `Lesson “${lessonSlug}” has no step “${step}”.`);
     await labs.setStep(id, step);
   } catch (e) {
-    if (e instanceof LabError) return control(ws, { type: "error", code: e.code, message: e.message });
-    control(ws, { type: "error", code: "step_failed", message: `The step could not be recorded: ${(e as Error).message}` });
+    const refusal = Refusal.from(e, "step_failed", "The step could not be recorded: ");
+    control(ws, { type: "error", code: refusal.code, message: refusal.message });
   }
 }

@@ -1,6 +1,5 @@
 import type { WebSocket } from "ws";
-import type { TokenRejected } from "../auth/tokens";
-import { CLOSE_CODES, type ServerMessage } from "../shared/types";
+import type { Refusal, ServerMessage } from "@dockyard/contract";
 
 // What the terminal and watch sockets say besides output: JSON control messages, and refusals that explain
 // themselves in an error message before the socket closes.
@@ -9,9 +8,10 @@ export const control = (ws: WebSocket, message: ServerMessage) => {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
 };
 
-export function refuse(ws: WebSocket, code: number, error: string, message: string): void {
-  control(ws, { type: "error", code: error, message });
-  ws.close(code, closeReason(message));
+/** Tells the refusal, then closes the socket with its close code (REFUSALS). */
+export function refuse(ws: WebSocket, refusal: Refusal): void {
+  control(ws, { type: "error", code: refusal.code, message: refusal.message });
+  ws.close(refusal.closeCode, closeReason(refusal.message));
 }
 
 /** A close reason is limited to 123 bytes (of UTF-8: “quotes” take three). */
@@ -21,7 +21,3 @@ function closeReason(message: string): string {
   return reason;
 }
 
-export function refuseToken(ws: WebSocket, rejected: TokenRejected): void {
-  const wrongSandbox = rejected.reason === "wrong_sandbox";
-  refuse(ws, wrongSandbox ? CLOSE_CODES.forbidden : CLOSE_CODES.unauthorized, wrongSandbox ? "forbidden" : "unauthorized", rejected.message);
-}

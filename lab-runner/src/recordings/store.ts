@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { RecordingInfo } from "../shared/types";
+import type { RecordingInfo } from "@dockyard/contract";
 import { AsciicastWriter } from "./writer";
 
 // Where recordings live: <dir>/<sandbox id>/<node>.cast, one asciicast v2 file per node of a lab, continued

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
-import { encodeEvent, encodeHeader, parseHeader, type AsciicastCode } from "../shared/asciicast";
+import { encodeEvent, encodeHeader, parseHeader, type AsciicastCode } from "@dockyard/contract";
 import type { TerminalRecorder } from "../terminal/session";
 
 // One node's terminal recorded as an asciicast v2 file, appended event by event. Each line is written with a

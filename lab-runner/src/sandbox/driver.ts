@@ -1,5 +1,5 @@
 import type Dockerode from "dockerode";
-import type { BootStage } from "../shared/types";
+import type { BootStage } from "@dockyard/contract";
 import type { LabRegistry } from "./registry";
 
 // The contract every sandbox backend fulfils (Docker now; another engine later). Everything above it

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type Dockerode from "dockerode";
-import type { RegistryCredentials } from "../shared/types";
+import type { RegistryCredentials } from "@dockyard/contract";
 
 // A lab's private registry (lessons with `registry: true`): Debian's docker-registry in a container of its own
 // on the lab network (lab-runner/registry-image), known there as registry:5000. Every node's inner dockerd lists

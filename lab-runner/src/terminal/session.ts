@@ -1,4 +1,4 @@
-import type { ServerMessage } from "../shared/types";
+import type { ServerMessage } from "@dockyard/contract";
 import { FlowControl, type Watermarks } from "./flowcontrol";
 import { Scrollback } from "./scrollback";
 

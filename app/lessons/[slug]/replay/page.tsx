@@ -2,7 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { lessonBySlug } from "@/app/_lib/lessons";
 import { enforce, lessonsDecision } from "@/app/_lib/guard";
-import { DEFAULT_NODE, nodeNames } from "@/lab-runner/src/shared/types";
+import { DEFAULT_NODE, nodeNames } from "@dockyard/contract";
 import { ReplayView } from "@/app/_components/ReplayView";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { apiError, fromRunnerError, learnerLab } from "@/app/_lib/api";
 import { readFile, writeFile } from "@/app/_lib/runner";
-import { DEFAULT_NODE, FILE_LIMITS } from "@/lab-runner/src/shared/types";
+import { DEFAULT_NODE, FILE_LIMITS } from "@dockyard/contract";
 
 // The editor's file in the learner's sandbox: GET reads it, PUT (body: its new text) saves it. ?path= is
 // absolute inside the sandbox, ?node= picks the node (node1 unless given); the lab-runner does the rest.

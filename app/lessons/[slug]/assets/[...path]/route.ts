@@ -1,7 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { contentDir } from "@/lab-runner/src/shared/config";
-import { LESSON_FILE } from "@/lab-runner/src/lessons/parse";
+import { contentDir, LESSON_FILE } from "@dockyard/contract/server";
 import { apiError, refusal } from "@/app/_lib/api";
 import { lessonsDecision } from "@/app/_lib/guard";
 import { lessonBySlug } from "@/app/_lib/lessons";

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { contentDir } from "@/lab-runner/src/shared/config";
+import { contentDir } from "@dockyard/contract/server";
 import { apiError } from "@/app/_lib/api";
 import { lessonBySlug } from "@/app/_lib/lessons";
 

@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { fromRunnerError, learnerLab } from "@/app/_lib/api";
 import { listFiles } from "@/app/_lib/runner";
-import { DEFAULT_NODE } from "@/lab-runner/src/shared/types";
+import { DEFAULT_NODE } from "@dockyard/contract";
 
 // The entries of a directory in the learner's sandbox (?path=, ?node=), for the editor's file list.
 

@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import { z } from "zod";
 import { recordAttempt } from "@/app/_lib/progress";
 import { apiError, readBody, stepLearner } from "@/app/_lib/api";
-import { judgeQuiz } from "@/lab-runner/src/lessons/quiz";
+import { judgeQuiz } from "@dockyard/contract/server";
 
 // Judges a quiz answer on the server and records the attempt like any other check.
 

@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { lessonBySlug } from "@/app/_lib/lessons";
 import { accountById } from "@/app/_lib/accounts";
 import { enforceReview, reviewOf } from "@/app/_lib/review";
-import { DEFAULT_NODE, nodeNames } from "@/lab-runner/src/shared/types";
+import { DEFAULT_NODE, nodeNames } from "@dockyard/contract";
 import { ReplayView } from "@/app/_components/ReplayView";
 
 export const dynamic = "force-dynamic";

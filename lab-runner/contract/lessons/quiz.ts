@@ -1,4 +1,4 @@
-import type { CheckResult } from "../shared/types";
+import type { CheckResult } from "../types";
 import type { Quiz } from "./schema";
 
 /** Judges a learner's choices (option indexes) against a quiz: every right option, and nothing else. */

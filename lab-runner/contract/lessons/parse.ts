@@ -11,9 +11,9 @@ import type { Code, Link, Parent, Root, RootContent } from "mdast";
 import type { MdxJsxFlowElement, MdxJsxTextElement } from "mdast-util-mdx-jsx";
 import type { Node } from "unist";
 import type { ZodError } from "zod";
-import { checkBlockSchema } from "../checks/schema";
+import { checkBlockSchema } from "./checks";
 import { frontmatterSchema, LessonError, type Lesson, type LessonLink, type Quiz, type Step } from "./schema";
-import { nodeNames } from "../shared/types";
+import { nodeNames } from "../types";
 
 // The one place lesson files are read and understood. A lesson is content/lessons/<slug>/lesson.mdx (and its
 // assets beside it): YAML frontmatter, then MDX prose with <Step id="…" title="…"> sections (with node="node2" a step's commands run on that node). A step holds

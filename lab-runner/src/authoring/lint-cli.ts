@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { contentDir } from "../shared/config";
+import { contentDir } from "@dockyard/contract/server";
 import { lintContent } from "./lint";
 
 // `npm run lessons:lint`: every problem as file:line: severity: message, then a count per lesson in the

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { Refusal } from "./refusals";
 
 // Compact HMAC-signed tokens (base64url(payload).base64url(sig)). Several kinds share the mechanism:
 // the learner's session cookie (long-lived, names the learner), the lab token (short-lived, binds a
@@ -16,12 +17,14 @@ const REASONS: Record<TokenError, string> = {
   wrong_sandbox: "This token was issued for another sandbox.",
 };
 
-export class TokenRejected extends Error {
-  constructor(
-    readonly reason: TokenError,
-    message = REASONS[reason],
-  ) {
-    super(message);
+/** A token refused: a Refusal whose code says why (401, or 403 for another sandbox's). */
+export class TokenRejected extends Refusal {
+  constructor(reason: TokenError, message = REASONS[reason]) {
+    super(reason, message);
+  }
+
+  get reason(): TokenError {
+    return this.code as TokenError;
   }
 }
 

@@ -1,10 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { sameImage } from "../checks/container";
-import type { Check } from "../checks/schema";
+import { type Check, LESSON_FILE, loadLessons, relativeAsset, isGraded, type Lesson } from "@dockyard/contract/server";
 import { imagesCreatedBy } from "./image-refs";
-import { LESSON_FILE, loadLessons, relativeAsset } from "./parse";
-import { isGraded, type Lesson } from "./schema";
 import { SourceLines } from "./source-lines";
 
 // What `npm run lessons:lint` finds wrong in the content directory, beyond what the parser rejects: missing

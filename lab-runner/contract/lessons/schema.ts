@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Check } from "../checks/schema";
+import type { Check } from "./checks";
 
 // What a lesson may say about itself (frontmatter) and what the parser makes of it.
 

@@ -2,11 +2,8 @@ import crypto from "node:crypto";
 import { LabManager } from "../labs";
 import { spawnPty } from "../terminal/pty";
 import { DockerSandboxDriver } from "../sandbox/docker";
-import { findLesson } from "./parse";
-import { judgeQuiz } from "./quiz";
-import type { Lesson, Quiz, Step } from "./schema";
+import { findLesson, judgeQuiz, type Lesson, type Quiz, type Step, DEFAULT_NODE } from "@dockyard/contract/server";
 import { ScriptedShell, ShellError, type TypedCommand } from "./scripted-shell";
-import { DEFAULT_NODE } from "../shared/types";
 
 // lessons:test rehearses a lesson as a learner would take it: in a real sandbox, through the real LabManager
 // and a real terminal (of the node each step names), step by step. Each step's checks must fail before the step and after every known-wrong

@@ -1,0 +1,11 @@
+// The contract's Node side, for the site's server code and the lab-runner: settings, sandbox ids, the tokens
+// the site mints and the lab-runner verifies, and lessons as data (parsed, validated, quizzes judged).
+
+export * from "./index";
+export * from "./config";
+export * from "./ids";
+export * from "./tokens";
+export * from "./lessons/schema";
+export * from "./lessons/checks";
+export * from "./lessons/parse";
+export * from "./lessons/quiz";
