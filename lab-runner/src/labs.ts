@@ -2,7 +2,8 @@ import { type Lesson, DEFAULT_NODE, Refusal, nodeNames, type CheckResult, type L
 import type Dockerode from "dockerode";
 import type { ExecResult, LimitHits, Sandbox, SandboxDriver } from "./sandbox/driver";
 import { TerminalSession, type Pty } from "./terminal/session";
-import { judge, type JudgeContext } from "./checks/judge";
+import { judge } from "./checks/judge";
+import type { JudgeContext } from "./checks/context";
 import { readCommands, writeStep } from "./checks/commands";
 import type { Recordings } from "./recordings/store";
 

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { judge, type JudgeContext } from "../../lab-runner/src/checks/judge";
+import { judge } from "../../lab-runner/src/checks/judge";
+import type { JudgeContext } from "../../lab-runner/src/checks/context";
 import { sameImage } from "../../lab-runner/src/checks/container";
 import { checkSchema, type Check, type RecordedCommand } from "@dockyard/contract/server";
 

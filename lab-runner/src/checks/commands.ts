@@ -1,6 +1,5 @@
 import type { CommandCheck, CriterionResult, RecordedCommand } from "@dockyard/contract/server";
-import type { ExecResult } from "../sandbox/driver";
-import type { JudgeContext } from "./judge";
+import type { JudgeContext } from "./context";
 import { criterion, quote } from "./criteria";
 
 // The commands a learner ran, per step. The sandbox's ~/.bashrc (lab-runner/sandbox-image/bashrc) appends
@@ -12,7 +11,7 @@ export const COMMAND_LOG = "/run/dockyard/commands.log";
 /** Older lines are not read: a step's commands are recent ones. */
 const MAX_LINES = 5000;
 
-type Exec = (cmd: string[], opts: { timeoutMs: number }) => Promise<ExecResult>;
+type Exec = JudgeContext["exec"];
 
 export async function writeStep(exec: Exec, stepId: string): Promise<void> {
   const result = await exec(["sh", "-c", 'printf "%s\\n" "$1" >"$2"', "sh", stepId, STEP_FILE], { timeoutMs: 10_000 });

@@ -1,6 +1,6 @@
 import type Dockerode from "dockerode";
 import type { ContainerCheck, CriterionResult } from "@dockyard/contract/server";
-import type { JudgeContext } from "./judge";
+import type { JudgeContext } from "./context";
 import { decodeLogs } from "../sandbox/logs";
 import { capitalize, criterion, labelCriteria, quote, showPort, unlessMissing } from "./criteria";
 

@@ -1,5 +1,5 @@
 import type { ImageCheck, CriterionResult } from "@dockyard/contract/server";
-import type { JudgeContext } from "./judge";
+import type { JudgeContext } from "./context";
 import { sameImage } from "./container";
 import { criterion, labelCriteria, sameCommandLine, showBytes, showCommandLine, showPort, unlessMissing } from "./criteria";
 

@@ -1,7 +1,5 @@
-import type Dockerode from "dockerode";
-import { type Check, DEFAULT_NODE, type CheckResult, type CriterionResult, type RecordedCommand } from "@dockyard/contract/server";
-import type { ExecResult } from "../sandbox/driver";
-import type { LabRegistry } from "../sandbox/registry";
+import { type Check, DEFAULT_NODE, type CheckResult, type CriterionResult } from "@dockyard/contract/server";
+import type { JudgeContext } from "./context";
 import { judgeContainer } from "./container";
 import { judgeImage } from "./image";
 import { judgeVolume } from "./volume";
@@ -14,20 +12,6 @@ import { judgeRegistry } from "./registry";
 // command run inside it), never at what the learner typed, so an alias or a fake `docker` cannot fool them;
 // only the `command` kind, about a command itself, reads the commands the sandbox's shell recorded.
 // A check is judged on node1 of the lab unless it names another node (`node: node2`).
-
-/** One node of the lab, the one a check is judged on. */
-export interface JudgeContext {
-  /** Engine API of the node's inner dockerd. */
-  docker: Pick<Dockerode, "listContainers" | "getContainer" | "getImage" | "getVolume" | "getNetwork">;
-  /** Runs a command inside the node. */
-  exec(cmd: string[], opts: { timeoutMs: number }): Promise<ExecResult>;
-  /** The commands the learner ran in the node's shell during the step being judged, oldest first. */
-  commands(): Promise<RecordedCommand[]>;
-  /** Another node of the lab (throws for a node the lab does not have). */
-  node?(name: string): JudgeContext;
-  /** The lab's registry; undefined when it has none. */
-  registry?(): Promise<LabRegistry | undefined>;
-}
 
 type Judges = { [K in Check["kind"]]: (check: Extract<Check, { kind: K }>, ctx: JudgeContext) => Promise<CriterionResult[]> };
 

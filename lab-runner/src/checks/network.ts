@@ -1,5 +1,5 @@
 import type { NetworkCheck, CriterionResult } from "@dockyard/contract/server";
-import type { JudgeContext } from "./judge";
+import type { JudgeContext } from "./context";
 import { findContainer, noSuchContainer } from "./container";
 import { criterion, existence, unlessMissing } from "./criteria";
 

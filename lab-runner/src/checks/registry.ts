@@ -1,5 +1,5 @@
 import type { RegistryCheck, CriterionResult } from "@dockyard/contract/server";
-import type { JudgeContext } from "./judge";
+import type { JudgeContext } from "./context";
 import { registryGet, REGISTRY_HOST } from "../sandbox/registry";
 import { criterion } from "./criteria";
 

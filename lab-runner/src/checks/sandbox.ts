@@ -1,5 +1,5 @@
 import type { FileCheck, HttpCheck, ScriptCheck, CriterionResult } from "@dockyard/contract/server";
-import type { JudgeContext } from "./judge";
+import type { JudgeContext } from "./context";
 import { criterion, quote } from "./criteria";
 
 // Kinds judged by running something inside the sandbox itself (not in an inner container).

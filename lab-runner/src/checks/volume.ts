@@ -1,5 +1,5 @@
 import type { VolumeCheck, CriterionResult } from "@dockyard/contract/server";
-import type { JudgeContext } from "./judge";
+import type { JudgeContext } from "./context";
 import { findContainer, noSuchContainer } from "./container";
 import { criterion, existence, labelCriteria, unlessMissing } from "./criteria";
 
