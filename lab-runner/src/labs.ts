@@ -6,20 +6,11 @@ import { judge } from "./checks/judge";
 import type { JudgeContext } from "./checks/context";
 import { readCommands, writeStep } from "./checks/commands";
 import type { Recordings } from "./recordings/store";
+import { Boots } from "./labs/boots";
 
-// Lab lifecycle above the driver: one boot per sandbox at a time with its stages replayed to late
-// watchers, one shell session per node (recorded, with a marker at each step change and check attempt),
+// Lab lifecycle above the driver: one boot per sandbox at a time (labs/boots.ts), one shell session per node (recorded, with a marker at each step change and check attempt),
 // activity tracking and the idle reaper. A sandbox is the whole lab (all its nodes): the unit a lab token
 // names, that boots, idles and is removed.
-
-interface Boot {
-  /** Whose lab of which lesson (absent for labs adopted from an earlier lab-runner: the driver's list has them). */
-  learnerId?: string;
-  lessonSlug?: string;
-  events: ServerMessage[];
-  listeners: Set<(m: ServerMessage) => void>;
-  done: Promise<Sandbox>;
-}
 
 /** One node of a running sandbox, as the file, port and preview routes reach it. */
 export interface LabNode {
@@ -47,7 +38,7 @@ const LIMIT_RETELL_MS = 30_000;
 const size = (bytes: number) => (bytes >= 1024 ** 3 ? `${+(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`);
 
 export class LabManager {
-  private readonly boots = new Map<string, Boot>();
+  private readonly boots = new Boots();
   /** Per sandbox, per node. */
   private readonly sessions = new Map<string, Map<string, TerminalSession>>();
   private readonly lastActive = new Map<string, number>();
@@ -114,7 +105,7 @@ export class LabManager {
       throw new Refusal("engine_down", "Dockyard's Docker engine is not answering, so no lab can start now. Try again in a minute: nothing you did is lost.");
     }
     for (const sandbox of sandboxes) if (sandbox.running) running.set(sandbox.id, sandbox);
-    for (const [other, boot] of this.boots) if (boot.learnerId && boot.lessonSlug) running.set(other, { learnerId: boot.learnerId, lessonSlug: boot.lessonSlug });
+    for (const [other, owner] of this.boots.owners()) running.set(other, owner);
     running.delete(id);
     const { maxLabsPerLearner = Infinity, maxLabs = Infinity } = this.options;
     const mine = [...running.values()].filter((lab) => lab.learnerId === learnerId);
@@ -131,40 +122,29 @@ export class LabManager {
 
   private boot(learnerId: string, lesson: Lesson, id: string): void {
     this.touch(id);
-    const boot: Boot = { learnerId, lessonSlug: lesson.slug, events: [], listeners: new Set(), done: Promise.resolve(null as unknown as Sandbox) };
-    const emit = (m: ServerMessage) => {
-      boot.events.push(m);
-      for (const l of boot.listeners) l(m);
-    };
-    boot.done = this.driver
-      .start({ learnerId, lessonSlug: lesson.slug, images: lesson.images, nodes: lesson.nodes, registry: lesson.registry }, (stage, detail) =>
-        emit({ type: "stage", stage, detail }),
-      )
-      .then((sandbox) => {
-        this.touch(id); // idle time counts from ready: a slow boot is not idleness
-        emit({ type: "ready" });
-        return sandbox;
-      })
-      .catch((e: Error) => {
-        this.boots.delete(id); // the next attempt starts afresh
-        emit({ type: "error", code: "boot_failed", message: `The sandbox could not start: ${e.message}` });
-        throw new Refusal("boot_failed", e.message);
-      });
-    boot.done.catch(() => {});
-    this.boots.set(id, boot);
+    const spec = { learnerId, lessonSlug: lesson.slug, images: lesson.images, nodes: lesson.nodes, registry: lesson.registry };
+    this.boots.start(
+      id,
+      async (emit) => {
+        try {
+          const sandbox = await this.driver.start(spec, (stage, detail) => emit({ type: "stage", stage, detail }));
+          this.touch(id); // idle time counts from ready: a slow boot is not idleness
+          emit({ type: "ready" });
+          return sandbox;
+        } catch (e) {
+          emit({ type: "error", code: "boot_failed", message: `The sandbox could not start: ${(e as Error).message}` });
+          throw new Refusal("boot_failed", (e as Error).message);
+        }
+      },
+      { learnerId, lessonSlug: lesson.slug },
+    );
   }
 
   /** Replays the boot's events so far, then follows it; resolves when the sandbox is ready. */
   async watch(id: string, listener: (m: ServerMessage) => void): Promise<Sandbox> {
     const boot = this.boots.get(id);
     if (!boot) throw new Refusal("not_running", "This sandbox is not running.");
-    boot.events.forEach(listener);
-    boot.listeners.add(listener);
-    try {
-      return await boot.done;
-    } finally {
-      boot.listeners.delete(listener);
-    }
+    return boot.watch(listener);
   }
 
   /** The shell of one node of the sandbox (node1 unless given), shared by every terminal attached to it. */
@@ -237,15 +217,14 @@ export class LabManager {
 
   private async assertRunning(id: string): Promise<void> {
     if (!(await this.driver.get(id))?.running) throw new Refusal("not_running", "Your sandbox is not running; reload the page to start it.");
-    if (this.boots.has(id) && !(await this.settled(id)))
-      throw new Refusal("not_running", "Your sandbox is still starting; check again once the terminal is connected.");
+    if (this.booting(id)) throw new Refusal("not_running", "Your sandbox is still starting; check again once the terminal is connected.");
   }
 
   /** A node of the learner's sandbox once it is ready; using it counts as activity. */
   async node(id: string, lessonSlug: string, name: string | null | undefined): Promise<LabNode> {
     const node = this.nodeOf(lessonSlug, name);
     if (!(await this.driver.get(id))?.running) throw new Refusal("not_running", "Your sandbox is not running; reload the lesson page to start it.");
-    if (this.boots.has(id) && !(await this.settled(id))) throw new Refusal("not_running", "Your sandbox is still starting; try again once the terminal is connected.");
+    if (this.booting(id)) throw new Refusal("not_running", "Your sandbox is still starting; try again once the terminal is connected.");
     this.touch(id);
     return {
       exec: (cmd, opts) => this.driver.exec(id, cmd, { ...opts, node }),
@@ -259,7 +238,7 @@ export class LabManager {
     const node = this.nodeOf(lessonSlug, name);
     const notRunning = "This lab is not running, so there is nothing to watch live; its recording can still be replayed.";
     if (!this.boots.has(id) || !(await this.driver.get(id))?.running) throw new Refusal("not_running", notRunning);
-    if (!(await this.settled(id))) throw new Refusal("not_running", "This lab is still starting; open the live view again in a moment.");
+    if (this.booting(id)) throw new Refusal("not_running", "This lab is still starting; open the live view again in a moment.");
     return this.session(id, node);
   }
 
@@ -293,21 +272,20 @@ export class LabManager {
   private forget(id: string): void {
     for (const session of this.sessions.get(id)?.values() ?? []) session.close();
     this.sessions.delete(id);
-    this.boots.delete(id);
+    this.boots.forget(id);
     this.lastActive.delete(id);
     this.steps.delete(id);
     for (const seen of [this.limitsSeen, this.limitsTold]) for (const key of seen.keys()) if (key.startsWith(`${id}/`)) seen.delete(key);
     this.options.recordings?.close(id);
   }
 
-  /** A boot still in progress counts as alive; a finished one only while its sandbox runs. */
-  private settled(id: string): Promise<boolean> {
-    const boot = this.boots.get(id)!;
-    return Promise.race([boot.done.then(() => true, () => true), new Promise<false>((r) => setImmediate(() => r(false)))]);
+  private booting(id: string): boolean {
+    return Boolean(this.boots.get(id)?.booting);
   }
 
+  /** A boot still in progress counts as alive; a finished one only while its sandbox runs. */
   private async isAlive(id: string): Promise<boolean> {
-    return !(await this.settled(id)) || Boolean((await this.driver.get(id))?.running);
+    return this.booting(id) || Boolean((await this.driver.get(id))?.running);
   }
 
   /** Tells everyone at a terminal when the engine stops answering and when it is back; resolves whether it is up. */
@@ -379,8 +357,10 @@ export class LabManager {
     const found = (await this.driver.list()).filter((s) => s.running);
     for (const sandbox of found) {
       this.touch(sandbox.id);
-      const events: ServerMessage[] = [{ type: "ready" }];
-      this.boots.set(sandbox.id, { events, listeners: new Set(), done: Promise.resolve(sandbox) });
+      this.boots.start(sandbox.id, async (emit) => {
+        emit({ type: "ready" });
+        return sandbox;
+      });
     }
     return found.length;
   }
@@ -390,7 +370,7 @@ export class LabManager {
     const removed: string[] = [];
     for (const sandbox of await this.driver.list()) {
       if ([...(this.sessions.get(sandbox.id)?.values() ?? [])].some((session) => session.attachedClients > 0)) continue;
-      if (this.boots.has(sandbox.id) && !(await this.settled(sandbox.id))) continue; // still booting
+      if (this.booting(sandbox.id)) continue;
       const last = this.lastActive.get(sandbox.id);
       if (last === undefined) {
         this.touch(sandbox.id);
