@@ -7,6 +7,7 @@ import type { JudgeContext } from "./checks/context";
 import { readCommands, writeStep } from "./checks/commands";
 import type { Recordings } from "./recordings/store";
 import { Boots } from "./labs/boots";
+import { Admission, type LabQuotas } from "./labs/admission";
 
 // Lab lifecycle above the driver: one boot per sandbox at a time (labs/boots.ts), one shell session per node (recorded, with a marker at each step change and check attempt),
 // activity tracking and the idle reaper. A sandbox is the whole lab (all its nodes): the unit a lab token
@@ -20,15 +21,12 @@ export interface LabNode {
   address(): Promise<string | undefined>;
 }
 
-export interface LabManagerOptions {
+export interface LabManagerOptions extends LabQuotas {
   idleTimeoutMs: number;
   findLesson(slug: string): Lesson | undefined;
   spawnPty(command: ReturnType<SandboxDriver["shellCommand"]>, size: { cols: number; rows: number }): Pty;
   /** Where terminals are recorded; nothing is recorded without it. */
   recordings?: Recordings;
-  /** How many labs one learner may have running at once, and how many may run in all (no limit unless given). */
-  maxLabsPerLearner?: number;
-  maxLabs?: number;
   now?: () => number;
 }
 
@@ -50,8 +48,7 @@ export class LabManager {
   private readonly limitsTold = new Map<string, number>();
   /** Whether the engine answered at the last look. */
   private engineUp = true;
-  /** New labs are admitted one at a time, so that concurrent starts cannot overrun a quota together. */
-  private admission: Promise<unknown> = Promise.resolve();
+  private readonly admission: Admission;
   private readonly now: () => number;
 
   constructor(
@@ -59,6 +56,7 @@ export class LabManager {
     private readonly options: LabManagerOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.admission = new Admission(driver, options, (slug) => options.findLesson(slug)?.title ?? slug);
   }
 
   lesson(slug: string): Lesson {
@@ -83,41 +81,14 @@ export class LabManager {
       this.touch(id);
       return id;
     }
-    const admitted = this.admission.then(async () => {
+    await this.admission.inTurn(async () => {
       if (this.boots.has(id) && (await this.isAlive(id))) return; // a concurrent request started it meanwhile
       if (this.boots.has(id)) this.forget(id); // died or was removed behind our back: boot it again
-      await this.admit(learnerId, id);
+      await this.admission.check(learnerId, id, this.boots.owners());
       this.boot(learnerId, lesson, id);
     });
-    this.admission = admitted.catch(() => {});
-    await admitted;
     this.touch(id);
     return id;
-  }
-
-  /** Refuses a new lab over the learner's quota or the site's capacity, saying which and what to do. */
-  private async admit(learnerId: string, id: string): Promise<void> {
-    const running = new Map<string, { learnerId: string; lessonSlug: string }>(); // by sandbox id
-    let sandboxes: Sandbox[];
-    try {
-      sandboxes = await this.driver.list();
-    } catch {
-      throw new Refusal("engine_down", "Dockyard's Docker engine is not answering, so no lab can start now. Try again in a minute: nothing you did is lost.");
-    }
-    for (const sandbox of sandboxes) if (sandbox.running) running.set(sandbox.id, sandbox);
-    for (const [other, owner] of this.boots.owners()) running.set(other, owner);
-    running.delete(id);
-    const { maxLabsPerLearner = Infinity, maxLabs = Infinity } = this.options;
-    const mine = [...running.values()].filter((lab) => lab.learnerId === learnerId);
-    if (mine.length >= maxLabsPerLearner) {
-      const titles = mine.map((lab) => `“${this.options.findLesson(lab.lessonSlug)?.title ?? lab.lessonSlug}”`).join(", ");
-      throw new Refusal(
-        "lab_quota",
-        `You already have ${mine.length} lab${mine.length === 1 ? "" : "s"} running (${titles}), the most one learner may have at once. Stop one with “Stop lab” on its lesson page, then reload this page. Idle labs also stop by themselves.`,
-      );
-    }
-    if (running.size >= maxLabs)
-      throw new Refusal("at_capacity", `Dockyard is running as many labs as it can (${maxLabs}). Try again in a few minutes, when idle labs have stopped.`);
   }
 
   private boot(learnerId: string, lesson: Lesson, id: string): void {
