@@ -1,6 +1,6 @@
-import { type Lesson, DEFAULT_NODE, Refusal, nodeNames, type CheckResult, type LimitKind, type RecordedCommand, type RegistryCredentials, type ServerMessage, sandboxIdFor } from "@dockyard/contract/server";
+import { type Lesson, DEFAULT_NODE, Refusal, nodeNames, type CheckResult, type RecordedCommand, type RegistryCredentials, type ServerMessage, sandboxIdFor } from "@dockyard/contract/server";
 import type Dockerode from "dockerode";
-import type { ExecResult, LimitHits, Sandbox, SandboxDriver } from "./sandbox/driver";
+import type { ExecResult, Sandbox, SandboxDriver } from "./sandbox/driver";
 import { TerminalSession, type Pty } from "./terminal/session";
 import { judge } from "./checks/judge";
 import type { JudgeContext } from "./checks/context";
@@ -8,6 +8,7 @@ import { readCommands, writeStep } from "./checks/commands";
 import type { Recordings } from "./recordings/store";
 import { Boots } from "./labs/boots";
 import { Admission, type LabQuotas } from "./labs/admission";
+import { Notices } from "./labs/notices";
 
 // Lab lifecycle above the driver: one boot per sandbox at a time (labs/boots.ts), one shell session per node (recorded, with a marker at each step change and check attempt),
 // activity tracking and the idle reaper. A sandbox is the whole lab (all its nodes): the unit a lab token
@@ -30,11 +31,6 @@ export interface LabManagerOptions extends LabQuotas {
   now?: () => number;
 }
 
-/** A limit hit again within this long is not told again. */
-const LIMIT_RETELL_MS = 30_000;
-
-const size = (bytes: number) => (bytes >= 1024 ** 3 ? `${+(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`);
-
 export class LabManager {
   private readonly boots = new Boots();
   /** Per sandbox, per node. */
@@ -42,13 +38,8 @@ export class LabManager {
   private readonly lastActive = new Map<string, number>();
   /** Per sandbox: the step last written into it, and the write in flight (step changes apply in order). */
   private readonly steps = new Map<string, { current?: string; writing: Promise<void> }>();
-  /** Per sandbox and node: the limit counters last seen, so that each new hit is told once. */
-  private readonly limitsSeen = new Map<string, LimitHits>();
-  /** Per sandbox, node and limit: when it was last told (a fork bomb hits its limit for as long as it runs). */
-  private readonly limitsTold = new Map<string, number>();
-  /** Whether the engine answered at the last look. */
-  private engineUp = true;
   private readonly admission: Admission;
+  private readonly notices: Notices;
   private readonly now: () => number;
 
   constructor(
@@ -57,6 +48,7 @@ export class LabManager {
   ) {
     this.now = options.now ?? Date.now;
     this.admission = new Admission(driver, options, (slug) => options.findLesson(slug)?.title ?? slug);
+    this.notices = new Notices(driver, this.sessions, { now: this.now, recordings: options.recordings });
   }
 
   lesson(slug: string): Lesson {
@@ -130,7 +122,7 @@ export class LabManager {
         onActivity: () => this.touch(id),
       });
       sessions.set(node, session);
-      void this.limitsOf(id, node); // what was hit before this shell is not news
+      void this.notices.lookAtLimits(id, node); // what was hit before this shell is not news
     }
     return session;
   }
@@ -246,7 +238,7 @@ export class LabManager {
     this.boots.forget(id);
     this.lastActive.delete(id);
     this.steps.delete(id);
-    for (const seen of [this.limitsSeen, this.limitsTold]) for (const key of seen.keys()) if (key.startsWith(`${id}/`)) seen.delete(key);
+    this.notices.forget(id);
     this.options.recordings?.close(id);
   }
 
@@ -260,67 +252,13 @@ export class LabManager {
   }
 
   /** Tells everyone at a terminal when the engine stops answering and when it is back; resolves whether it is up. */
-  async watchEngine(): Promise<boolean> {
-    const up = await this.driver.engineAnswers();
-    if (up === this.engineUp) return up;
-    this.engineUp = up;
-    const message: ServerMessage = up
-      ? { type: "notice", code: "engine_back", message: "Dockyard's Docker engine is back. Press Enter for a shell: your lab and its files are as you left them." }
-      : {
-          type: "notice",
-          code: "engine_down",
-          message: "Dockyard's Docker engine stopped answering, so your shell ended. Your lab keeps its files and containers; wait a moment, you will be told here when it is back.",
-        };
-    for (const sessions of this.sessions.values()) for (const session of sessions.values()) session.notify(message);
-    return up;
+  watchEngine(): Promise<boolean> {
+    return this.notices.watchEngine();
   }
 
-  /**
-   * Tells the learners at their terminals about every limit their lab ran into since the last look: which
-   * limit, what it stopped and what to do (the kernel's own words, "Killed", say none of that).
-   */
-  async tellLimits(): Promise<void> {
-    const looks = [...this.sessions].flatMap(([id, sessions]) =>
-      [...sessions].filter(([, session]) => session.attachedClients > 0).map(async ([node, session]) => {
-        const before = this.limitsSeen.get(`${id}/${node}`);
-        const now = await this.limitsOf(id, node);
-        if (!before) return;
-        const tell = (limit: LimitKind, message: string) => {
-          const key = `${id}/${node}/${limit}`;
-          if (this.now() - (this.limitsTold.get(key) ?? -Infinity) < LIMIT_RETELL_MS) return;
-          this.limitsTold.set(key, this.now());
-          session.notify({ type: "limit", limit, message });
-          this.options.recordings?.mark(id, `limit ${limit}`);
-        };
-        for (const limit of ["memory", "processes"] as const) if (now[limit] > before[limit]) tell(limit, this.limitMessage(limit));
-        if (now.diskFull && !before.diskFull) tell("disk", this.diskMessage());
-      }),
-    );
-    await Promise.all(looks);
-  }
-
-  private async limitsOf(id: string, node: string): Promise<LimitHits> {
-    let hits: LimitHits;
-    try {
-      hits = await this.driver.limitHits(id, node);
-    } catch {
-      hits = { memory: 0, processes: 0, diskFull: false }; // the node is gone or going: nothing to tell
-    }
-    this.limitsSeen.set(`${id}/${node}`, hits);
-    return hits;
-  }
-
-  private limitMessage(limit: "memory" | "processes"): string {
-    const { memoryBytes, processes } = this.driver.limits;
-    const messages: Record<"memory" | "processes", string> = {
-      memory: `Your lab reached its memory limit (${size(memoryBytes)}), so the process using the most memory was stopped. Run fewer or smaller programs and containers at once; \`docker stats --no-stream\` shows what uses memory, \`docker rm -f <name>\` removes a container.`,
-      processes: `Your lab reached its limit of ${processes} processes, so new ones could not start. Stop the program that keeps starting processes (Ctrl-C), or remove containers you no longer need (\`docker ps\`, \`docker rm -f <name>\`).`,
-    };
-    return messages[limit];
-  }
-
-  private diskMessage(): string {
-    return `Your lab's disk is full (${size(this.driver.limits.diskBytes)} for its images, containers, volumes and files), so writes fail with "no space left on device". Free space: \`docker system prune -a\` removes stopped containers and unused images, \`docker volume prune\` unused volumes; \`du -sh /root/* /tmp/*\` finds large files.`;
+  /** Tells the learners at their terminals about every limit their lab ran into since the last look. */
+  tellLimits(): Promise<void> {
+    return this.notices.tellLimits();
   }
 
   /** Sandboxes left by an earlier lab-runner are adopted: their boot counts as done, their idle clock restarts. */
