@@ -9,9 +9,12 @@ import type { Recordings } from "./recordings/store";
 import { Boots } from "./labs/boots";
 import { Admission, type LabQuotas } from "./labs/admission";
 import { Notices } from "./labs/notices";
+import { IdleCuller } from "./labs/idle-culler";
 
-// Lab lifecycle above the driver: one boot per sandbox at a time (labs/boots.ts), one shell session per node (recorded, with a marker at each step change and check attempt),
-// activity tracking and the idle reaper. A sandbox is the whole lab (all its nodes): the unit a lab token
+// Lab lifecycle above the driver: labs are admitted within the quotas, booted once however many ask
+// (labs/boots.ts), given one shell session per node (recorded, with a marker at each step change and check
+// attempt), checked, and removed when idle (labs/idle-culler.ts); learners are told at their terminals what
+// their lab runs into (labs/notices.ts). A sandbox is the whole lab (all its nodes): the unit a lab token
 // names, that boots, idles and is removed.
 
 /** One node of a running sandbox, as the file, port and preview routes reach it. */
@@ -35,20 +38,23 @@ export class LabManager {
   private readonly boots = new Boots();
   /** Per sandbox, per node. */
   private readonly sessions = new Map<string, Map<string, TerminalSession>>();
-  private readonly lastActive = new Map<string, number>();
   /** Per sandbox: the step last written into it, and the write in flight (step changes apply in order). */
   private readonly steps = new Map<string, { current?: string; writing: Promise<void> }>();
   private readonly admission: Admission;
   private readonly notices: Notices;
-  private readonly now: () => number;
+  private readonly culler: IdleCuller;
 
   constructor(
     private readonly driver: SandboxDriver,
     private readonly options: LabManagerOptions,
   ) {
-    this.now = options.now ?? Date.now;
+    const now = options.now ?? Date.now;
     this.admission = new Admission(driver, options, (slug) => options.findLesson(slug)?.title ?? slug);
-    this.notices = new Notices(driver, this.sessions, { now: this.now, recordings: options.recordings });
+    this.notices = new Notices(driver, this.sessions, { now, recordings: options.recordings });
+    this.culler = new IdleCuller(
+      { list: () => driver.list(), inUse: (id) => this.attached(id) || this.booting(id), remove: (id) => this.remove(id) },
+      { idleTimeoutMs: options.idleTimeoutMs, now },
+    );
   }
 
   lesson(slug: string): Lesson {
@@ -236,7 +242,7 @@ export class LabManager {
     for (const session of this.sessions.get(id)?.values() ?? []) session.close();
     this.sessions.delete(id);
     this.boots.forget(id);
-    this.lastActive.delete(id);
+    this.culler.forget(id);
     this.steps.delete(id);
     this.notices.forget(id);
     this.options.recordings?.close(id);
@@ -249,6 +255,10 @@ export class LabManager {
   /** A boot still in progress counts as alive; a finished one only while its sandbox runs. */
   private async isAlive(id: string): Promise<boolean> {
     return this.booting(id) || Boolean((await this.driver.get(id))?.running);
+  }
+
+  private attached(id: string): boolean {
+    return [...(this.sessions.get(id)?.values() ?? [])].some((session) => session.attachedClients > 0);
   }
 
   /** Tells everyone at a terminal when the engine stops answering and when it is back; resolves whether it is up. */
@@ -275,25 +285,12 @@ export class LabManager {
   }
 
   /** Removes sandboxes idle for longer than the timeout with no terminal attached. Returns their ids. */
-  async reap(): Promise<string[]> {
-    const removed: string[] = [];
-    for (const sandbox of await this.driver.list()) {
-      if ([...(this.sessions.get(sandbox.id)?.values() ?? [])].some((session) => session.attachedClients > 0)) continue;
-      if (this.booting(sandbox.id)) continue;
-      const last = this.lastActive.get(sandbox.id);
-      if (last === undefined) {
-        this.touch(sandbox.id);
-        continue;
-      }
-      if (this.now() - last >= this.options.idleTimeoutMs) {
-        await this.remove(sandbox.id);
-        removed.push(sandbox.id);
-      }
-    }
-    return removed;
+  reap(): Promise<string[]> {
+    return this.culler.reap();
   }
 
+  /** The lab was used now: its idle clock restarts. */
   touch(id: string): void {
-    this.lastActive.set(id, this.now());
+    this.culler.touch(id);
   }
 }
