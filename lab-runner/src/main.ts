@@ -1,4 +1,4 @@
-import { contentDir, idleTimeoutMs, labQuotas, recordingMaxBytes, recordingsDir, runnerPort, secret, findLesson } from "@dockyard/contract/server";
+import { contentDir, idleTimeoutMs, labQuotas, reapIntervalMs, recordingMaxBytes, recordingsDir, runnerHost, runnerPort, secret, findLesson } from "@dockyard/contract/server";
 import { spawnPty } from "./terminal/pty";
 import { DockerSandboxDriver } from "./sandbox/docker";
 import { LabManager } from "./labs";
@@ -7,9 +7,9 @@ import { createServer } from "./http/server";
 
 // Composition root: wires the Docker driver, lessons, lab manager and HTTP/WebSocket server together.
 
-const REAP_EVERY_MS = Number(process.env.DOCKYARD_REAP_INTERVAL_SECONDS ?? 30) * 1000;
+const REAP_EVERY_MS = reapIntervalMs();
 const LOOK_EVERY_MS = 2000;
-const host = process.env.DOCKYARD_RUNNER_HOST ?? "127.0.0.1";
+const host = runnerHost();
 
 const driver = new DockerSandboxDriver();
 const recordings = new Recordings(recordingsDir(), { maxBytes: recordingMaxBytes() });

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { createProxyServer } from "httpxy";
-import { idPath, issue, NODE_NAME, Refusal, SANDBOX_ID, TokenRejected, verify, type LabClaims, sandboxIdFor } from "@dockyard/contract/server";
+import { idPath, issue, NODE_NAME, Refusal, SANDBOX_ID, secureCookies, TokenRejected, verify, type LabClaims, sandboxIdFor } from "@dockyard/contract/server";
 import type { LabManager } from "../labs";
 import { authorize } from "./auth";
 
@@ -126,7 +126,7 @@ function parseTarget(url: string): Target {
 }
 
 function previewCookie(target: Target, token: string): string {
-  const secure = process.env.DOCKYARD_SECURE_COOKIES === "1" ? "; Secure" : "";
+  const secure = secureCookies() ? "; Secure" : "";
   return `${PREVIEW_COOKIE}=${token}; Path=${target.prefix}/; Max-Age=${PREVIEW_TTL_SECONDS}; HttpOnly; SameSite=Lax${secure}`;
 }
 
