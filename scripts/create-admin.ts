@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { adminEmail, adminPassword } from "@dockyard/contract/server";
 import { accountByEmail, AccountError, setRole, signUp } from "../app/_lib/accounts";
 import { normalizeEmail } from "../app/_lib/passwords";
 
@@ -6,13 +7,13 @@ import { normalizeEmail } from "../app/_lib/passwords";
 // admin@localhost); when it is created, its password is DOCKYARD_ADMIN_PASSWORD or, without one, a generated
 // password printed this once. An existing account of that email is made an admin and keeps its password.
 
-const email = normalizeEmail(process.env.DOCKYARD_ADMIN_EMAIL || "admin@localhost");
+const email = normalizeEmail(adminEmail());
 const existing = await accountByEmail(email);
 if (existing) {
   if (existing.role !== "admin") await setRole(existing.id, "admin");
   console.log(`[admin] ${email} is an admin (password unchanged).`);
 } else {
-  const given = process.env.DOCKYARD_ADMIN_PASSWORD;
+  const given = adminPassword();
   const password = given || crypto.randomBytes(15).toString("base64url");
   try {
     await signUp(crypto.randomUUID(), email, password, "admin");

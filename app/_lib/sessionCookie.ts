@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { issue, verify, SESSION_TOKEN, secret } from "@dockyard/contract/server";
+import { issue, verify, SESSION_TOKEN, secret, secureCookies } from "@dockyard/contract/server";
 import type { Account, Viewer } from "./access";
 
 // The signed, HTTP-only session cookie, and who it speaks for. An anonymous learner's cookie names the learner;
@@ -34,7 +34,7 @@ function cookie(claims: SessionClaims, days: number) {
     sameSite: "lax" as const,
     path: "/",
     maxAge: days * 86400,
-    secure: process.env.DOCKYARD_SECURE_COOKIES === "1",
+    secure: secureCookies(),
   };
 }
 

@@ -2,36 +2,53 @@ import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
 
-// Every setting Dockyard reads from the environment, with its default, in one place.
+// Every setting Dockyard reads from the environment, with its default, in one place: nothing else in app/,
+// lab-runner/src or scripts/*.ts reads process.env for them. README's Settings table documents each one
+// (tests/unit/settings.test.ts keeps the two the same).
 
 // Both services start from the repository root (npm scripts, scripts/*.sh); bundling moves this file, so
 // its own location would not tell.
 const repoRoot = process.cwd();
 
+/** The database (SQLite), the signing secret and terminal recordings. */
 export const dataDir = () => process.env.DOCKYARD_DATA_DIR ?? path.join(repoRoot, ".data");
+/** Lessons (content/lessons/<slug>/lesson.mdx), course images and packages. */
 export const contentDir = () => process.env.DOCKYARD_CONTENT_DIR ?? path.join(repoRoot, "content");
+/** The engine, images and per-sandbox directories (root-owned, made by scripts/engine.sh). */
 export const stateDir = () => process.env.DOCKYARD_STATE_DIR ?? "/var/lib/dockyard";
 
-export const databaseUrl = () => process.env.DATABASE_URL ?? `file:${path.join(dataDir(), "dockyard.db")}`;
 /** SQLite is the embedded default; a postgres:// or postgresql:// DATABASE_URL selects PostgreSQL. */
+export const databaseUrl = () => process.env.DATABASE_URL ?? `file:${path.join(dataDir(), "dockyard.db")}`;
 export const usesPostgres = () => /^postgres(ql)?:\/\//.test(databaseUrl());
 
 /** Dockyard's own dockerd (userns-remapped); never the host's default daemon. */
 export const engineSocket = () => process.env.DOCKYARD_ENGINE_SOCKET ?? path.join(stateDir(), "engine", "docker.sock");
 
+/** The lab-runner's port. */
 export const runnerPort = () => Number(process.env.DOCKYARD_RUNNER_PORT ?? 3001);
+/** The address the lab-runner listens on (loopback: the site, and browsers through a proxy, reach it). */
+export const runnerHost = () => process.env.DOCKYARD_RUNNER_HOST ?? "127.0.0.1";
+/** Where the site's server reaches the lab-runner's HTTP API. */
 export const runnerUrl = () => process.env.DOCKYARD_RUNNER_URL ?? `http://127.0.0.1:${runnerPort()}`;
 /** Where the browser reaches the lab-runner's WebSocket (differs from runnerUrl behind a proxy). */
 export const runnerPublicUrl = () => process.env.DOCKYARD_RUNNER_PUBLIC_URL ?? `ws://localhost:${runnerPort()}`;
 /** Where browsers open web previews (the lab-runner's HTTP side); a host of its own keeps previewed apps away from the site's cookies. */
 export const previewPublicUrl = () => process.env.DOCKYARD_PREVIEW_PUBLIC_URL ?? runnerPublicUrl().replace(/^ws/, "http");
+/** Session and preview cookies are marked Secure when DOCKYARD_SECURE_COOKIES=1 (the site is served over HTTPS). */
+export const secureCookies = () => process.env.DOCKYARD_SECURE_COOKIES === "1";
+/** New WebSockets one client address may open per 10 s; behind a reverse proxy every learner shares its address. */
+export const wsPerAddress = () => Number(process.env.DOCKYARD_WS_PER_ADDRESS ?? 120);
 
 /** Terminal recordings, kept as evidence for graders (see lab-runner/src/recordings/store.ts). */
 export const recordingsDir = () => path.join(dataDir(), "recordings");
 /** Each node's recording stops, with a final marker, at this size. */
 export const recordingMaxBytes = () => Number(process.env.DOCKYARD_RECORDING_MAX_MIB ?? 20) * 1024 * 1024;
 
+/** A sandbox with no terminal attached for this long is removed. */
 export const idleTimeoutMs = () => Number(process.env.DOCKYARD_IDLE_TIMEOUT_MINUTES ?? 30) * 60_000;
+/** How often the lab-runner looks for idle sandboxes to remove. */
+export const reapIntervalMs = () => Number(process.env.DOCKYARD_REAP_INTERVAL_SECONDS ?? 30) * 1000;
+/** How long the lab, watch and recording tokens the site mints for browsers stay good. */
 export const tokenTtlSeconds = () => Number(process.env.DOCKYARD_TOKEN_TTL_SECONDS ?? 300);
 
 /** HMAC key shared by the site and the lab-runner; generated once and kept in the data dir. */
@@ -52,6 +69,11 @@ export function secret(): string {
   }
 }
 
+/** The admin account scripts/create-admin.ts makes sure of (an empty value counts as unset). */
+export const adminEmail = () => process.env.DOCKYARD_ADMIN_EMAIL || "admin@localhost";
+/** That account's password when it is created; without one, a password is generated and printed once. */
+export const adminPassword = () => process.env.DOCKYARD_ADMIN_PASSWORD || undefined;
+
 /** How many labs one learner may run at once, and how many may run on this host in all. */
 export const labQuotas = () => ({
   maxLabsPerLearner: Number(process.env.DOCKYARD_MAX_LABS_PER_LEARNER ?? 3),
@@ -60,3 +82,13 @@ export const labQuotas = () => ({
 
 /** Each node's own disk (its Docker data, /root and /tmp). */
 export const nodeDiskBytes = () => Number(process.env.DOCKYARD_NODE_DISK_GIB ?? 10) * 1024 ** 3;
+
+/** The Docker client a node's terminal runs (docker exec -it): the Engine 20.10 client, matching the engine. */
+export const dockerCli = () => process.env.DOCKYARD_DOCKER_CLI ?? "/usr/bin/docker";
+
+/** What each node of a lab may use: memory (no swap on top), CPUs, processes. */
+export const nodeLimits = () => ({
+  memoryBytes: Number(process.env.DOCKYARD_NODE_MEMORY_MIB ?? 1024) * 1024 ** 2,
+  cpus: Number(process.env.DOCKYARD_NODE_CPUS ?? 1),
+  pidsLimit: Number(process.env.DOCKYARD_NODE_PIDS ?? 512),
+});

@@ -1,8 +1,10 @@
 // The public contract between the site (app/) and the lab-runner, for code that may run in a browser: the
-// terminal protocol, boot stages, limits, recordings' format and the shapes of lessons. Plain data only, no Node
-// imports. Server code takes the rest (settings, tokens, lesson parsing) from "@dockyard/contract/server".
+// terminal protocol, boot stages, limits, ids and their patterns, recordings' format and the shapes of lessons.
+// Plain data only, no Node imports. Server code takes the rest (settings, sandbox ids, tokens, lesson parsing)
+// from "@dockyard/contract/server".
 
 export * from "./types";
+export * from "./ids";
 export * from "./asciicast";
 export type { Frontmatter, Lesson, LessonLink, Quiz, Step } from "./lessons/schema";
 export type { Check } from "./lessons/checks";

@@ -3,7 +3,7 @@
 
 export * from "./index";
 export * from "./config";
-export * from "./ids";
+export * from "./sandbox-id";
 export * from "./tokens";
 export * from "./lessons/schema";
 export * from "./lessons/checks";

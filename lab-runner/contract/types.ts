@@ -12,12 +12,6 @@ export const BOOT_STAGE_LABELS: Record<BootStage, string> = {
   ready: "Ready",
 };
 
-/** A lab's machines are named node1..nodeN (frontmatter `nodes: N`). */
-export const nodeNames = (count: number) => Array.from({ length: count }, (_, i) => `node${i + 1}`);
-
-/** The terminal and checks of a lab use this node unless told otherwise. */
-export const DEFAULT_NODE = "node1";
-
 /** How the learner reaches their lab's private registry (lessons with `registry: true`), from any node. */
 export interface RegistryCredentials {
   /** What to log in to and prefix image names with, e.g. `docker login registry:5000`. */

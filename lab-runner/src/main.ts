@@ -1,4 +1,4 @@
-import { contentDir, idleTimeoutMs, labQuotas, recordingMaxBytes, recordingsDir, runnerPort, secret, findLesson } from "@dockyard/contract/server";
+import { contentDir, idleTimeoutMs, labQuotas, reapIntervalMs, recordingMaxBytes, recordingsDir, runnerHost, runnerPort, secret, findLesson } from "@dockyard/contract/server";
 import { spawnPty } from "./terminal/pty";
 import { DockerSandboxDriver } from "./sandbox/docker";
 import { LabManager } from "./labs";
@@ -8,8 +8,6 @@ import { createServer } from "./http/server";
 
 // Composition root: wires the Docker driver, lessons, lab manager, its rounds and HTTP/WebSocket server together.
 
-const REAP_EVERY_MS = Number(process.env.DOCKYARD_REAP_INTERVAL_SECONDS ?? 30) * 1000;
-const host = process.env.DOCKYARD_RUNNER_HOST ?? "127.0.0.1";
 
 const driver = new DockerSandboxDriver();
 const recordings = new Recordings(recordingsDir(), { maxBytes: recordingMaxBytes() });
@@ -23,11 +21,11 @@ const labs = new LabManager(driver, {
 
 const adopted = await labs.adopt();
 const server = createServer(labs, secret(), recordings);
-server.listen(runnerPort(), host, () => {
-  console.log(`[lab-runner] listening on http://${host}:${runnerPort()} (adopted ${adopted} running sandboxes)`);
+server.listen(runnerPort(), runnerHost(), () => {
+  console.log(`[lab-runner] listening on http://${runnerHost()}:${runnerPort()} (adopted ${adopted} running sandboxes)`);
 });
 
-const stopRounds = startRounds(labs, REAP_EVERY_MS);
+const stopRounds = startRounds(labs, reapIntervalMs());
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NODE_NAME } from "../ids";
 
 // What a check may ask (a step's fenced ```check blocks, YAML): one schema per kind. Every field given is
 // one criterion, judged against the sandbox's real state; values are normalized here so the judges compare
@@ -28,7 +29,7 @@ import { z } from "zod";
 const text = z.string().min(1);
 
 /** The lab node a check is judged on (node1 unless given). */
-const node = z.string().regex(/^node[1-5]$/, "must be a node name like node2").optional();
+const node = z.string().regex(NODE_NAME, "must be a node name like node2").optional();
 
 /** "repo" or "repo:tag", normalized to "repo:tag" (latest when no tag). */
 const imageRef = z

@@ -13,7 +13,7 @@ import type { Node } from "unist";
 import type { ZodError } from "zod";
 import { checkBlockSchema } from "./checks";
 import { frontmatterSchema, LessonError, type Lesson, type LessonLink, type Quiz, type Step } from "./schema";
-import { nodeNames } from "../types";
+import { isLessonSlug, isStepId, nodeNames } from "../ids";
 
 // The one place lesson files are read and understood. A lesson is content/lessons/<slug>/lesson.mdx (and its
 // assets beside it): YAML frontmatter, then MDX prose with <Step id="…" title="…"> sections (with node="node2" a step's commands run on that node). A step holds
@@ -21,7 +21,6 @@ import { nodeNames } from "../types";
 // <Quiz> of <Option>s, and ```sh wrong blocks: known-wrong answers that lessons:test proves the checks reject.
 
 export const LESSON_FILE = "lesson.mdx";
-const SLUG = /^[a-z0-9][a-z0-9-]*$/;
 
 const zodDetail = (error: ZodError) =>
   error.issues.map((i) => `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`).join("; ");
@@ -129,7 +128,7 @@ function parseCheck(code: Code, file: string, lab: Lab) {
 
 function parseStep(node: Element, file: string, lab: Lab): Step {
   const id = attribute(node, "id", file);
-  if (!SLUG.test(id)) throw new LessonError(file, lineOf(node), `step id "${id}" must be lowercase letters, digits and dashes`);
+  if (!isStepId(id)) throw new LessonError(file, lineOf(node), `step id "${id}" must be 1–64 lowercase letters, digits and dashes`);
   const on = optionalAttribute(node, "node", file);
   if (on !== undefined && !lab.nodes.includes(on))
     throw new LessonError(file, lineOf(node), `step "${id}": node="${on}" is not a node of this lab (it has ${lab.nodes.join(", ")}; see frontmatter nodes)`);
@@ -162,7 +161,7 @@ function parseStep(node: Element, file: string, lab: Lab): Step {
 }
 
 export function parseLesson(source: string, file: string, slug: string): Lesson {
-  if (!SLUG.test(slug)) throw new LessonError(file, undefined, `lesson folder "${slug}" must be lowercase letters, digits and dashes`);
+  if (!isLessonSlug(slug)) throw new LessonError(file, undefined, `lesson folder "${slug}" must be lowercase letters, digits and dashes`);
   let tree: Root;
   try {
     tree = unified().use(remarkParse).use(remarkMdx).use(remarkFrontmatter, ["yaml"]).parse(source) as Root;
@@ -220,7 +219,7 @@ export function loadLessons(contentDir: string): LessonCatalog {
 }
 
 export function findLesson(contentDir: string, slug: string): Lesson | undefined {
-  if (!SLUG.test(slug)) return undefined;
+  if (!isLessonSlug(slug)) return undefined;
   const file = path.join(contentDir, "lessons", slug, LESSON_FILE);
   if (!fs.existsSync(file)) return undefined;
   return parseLesson(fs.readFileSync(file, "utf8"), file, slug);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Check } from "./checks";
+import { MAX_NODES } from "../ids";
 
 // What a lesson may say about itself (frontmatter) and what the parser makes of it.
 
@@ -12,7 +13,7 @@ export const frontmatterSchema = z
     minutes: z.number().int().positive(),
     prerequisites: z.array(z.string()).default([]),
     images: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/)).default([]),
-    nodes: z.number().int().min(1).max(5).default(1),
+    nodes: z.number().int().min(1).max(MAX_NODES).default(1),
     /** A private registry on the lab network, registry:5000, with a per-lab password for the learner. */
     registry: z.boolean().default(false),
   })

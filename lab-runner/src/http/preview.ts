@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { createProxyServer } from "httpxy";
-import { issue, Refusal, TokenRejected, verify, type LabClaims, sandboxIdFor } from "@dockyard/contract/server";
+import { idPath, issue, NODE_NAME, Refusal, SANDBOX_ID, secureCookies, TokenRejected, verify, type LabClaims, sandboxIdFor } from "@dockyard/contract/server";
 import type { LabManager } from "../labs";
 import { authorize } from "./auth";
 
@@ -16,7 +16,7 @@ const PREVIEW_TOKEN = "preview";
 /** A preview tab keeps working this long without going back to the lesson page. */
 const PREVIEW_TTL_SECONDS = 4 * 3600;
 const DOCKYARD_COOKIE = /^dockyard_/;
-const PREVIEW_PATH = /^\/preview\/([a-z0-9-]{1,64})\/(node[1-9]\d?)\/([1-9]\d{0,4})(\/[^?]*)?(\?.*)?$/;
+const PREVIEW_PATH = idPath`/preview/${SANDBOX_ID}/${NODE_NAME}/([1-9]\d{0,4})(/[^?]*)?(\?.*)?`;
 
 interface Target {
   sandbox: string;
@@ -126,7 +126,7 @@ function parseTarget(url: string): Target {
 }
 
 function previewCookie(target: Target, token: string): string {
-  const secure = process.env.DOCKYARD_SECURE_COOKIES === "1" ? "; Secure" : "";
+  const secure = secureCookies() ? "; Secure" : "";
   return `${PREVIEW_COOKIE}=${token}; Path=${target.prefix}/; Max-Age=${PREVIEW_TTL_SECONDS}; HttpOnly; SameSite=Lax${secure}`;
 }
 

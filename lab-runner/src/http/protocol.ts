@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TERMINAL_LIMITS, type ClientMessage } from "@dockyard/contract";
+import { STEP_ID, TERMINAL_LIMITS, type ClientMessage } from "@dockyard/contract";
 
 // Validation of what browsers send over the terminal socket. Bad messages are answered with an error and
 // change nothing.
@@ -9,7 +9,7 @@ const clientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("resize"), cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) }).strict(),
   z.object({ type: z.literal("ack"), bytes: z.number().int().min(0).max(64 * 1024 * 1024) }).strict(),
   z
-    .object({ type: z.literal("step"), step: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "a step id is 1–64 lowercase letters, digits and dashes") })
+    .object({ type: z.literal("step"), step: z.string().regex(STEP_ID, "a step id is 1–64 lowercase letters, digits and dashes") })
     .strict(),
 ]);
 

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import type http from "node:http";
 import { pipeline } from "node:stream";
 import type { Recordings } from "../recordings/store";
-import { Refusal } from "@dockyard/contract";
+import { idPath, isNodeName, Refusal, SANDBOX_ID } from "@dockyard/contract";
 
 // The recordings of a lab's terminals, for whoever the site gave a recording token for that sandbox (the
 // learner themself, or a grader). They outlive the lab, so nothing here asks whether it runs.
@@ -10,11 +10,10 @@ import { Refusal } from "@dockyard/contract";
 //   GET /recordings/:sandbox              { sandbox, lesson, recordings: [{ node, bytes, updatedAt }] }
 //   GET /recordings/:sandbox?node=node1   that node's recording, an asciicast v2 file
 
-export const RECORDINGS_PATH = /^\/recordings\/([a-z0-9-]{1,64})$/;
-const NODE = /^node[1-9]\d?$/;
+export const RECORDINGS_PATH = idPath`/recordings/${SANDBOX_ID}`;
 
 export function sendRecording(recordings: Recordings, res: http.ServerResponse, sandbox: string, node: string): void {
-  if (!NODE.test(node)) throw new Refusal("bad_node", `“${node}” is not a node name; nodes are named node1, node2…`);
+  if (!isNodeName(node)) throw new Refusal("bad_node", `“${node}” is not a node name; nodes are named node1, node2…`);
   const file = recordings.file(sandbox, node);
   if (!file) throw new Refusal("no_recording", `There is no recording of ${node} of this lab yet: it starts when that node's terminal opens.`);
   // Lines are appended synchronously by this process, so the size now ends on a complete line; whatever is

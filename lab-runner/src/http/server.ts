@@ -1,6 +1,6 @@
 import http from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
-import { RECORDING_TOKEN, Refusal, verifyViewerToken, type LabClaims, type RecordingListing } from "@dockyard/contract/server";
+import { idPath, RECORDING_TOKEN, Refusal, SANDBOX_ID, STEP_ID, verifyViewerToken, type LabClaims, type RecordingListing } from "@dockyard/contract/server";
 import type { LabManager } from "../labs";
 import type { Recordings } from "../recordings/store";
 import type { TerminalClient } from "../terminal/session";
@@ -20,6 +20,8 @@ import { SOCKET_LIMITS, SocketLimits } from "./socketLimits";
 
 const MAX_BODY = 16 * 1024;
 const MAX_WS_PAYLOAD = 1024 * 1024;
+const SANDBOX_PATH = idPath`/sandboxes/${SANDBOX_ID}(/start|/checks/${STEP_ID}|/files(/list)?|/ports|/registry)?`;
+const TERMINAL_PATH = idPath`/sandboxes/${SANDBOX_ID}/terminal`;
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
@@ -57,7 +59,7 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
         if (node !== null) return sendRecording(recordings, res, recorded, node);
         return send(res, 200, { sandbox: recorded, lesson: claims.lesson, recordings: recordings.list(recorded) } satisfies RecordingListing);
       }
-      const match = url.pathname.match(/^\/sandboxes\/([a-z0-9-]{1,64})(\/start|\/checks\/([a-z0-9-]{1,64})|\/files(\/list)?|\/ports|\/registry)?$/);
+      const match = url.pathname.match(SANDBOX_PATH);
       if (!match) throw new Refusal("not_found", "No such route.");
       const [, id, action, stepId, list] = match;
       const claims = authorize(secret, bearer(req), id!);
@@ -105,7 +107,7 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
 }
 
 async function openTerminal(ws: WebSocket, url: URL, labs: LabManager, secret: string, limits: SocketLimits): Promise<void> {
-  const id = url.pathname.match(/^\/sandboxes\/([a-z0-9-]{1,64})\/terminal$/)?.[1];
+  const id = url.pathname.match(TERMINAL_PATH)?.[1];
   if (!id) return refuse(ws, new Refusal("not_found", "No such terminal."));
   let claims: LabClaims;
   let node: string;

@@ -1,3 +1,5 @@
+import { wsPerAddress } from "@dockyard/contract/server";
+
 // Limits on the lab-runner's WebSockets, so that one client cannot exhaust it: how fast one address may open
 // sockets, and how many sockets one lab may hold open at once (its terminals; its live views).
 
@@ -47,7 +49,7 @@ export class SocketLimits {
 
 export const SOCKET_LIMITS = {
   /** Behind a reverse proxy every learner shares its address: raise it there (DOCKYARD_WS_PER_ADDRESS). */
-  perAddress: Number(process.env.DOCKYARD_WS_PER_ADDRESS ?? 120),
+  perAddress: wsPerAddress(),
   windowMs: 10_000,
   /** Terminals of one lab open at once: each node's, in a few tabs. */
   terminalsPerLab: 8,

@@ -1,5 +1,5 @@
 import type { WebSocket } from "ws";
-import { Refusal, verifyViewerToken, WATCH_TOKEN } from "@dockyard/contract/server";
+import { idPath, Refusal, SANDBOX_ID, verifyViewerToken, WATCH_TOKEN } from "@dockyard/contract/server";
 import type { LabManager } from "../labs";
 import type { TerminalSession, TerminalWatcher } from "../terminal/session";
 import { parseClientMessage } from "./protocol";
@@ -11,7 +11,7 @@ import { SOCKET_LIMITS, type SocketLimits } from "./socketLimits";
 // recent output, then live output, and acknowledges what it rendered like the terminal does. Nothing it sends
 // reaches the shell; a view that falls behind is disconnected rather than slowing the learner's shell down.
 
-export const WATCH_PATH = /^\/sandboxes\/([a-z0-9-]{1,64})\/watch$/;
+export const WATCH_PATH = idPath`/sandboxes/${SANDBOX_ID}/watch`;
 
 
 export async function openWatch(ws: WebSocket, url: URL, id: string, labs: LabManager, secret: string, limits: SocketLimits): Promise<void> {

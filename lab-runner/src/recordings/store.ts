@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { RecordingInfo } from "@dockyard/contract";
+import { idPath, isNodeName, isSandboxId, NODE_NAME, type RecordingInfo } from "@dockyard/contract";
 import { AsciicastWriter } from "./writer";
 
 // Where recordings live: <dir>/<sandbox id>/<node>.cast, one asciicast v2 file per node of a lab, continued
@@ -8,9 +8,7 @@ import { AsciicastWriter } from "./writer";
 // started again (the sandbox id is the learner's and the lesson's). Recordings are evidence for graders: the
 // lab-runner never deletes them.
 
-const SANDBOX = /^[a-z0-9-]{1,64}$/;
-const NODE = /^node[1-9]\d?$/;
-const FILE = /^(node[1-9]\d?)\.cast$/;
+const FILE = idPath`${NODE_NAME}\.cast`;
 
 export class Recordings {
   /** Per sandbox, per node: the writers in use (each holds its file open). */
@@ -70,12 +68,12 @@ export class Recordings {
   }
 
   private dirOf(sandbox: string): string {
-    if (!SANDBOX.test(sandbox)) throw new Error(`not a sandbox id: ${JSON.stringify(sandbox)}`);
+    if (!isSandboxId(sandbox)) throw new Error(`not a sandbox id: ${JSON.stringify(sandbox)}`);
     return path.join(this.dir, sandbox);
   }
 
   private pathOf(sandbox: string, node: string): string {
-    if (!NODE.test(node)) throw new Error(`not a node name: ${JSON.stringify(node)}`);
+    if (!isNodeName(node)) throw new Error(`not a node name: ${JSON.stringify(node)}`);
     return path.join(this.dirOf(sandbox), `${node}.cast`);
   }
 }
