@@ -8,7 +8,6 @@ import { createServer } from "./http/server";
 
 // Composition root: wires the Docker driver, lessons, lab manager, its rounds and HTTP/WebSocket server together.
 
-
 const driver = new DockerSandboxDriver();
 const recordings = new Recordings(recordingsDir(), { maxBytes: recordingMaxBytes() });
 const labs = new LabManager(driver, {
