@@ -2,6 +2,7 @@ import path from "node:path";
 import { defineConfig } from "prisma/config";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
+// eslint-disable-next-line no-restricted-imports -- Prisma's CLI loads this file without tsconfig's paths
 import { databaseUrl, usesPostgres } from "./lab-runner/contract/config";
 
 // Prisma's CLI runs on its WASM schema engine through a driver adapter, so no native engine is ever downloaded

@@ -102,6 +102,7 @@ export function FileEditor({ lesson, nodes, shown }: { lesson: string; nodes: st
   // Each time the tab is shown the list is read again: the terminal may have changed the files.
   useEffect(() => {
     if (shown) list(listing.dir);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- on showing the tab only, not on each listing
   }, [shown]);
 
   useEffect(() => () => view.current?.destroy(), []);

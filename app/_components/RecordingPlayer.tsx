@@ -52,6 +52,7 @@ export function RecordingPlayer({ src, startAt }: { src: string; startAt?: Marke
       player.current?.dispose();
       player.current = undefined;
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- startAt by value: a new object of the same marker must not reload
   }, [src, startAt?.label, startAt?.occurrence]);
 
   return (

@@ -4,7 +4,7 @@ import { isGraded, type Lesson, type CheckResult, type RecordedCommand } from "@
 // their structured results, completions, hints and solutions revealed): the evidence graders review. Pure, so
 // the matrix, the drill-down and both exports read one shape.
 
-export interface AttemptRow {
+interface AttemptRow {
   learnerId: string;
   lessonSlug: string;
   stepId: string;
@@ -13,13 +13,13 @@ export interface AttemptRow {
   result: string;
   createdAt: Date;
 }
-export interface CompletionRow {
+interface CompletionRow {
   learnerId: string;
   lessonSlug: string;
   stepId: string;
   completedAt: Date;
 }
-export interface HelpRow {
+interface HelpRow {
   learnerId: string;
   lessonSlug: string;
   stepId: string;
@@ -39,7 +39,7 @@ export interface Attempt {
   result: CheckResult;
 }
 
-export type StepStatus = "passed" | "attempted" | "not started";
+type StepStatus = "passed" | "attempted" | "not started";
 
 export interface StepReport {
   stepId: string;

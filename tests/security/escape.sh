@@ -1,6 +1,6 @@
 #!/bin/sh
 # Escape attempts from a Dockyard sandbox; POSIX sh (works in dash and busybox sh). Prints "attempt | result";
-# any result containing "SUCCEEDED" is a hole. Adapted from /work/shared/notes/sandbox-userns/escape.sh.
+# any result containing "SUCCEEDED" is a hole. escape.test.ts runs it as a sandbox's root and inside the containers it may start.
 #   HOST_MARKER  a host file containing "hostsecret" that must stay unreadable
 #   PWNED        a host path the core_pattern attempt would make the host kernel run as root
 HOST_MARKER=${HOST_MARKER:-/var/lib/dockyard/test/HOST_MARKER}

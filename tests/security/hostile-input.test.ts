@@ -24,6 +24,7 @@ const sandboxes = new Set<string>();
 const report = (attempt: string, result: string) => console.log(`# ${attempt} | ${result}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- whatever the server answered, read field by field
 type Res = { status: number; text: string; json?: any; headers: http.IncomingHttpHeaders };
 /** One HTTP request with its path sent as is (no client-side resolving of .. or %2e); status 0 when the connection failed. */
 function req(port: number, method: string, p: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<Res> {

@@ -28,7 +28,7 @@ const zodDetail = (error: ZodError) =>
 type Element = MdxJsxFlowElement | MdxJsxTextElement;
 
 /** Components an author may use; lowercase HTML elements are allowed too. */
-export const COMPONENTS = ["Step", "Hint", "Solution", "Quiz", "Option"] as const;
+const COMPONENTS = ["Step", "Hint", "Solution", "Quiz", "Option"] as const;
 /** Where each component may appear (its closest enclosing component). */
 const PARENTS: Record<string, string | undefined> = { Step: undefined, Hint: "Step", Solution: "Step", Quiz: "Step", Option: "Quiz" };
 
@@ -56,7 +56,7 @@ export function relativeAsset(url: string): string | undefined {
 
 const codeFlags = (node: Code) => (node.meta ?? "").split(/\s+/);
 export const isRunnable = (node: Code) => codeFlags(node).includes("run");
-export const isWrongAnswer = (node: Code) => codeFlags(node).includes("wrong");
+const isWrongAnswer = (node: Code) => codeFlags(node).includes("wrong");
 const isShell = (node: Code) => ["sh", "bash", "shell", "console"].includes(node.lang ?? "");
 
 /**

@@ -11,7 +11,7 @@ import { authorize } from "./auth";
 // token out of the address bar. Cookies of Dockyard's own never reach the learner's app, and the app's own
 // cookies and redirects are kept inside the prefix.
 
-export const PREVIEW_COOKIE = "dockyard_preview";
+const PREVIEW_COOKIE = "dockyard_preview";
 const PREVIEW_TOKEN = "preview";
 /** A preview tab keeps working this long without going back to the lesson page. */
 const PREVIEW_TTL_SECONDS = 4 * 3600;

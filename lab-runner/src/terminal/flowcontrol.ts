@@ -7,7 +7,7 @@ export interface Watermarks {
   low: number;
 }
 
-export const DEFAULT_WATERMARKS: Watermarks = { high: 1024 * 1024, low: 256 * 1024 };
+const DEFAULT_WATERMARKS: Watermarks = { high: 1024 * 1024, low: 256 * 1024 };
 
 export class FlowControl {
   private unacked = 0;
