@@ -81,10 +81,10 @@ const hostConnect = (host: string, p: number) =>
   });
 const labBridge = async (s: Sandbox) => (await engine.getNetwork(`${s.id}-net`).inspect()).Options?.["com.docker.network.bridge.name"] as string;
 const outside = (s: Standins) => [tcp("internet", s.internet.ipv4, 443), icmp("internet", s.internet.ipv4), tcp("internet DNS server", s.dns, 53),
-  tcp("cloud metadata", s.metadata.address, 80), web("cloud metadata", s.metadata.address, 80, s.metadata.credentials)];
-// The engine's upstream resolvers are where Docker's embedded DNS sends outside names: the stand-in answers for
-// them on the routes from sandbox A's bridge and from the neighbour namespace only (never from the host itself).
-const outsideDns = (s: Standins) => [dns("internet DNS server", s.dns, s.name), ...s.upstreams.map((r) => dns("engine's upstream resolver (stand-in)", r, s.name))];
+  dns("internet DNS server", s.dns, s.name), tcp("cloud metadata", s.metadata.address, 80), web("cloud metadata", s.metadata.address, 80, s.metadata.credentials)];
+// The engine's upstream resolvers are where Docker's embedded DNS sends outside names: the DNS stand-in answers
+// for them on the routes from sandbox A's bridge and from the neighbour namespace only (never from the host).
+const upstreams = (s: Standins) => s.upstreams.map((r) => dns("engine's upstream resolver (stand-in)", r, s.name));
 
 before(async () => {
   await engine.ping().catch((err) => {
@@ -171,9 +171,9 @@ describe("a learner's network reach", { timeout: 300_000 }, () => {
   test("not the internet, cloud metadata or any outside DNS server (nor outside names through Docker's DNS)", async () => {
     // The stand-ins answer the host, and a namespace routed through the host as a sandbox is: what keeps the
     // sandbox from them is Dockyard's firewall.
-    await probe("host", standins.host, [...outside(standins), outsideDns(standins)[0]!], []);
-    await probe("neighbour namespace (where a sandbox would be, outside Dockyard's firewall)", standins.neighbour, [...outside(standins), ...outsideDns(standins)], []);
-    const attempts = [...outside(standins), ...outsideDns(standins), dns("outside name via Docker's embedded DNS", "127.0.0.11", standins.name)];
+    await probe("host", standins.host, outside(standins), []);
+    await probe("neighbour namespace (where a sandbox would be, outside Dockyard's firewall)", standins.neighbour, [...outside(standins), ...upstreams(standins)], []);
+    const attempts = [...outside(standins), ...upstreams(standins), dns("outside name via Docker's embedded DNS", "127.0.0.11", standins.name)];
     for (const c of contexts()) await probe(c.where, c.exec, c.controls, attempts);
   });
 

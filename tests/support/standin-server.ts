@@ -20,7 +20,7 @@ const TYPE_A = 1;
 
 /** The answer to one DNS query: the name's A record, an empty NOERROR for its other types, NXDOMAIN for other
  *  names. Never REFUSED or SERVFAIL: the network tests read those as "blocked". */
-export function dnsAnswer(query: Buffer, names: Record<string, string>): Buffer | undefined {
+function dnsAnswer(query: Buffer, names: Record<string, string>): Buffer | undefined {
   if (query.length < 12 || query.readUInt16BE(4) !== 1) return undefined;
   const labels: string[] = [];
   let at = 12;

@@ -54,18 +54,19 @@ const RULE_PREF = 30_000; // ahead of the main table (32766)
 const SERVER = path.join(path.dirname(new URL(import.meta.url).pathname), "standin-server.ts");
 const PAGE = (what: string) => `a stand-in ${what} (tests/support/standins.ts)\n`;
 
-/** A stand-in: `addresses` get a host route, `unrouted` ones only the routes a test sets up itself. */
+/** A stand-in on link K: `addresses` get a host route, `unrouted` ones only the routes a test sets up itself. */
 type Role = { k: number; key: string; addresses: string[]; unrouted?: string[]; ipv6?: string; services?: StandinServices };
 
 const sh = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const tag = (pid: number) => `dysi-${pid}`;
-const alive = (pid: number) => {
+function alive(pid: number): boolean {
   try {
-    return process.kill(pid, 0), true;
+    process.kill(pid, 0);
+    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
-};
+}
 
 /** The resolvers Docker's embedded DNS forwards to, found the way dockerd 20.10 finds them. */
 function engineUpstreams(): string[] {
@@ -101,15 +102,20 @@ function startServices(ns: string, services: StandinServices): Promise<ChildProc
   const child = spawn("ip", ["netns", "exec", ns, process.execPath, "--import", "tsx", SERVER, JSON.stringify(services)], { stdio: ["pipe", "pipe", "pipe"] });
   let output = "";
   return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (d) => (output += d) && /^ready$/m.test(output) && resolve(child));
+    child.stdout!.on("data", (d) => {
+      output += d;
+      if (/^ready$/m.test(output)) resolve(child);
+    });
     child.stderr!.on("data", (d) => (output += d));
     child.on("exit", (code) => reject(new Error(`the stand-in services in ${ns} exited (${code}): ${output}`)));
   });
 }
 
-function shell(argv: string[], script: string, timeoutMs = 90_000): Promise<ShellResult> {
+/** Runs a busybox sh script (its applets before the host's commands), after `prefix` (e.g. `ip netns exec NS`). */
+function shell(prefix: string[], script: string, timeoutMs = 90_000): Promise<ShellResult> {
+  const argv = [...prefix, "busybox", "sh", "-c", script];
   return new Promise((resolve) => {
-    const child = spawn(argv[0]!, [...argv.slice(1), "busybox", "sh", "-c", script], { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -171,18 +177,18 @@ export async function startStandins(): Promise<Standins> {
     // Nothing may go to an address outside this machine: each route must end at a stand-in.
     const admit = (bridge: string, from: string) => {
       sh("ip", "rule", "add", "iif", bridge, "lookup", table, "pref", String(RULE_PREF));
-      for (const upstream of upstreams) expectRoute(["ip", "route", "get", upstream, "from", from, "iif", bridge], ifc(dns));
+      for (const upstream of upstreams) expectRoute(["route", "get", upstream, "from", from, "iif", bridge], ifc(dns));
     };
     admit(ifc(neighbour), link(neighbour, 1));
-    for (const role of [internet, dns, metadata]) expectRoute(["ip", "route", "get", role.addresses[0]!], ifc(role));
-    expectRoute(["ip", "-6", "route", "get", INTERNET6], ifc(internet));
+    for (const role of [internet, dns, metadata]) expectRoute(["route", "get", role.addresses[0]!], ifc(role));
+    expectRoute(["-6", "route", "get", INTERNET6], ifc(internet));
     return {
       internet: { ipv4: INTERNET, ipv6: INTERNET6 },
       metadata: { address: METADATA, credentials: CREDENTIALS },
       dns: DNS,
       name: NAME,
       upstreams,
-      host: (script) => shell(["env"], script),
+      host: (script) => shell([], script),
       neighbour: (script) => shell(["ip", "netns", "exec", nsOf(neighbour)], script),
       admit,
       close,
@@ -193,7 +199,8 @@ export async function startStandins(): Promise<Standins> {
   }
 }
 
-function expectRoute(command: string[], device: string): void {
-  const route = sh(...(command as [string, ...string[]]));
-  if (!route.includes(` dev ${device} `)) throw new Error(`${command.join(" ")} does not lead to the stand-in (${device}): ${route}`);
+/** Throws unless `ip ARGS` (a route lookup) leads to `device`, a stand-in's link. */
+function expectRoute(args: string[], device: string): void {
+  const route = sh("ip", ...args);
+  if (!route.includes(` dev ${device} `)) throw new Error(`ip ${args.join(" ")} does not lead to the stand-in (${device}): ${route}`);
 }
