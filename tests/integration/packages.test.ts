@@ -1,7 +1,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import dns from "node:dns/promises";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -9,10 +8,11 @@ import path from "node:path";
 import Dockerode from "dockerode";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import { contentDir, engineSocket, stateDir } from "@dockyard/contract/server";
+import { startStandins } from "../support/standins";
 
 // The offline package source against a REAL sandbox: inner containers install Debian packages and Python wheels
-// from it, and reach nothing else. Prerequisites: `bash scripts/engine.sh start`, `bash scripts/packages.sh` and
-// `bash scripts/images.sh`.
+// from it, and reach nothing else (the internet is stand-ins on this machine: tests/support/standins.ts).
+// Prerequisites: `bash scripts/engine.sh start`, `bash scripts/packages.sh` and `bash scripts/images.sh`.
 
 const driver = new DockerSandboxDriver();
 const engine = new Dockerode({ socketPath: engineSocket() });
@@ -106,7 +106,7 @@ for path in ["/debian/Release", "/", "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/pa
   });
 
   test("nothing else is reachable: not the internet, not the host", async () => {
-    const mirrorAddress = await dns.lookup("deb.debian.org").then((a) => [`${a.address}:80`], () => []);
+    const standins = await startStandins();
     const server = net.createServer((socket) => socket.end("host service\n"));
     await new Promise<void>((resolve) => server.listen(0, "0.0.0.0", resolve));
     const port = (server.address() as net.AddressInfo).port;
@@ -117,15 +117,23 @@ for path in ["/debian/Release", "/", "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/pa
         .flat()
         .filter((a) => a && a.family === "IPv4" && !a.internal)
         .map((a) => a!.address);
-      const targets = ["1.1.1.1:80", "1.1.1.1:443", "deb.debian.org:80", ...mirrorAddress, ...[gateway, "10.213.0.1", ...hostAddresses].map((host) => `${host}:${port}`)];
+      // a web server of the internet, by address and as a mirror by name (its DNS server answers the name)
+      const internet = [`${standins.internet.ipv4}:80`, `${standins.internet.ipv4}:443`, `${standins.name}:80`];
+      const targets = [...internet, ...[gateway, "10.213.0.1", ...hostAddresses].map((host) => `${host}:${port}`)];
       // TCP connects, all at once, each bounded by `timeout` (the host drops what a sandbox sends it, so those
       // only end there); the package server is the positive control
       const control = "10.220.0.1:3142";
-      const probes = [control, ...targets].map((t) => `(timeout 5 nc -w 3 ${t.replace(":", " ")} </dev/null >/dev/null 2>&1 && echo "REACHED ${t}") &`);
-      const out = await succeeds("busybox", `${probes.join("\n")}\nwait`);
+      const probes = (list: string[]) => `${list.map((t) => `(timeout 5 nc -w 3 ${t.replace(":", " ")} </dev/null >/dev/null 2>&1 && echo "REACHED ${t}") &`).join("\n")}\nwait`;
+      const reached = (output: string) => (output.match(/^REACHED .*$/gm) ?? []).sort();
+      // the stand-ins answer the host (by address: the host's resolver is not theirs) and a namespace routed
+      // through the host as a sandbox is, which resolves the name at the stand-in DNS server
+      for (const [where, list] of [[standins.host, internet.slice(0, 2)], [standins.neighbour, internet]] as const)
+        assert.deepEqual(reached((await where(probes(list))).output), list.map((t) => `REACHED ${t}`).sort());
+      const out = await succeeds("busybox", probes([control, ...targets]), { args: ["--dns", standins.dns] });
       assert.deepEqual(out.match(/^REACHED .*$/gm), [`REACHED ${control}`], out);
     } finally {
       server.close();
+      await standins.close();
     }
   });
 });

@@ -1,23 +1,26 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import dgram from "node:dgram";
 import fs from "node:fs";
 import net from "node:net";
 import Dockerode from "dockerode";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import type { ExecResult, Sandbox } from "../../lab-runner/src/sandbox/driver";
 import { engineSocket, runnerPort } from "@dockyard/contract/server";
+import { startStandins, type Standins } from "../support/standins";
 
 // What a learner can reach over the network, against the REAL engine, from the sandbox as root and from an inner
 // `docker run busybox` container: never the host (any address, any port, its Docker engines), another lab or the
 // internet. Every probe is a real connection attempt run in parallel in one shell; positive controls prove the
-// same probe reaches what it should. Prerequisites: `bash scripts/engine.sh start` and `bash scripts/images.sh`.
+// same probe reaches what it should. The internet, its DNS and cloud metadata are stand-ins on this machine
+// (tests/support/standins.ts) that the host reaches: nothing is sent off it.
+// Prerequisites: `bash scripts/engine.sh start` and `bash scripts/images.sh`.
 
-type Probe = { label: string; kind: "tcp" | "icmp" | "dns"; host: string; port?: number; name?: string };
+type Probe = { label: string; kind: "tcp" | "icmp" | "dns" | "http"; host: string; port?: number; name?: string };
 const tcp = (label: string, host: string, port: number): Probe => ({ label: `${label} ${host}:${port}`, kind: "tcp", host, port });
 const icmp = (label: string, host: string): Probe => ({ label: `${label} ${host} (ping)`, kind: "icmp", host });
 const dns = (label: string, server: string, name: string): Probe => ({ label: `${label} ${server} (UDP DNS ${name})`, kind: "dns", host: server, name });
+const web = (label: string, host: string, port: number, path: string): Probe => ({ label: `${label} http://${host}:${port}${path}`, kind: "http", host, port, name: path });
 
 const run = `net${process.pid}`;
 const driver = new DockerSandboxDriver();
@@ -27,14 +30,16 @@ const server = net.createServer((socket) => socket.end("host service\n"));
 let a: Sandbox; // the learner probing
 let b: Sandbox; // another learner, whose lab has a registry
 let port = 0;
+let standins: Standins;
 
 // Each probe writes its result to a file of its own (concurrent writers to one pipe interleave in busybox sh).
 const SH = `R=$(mktemp -d); w() { printf '@%s|%s|%s\\n' "$1" "$2" "$(printf %s "$3" | tr '\\n' ' ')" >"$R/$1"; }
 t() { o=$(busybox timeout 8 busybox nc -w 2 "$2" "$3" </dev/null 2>&1); w "$1" $? "$o"; }
 i() { o=$(busybox timeout 8 busybox ping -c 1 -W 2 "$2" 2>&1); w "$1" $? "$o"; }
 d() { o=$(busybox timeout 12 busybox nslookup "$3" "$2" 2>&1); w "$1" $? "$o"; }
+h() { o=$(busybox timeout 8 busybox wget -q -O - "http://$2:$3$4" 2>&1); w "$1" $? "$o"; }
 `;
-const line = (p: Probe, n: number) => `${p.kind[0]} ${n} ${p.host} ${p.kind === "dns" ? p.name : (p.port ?? "")} &`;
+const line = (p: Probe, n: number) => `${p.kind[0]} ${n} ${p.host} ${[p.port, p.name].filter((x) => x !== undefined).join(" ")} &`;
 
 function verdict(p: Probe, rc: number, out: string): string {
   if (/timed out|no servers could be reached/i.test(out)) return "timeout";
@@ -42,15 +47,17 @@ function verdict(p: Probe, rc: number, out: string): string {
   if (/unreachable/i.test(out)) return "unreachable";
   if (p.kind === "icmp") return rc === 0 ? "REACHED" : /100% packet loss/.test(out) ? "no reply" : `unclear (rc=${rc}: ${out})`;
   if (p.kind === "dns") return /Name:\s*\S+\s+Address|NXDOMAIN/.test(out) || rc === 0 ? "ANSWERED" : `unclear (rc=${rc}: ${out})`;
+  if (p.kind === "http") return rc === 0 && /stand-in/.test(out) ? "ANSWERED" : rc === 143 ? "timeout" : `unclear (rc=${rc}: ${out})`;
   return rc === 0 ? "CONNECTED" : `unclear (rc=${rc}: ${out})`;
 }
 const reached = (v: string) => /^(CONNECTED|REACHED|ANSWERED)$/.test(v);
 const blocked = (v: string) => /^(timeout|refused|unreachable|no reply)$/.test(v);
 
 const inSandbox = (id: string) => (script: string) => driver.exec(id, ["bash", "-c", script], { timeoutMs: 90_000 });
-// An inner container on a user-defined inner network (so its own 127.0.0.11 answers the DNS control).
+// An inner container on a user-defined inner network (so its own 127.0.0.11 answers the DNS control), which
+// forwards outside names to the DNS stand-in.
 const inInner = (id: string) => (script: string) =>
-  driver.exec(id, ["docker", "run", "--rm", "-i", "--network", "probes", "--name", "probe", "busybox", "sh"], { stdin: script, timeoutMs: 90_000 });
+  driver.exec(id, ["docker", "run", "--rm", "-i", "--network", "probes", "--dns", standins.dns, "--name", "probe", "busybox", "sh"], { stdin: script, timeoutMs: 90_000 });
 
 /** Runs every probe at once in `where`; asserts the controls got through and the attempts did not. */
 async function probe(where: string, exec: (script: string) => Promise<ExecResult>, controls: Probe[], attempts: Probe[]): Promise<void> {
@@ -72,8 +79,12 @@ const hostConnect = (host: string, p: number) =>
     c.on("timeout", () => (c.destroy(), resolve("timeout")));
     c.on("error", (e) => resolve(e.message));
   });
-const outside = [tcp("internet", "1.1.1.1", 443), tcp("internet", "8.8.8.8", 53), tcp("cloud metadata", "169.254.169.254", 80)];
-const resolvers = [...fs.readFileSync("/etc/resolv.conf", "utf8").matchAll(/^nameserver\s+(\d+\.\d+\.\d+\.\d+)/gm)].map((m) => m[1]!);
+const labBridge = async (s: Sandbox) => (await engine.getNetwork(`${s.id}-net`).inspect()).Options?.["com.docker.network.bridge.name"] as string;
+const outside = (s: Standins) => [tcp("internet", s.internet.ipv4, 443), icmp("internet", s.internet.ipv4), tcp("internet DNS server", s.dns, 53),
+  dns("internet DNS server", s.dns, s.name), tcp("cloud metadata", s.metadata.address, 80), web("cloud metadata", s.metadata.address, 80, s.metadata.credentials)];
+// The engine's upstream resolvers are where Docker's embedded DNS sends outside names: the DNS stand-in answers
+// for them on the routes from sandbox A's bridge and from the neighbour namespace only (never from the host).
+const upstreams = (s: Standins) => s.upstreams.map((r) => dns("engine's upstream resolver (stand-in)", r, s.name));
 
 before(async () => {
   await engine.ping().catch((err) => {
@@ -81,12 +92,14 @@ before(async () => {
   });
   await new Promise<void>((resolve) => server.listen({ port: 0, host: "::", ipv6Only: false }, resolve)); // 0.0.0.0 and [::]
   port = (server.address() as net.AddressInfo).port;
+  standins = await startStandins();
   const boot = async (learner: string, registry: boolean) => {
     const s = await driver.start({ learnerId: `${run}-${learner}`, lessonSlug: "netsec", images: ["busybox"], registry });
     created.push(s.id);
     return s;
   };
   [a, b] = await Promise.all([boot("alice", false), boot("bob", true)]);
+  standins.admit(await labBridge(a), Object.values((await engine.getContainer(a.id).inspect()).NetworkSettings.Networks)[0]!.IPAddress);
   const setup = await Promise.all([
     driver.exec(a.id, ["docker", "network", "create", "probes"]),
     driver.exec(b.id, ["docker", "run", "-d", "-p", "8080:80", "busybox", "httpd", "-f", "-p", "80"]),
@@ -96,6 +109,7 @@ before(async () => {
 
 after(async () => {
   for (const id of created) await driver.remove(id);
+  await standins?.close();
   server.close();
 });
 
@@ -155,38 +169,33 @@ describe("a learner's network reach", { timeout: 300_000 }, () => {
   });
 
   test("not the internet, cloud metadata or any outside DNS server (nor outside names through Docker's DNS)", async () => {
-    for (const p of outside) console.log(`# host -> ${p.label} [host's own reach, for reference] | ${await hostConnect(p.host, p.port!)}`);
-    const udp = await new Promise<string>((resolve) => {
-      const s = dgram.createSocket("udp4");
-      let open = true;
-      const done = (v: string) => open && ((open = false), s.close(), resolve(v));
-      s.on("message", () => done("ANSWERED")).on("error", (e) => done(e.message));
-      setTimeout(() => done("timeout"), 3_000).unref();
-      s.send(Buffer.from("123401000001000000000000076578616d706c6503636f6d0000010001", "hex"), 53, "8.8.8.8");
-    });
-    console.log(`# host -> internet 8.8.8.8 (UDP DNS example.com) [host's own reach, for reference] | ${udp}`);
-    const attempts = [...outside, dns("internet", "8.8.8.8", "example.com"), dns("internet", "1.1.1.1", "example.com"),
-      ...resolvers.map((r) => dns("host's resolver", r, "example.com")), dns("outside name via Docker's embedded DNS", "127.0.0.11", "example.com")];
+    // The stand-ins answer the host, and a namespace routed through the host as a sandbox is: what keeps the
+    // sandbox from them is Dockyard's firewall.
+    await probe("host", standins.host, outside(standins), []);
+    await probe("neighbour namespace (where a sandbox would be, outside Dockyard's firewall)", standins.neighbour, [...outside(standins), ...upstreams(standins)], []);
+    const attempts = [...outside(standins), ...upstreams(standins), dns("outside name via Docker's embedded DNS", "127.0.0.11", standins.name)];
     for (const c of contexts()) await probe(c.where, c.exec, c.controls, attempts);
   });
 
   // Runs last: it turns IPv6 on in sandbox A (sandbox root can, by writing disable_ipv6 through a fresh procfs
-  // mount); engine.sh's ip6tables rules must still keep it from the host.
+  // mount); engine.sh's ip6tables rules must still keep it from the host (and from the internet stand-in, which a
+  // host that does not forward IPv6 keeps out of reach anyway).
   test("not the host over IPv6, even after sandbox root turns IPv6 on through a fresh procfs", async () => {
-    const bridge = (await engine.getNetwork(`${a.id}-net`).inspect()).Options?.["com.docker.network.bridge.name"] as string;
+    const bridge = await labBridge(a);
     const linkLocal = hostAddrs("-6", "link").find((x) => x.ifc === bridge)?.ip;
     if (!linkLocal) return console.log(`# host -> IPv6 on ${bridge} | off on the host: nothing to reach`);
-    for (const ip of [`${linkLocal}%${bridge}`, "::1"]) {
-      const v = await hostConnect(ip, port);
-      console.log(`# host -> test listener [${ip}]:${port} [control] | ${v}`);
+    for (const [what, ip, p] of [["test listener", `${linkLocal}%${bridge}`, port], ["test listener", "::1", port], ["internet", standins.internet.ipv6, 443]] as const) {
+      const v = await hostConnect(ip, p);
+      console.log(`# host -> ${what} [${ip}]:${p} [control] | ${v}`);
       assert.equal(v, "CONNECTED");
     }
+    console.log(`# host forwards IPv6 | ${fs.readFileSync("/proc/sys/net/ipv6/conf/all/forwarding", "utf8").trim() === "1" ? "yes" : "no"}`);
     const enable = await inSandbox(a.id)(`mkdir -p /tmp/p6 && mount -t proc proc /tmp/p6 && echo 0 > /tmp/p6/sys/net/ipv6/conf/eth0/disable_ipv6; umount /tmp/p6
       for n in $(seq 50); do ip -6 -o addr show dev eth0 scope link | grep -v tentative | grep -q inet6 && break; sleep 0.1; done
       ip -6 route add default via ${linkLocal} dev eth0; ip -6 -o addr show dev eth0`);
     console.log(`# sandbox root -> turn IPv6 on (fresh procfs) | ${/inet6 fe80/.test(enable.output) ? "IPv6 ON" : "refused"}`);
     const attempts = [tcp("host link-local of the lab bridge", `${linkLocal}%eth0`, port),
-      ...hostAddrs("-6").map(({ ifc, ip }) => tcp(`host ${ifc}`, ip, port)), tcp("internet", "2606:4700:4700::1111", 443)];
+      ...hostAddrs("-6").map(({ ifc, ip }) => tcp(`host ${ifc}`, ip, port)), tcp("internet", standins.internet.ipv6, 443)];
     await probe("sandbox root", inSandbox(a.id), [tcp("own package server", "10.220.0.1", 3142)], attempts);
   });
 });
