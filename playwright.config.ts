@@ -11,7 +11,20 @@ export default defineConfig({
   use: {
     launchOptions: {
       executablePath: process.env.DOCKYARD_CHROMIUM ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      // Tests send traffic only to this machine: the browser's own background services stay off, and it resolves no
+      // host name but localhost (the tests use 127.0.0.1 and localhost).
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
+        "--no-pings",
+        "--no-first-run",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+      ],
     },
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
