@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
-import { BOOT_STAGES, BOOT_STAGE_LABELS, CLOSE_CODES, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@dockyard/contract";
+import { AckCounter, BOOT_STAGES, BOOT_STAGE_LABELS, CLOSE_CODES, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@dockyard/contract";
 import { COMMAND, emit, on, PASSED } from "./events";
 import type { CommandInbox } from "./CommandInbox";
 
@@ -75,19 +75,13 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
       const socket = new WebSocket(`${access.terminalUrl}?token=${encodeURIComponent(access.token)}${node ? `&node=${node}` : ""}`);
       socket.binaryType = "arraybuffer";
       ws = socket;
-      let rendered = 0;
+      const acks = new AckCounter(send);
       let refused: { code: string; message: string } | undefined;
       socket.onopen = () => setStatus((s) => (s.kind === "ready" ? s : { kind: "booting" }));
       socket.onmessage = (event) => {
         if (typeof event.data !== "string") {
           const bytes = new Uint8Array(event.data as ArrayBuffer);
-          term?.write(bytes, () => {
-            rendered += bytes.length;
-            if (rendered >= TERMINAL_LIMITS.ackEveryBytes) {
-              send({ type: "ack", bytes: rendered });
-              rendered = 0;
-            }
-          });
+          term?.write(bytes, () => acks.rendered(bytes.length));
           return;
         }
         const m = JSON.parse(event.data) as ServerMessage;
