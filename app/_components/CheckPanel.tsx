@@ -3,13 +3,14 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { CheckResult } from "@dockyard/contract";
 import { COMMAND, emit, on, PASSED } from "./events";
+import { useNextStep } from "./LessonSteps";
 
 type State = { kind: "idle" } | { kind: "checking" } | { kind: "result"; result: CheckResult } | { kind: "error"; message: string };
 
 // A command may take a while (a build, a busy machine): look again a few times, then leave it to the button.
 const AUTO_CHECK_DELAYS_MS = [1500, 4000, 8000, 15000];
 
-/** The step's check: on a button, and automatically a moment after a command ran while the step is open. */
+/** The step's check: on a button, and automatically a moment after a command ran while the step is open (the first not done). */
 export function CheckPanel({ lesson, step, initiallyPassed }: { lesson: string; step: string; initiallyPassed: boolean }) {
   const [passed, setPassed] = useState(initiallyPassed);
   const [state, setState] = useState<State>({ kind: "idle" });
@@ -41,10 +42,10 @@ export function CheckPanel({ lesson, step, initiallyPassed }: { lesson: string; 
     [lesson, step],
   );
 
+  const open = useNextStep() === step;
   useEffect(() => {
-    const isCurrentStep = () => document.querySelector('[data-check-status="pending"]')?.getAttribute("data-step") === step;
     const off = on(COMMAND, () => {
-      if (passed || !isCurrentStep()) return;
+      if (passed || !open) return;
       timers.current.forEach(clearTimeout);
       timers.current = AUTO_CHECK_DELAYS_MS.map((ms) =>
         setTimeout(async () => {
@@ -56,13 +57,12 @@ export function CheckPanel({ lesson, step, initiallyPassed }: { lesson: string; 
       off();
       timers.current.forEach(clearTimeout);
     };
-  }, [check, passed, step]);
+  }, [check, passed, open]);
 
   const result = state.kind === "result" ? state.result : undefined;
   return (
     <div
       className="mt-4 border-t border-slate-100 pt-4"
-      data-step={step}
       data-check-status={passed ? "passed" : "pending"}
       data-testid={`check-${step}`}
     >

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
-import { TERMINAL_LIMITS, type ServerMessage } from "@dockyard/contract";
+import { AckCounter, type ServerMessage } from "@dockyard/contract";
 
 type Status = { kind: "connecting" } | { kind: "live" } | { kind: "ended"; message: string };
 
@@ -33,17 +33,12 @@ export function LiveView({ accessUrl }: { accessUrl: string }) {
       const socket = new WebSocket(body.url);
       socket.binaryType = "arraybuffer";
       ws = socket;
-      let rendered = 0;
+      const acks = new AckCounter((ack) => socket.send(JSON.stringify(ack)));
       let refusal: string | undefined;
       socket.onmessage = (event) => {
         if (typeof event.data !== "string") {
           const bytes = new Uint8Array(event.data as ArrayBuffer);
-          term?.write(bytes, () => {
-            rendered += bytes.length;
-            if (rendered < TERMINAL_LIMITS.ackEveryBytes) return;
-            socket.send(JSON.stringify({ type: "ack", bytes: rendered }));
-            rendered = 0;
-          });
+          term?.write(bytes, () => acks.rendered(bytes.length));
           return;
         }
         const m = JSON.parse(event.data) as ServerMessage;

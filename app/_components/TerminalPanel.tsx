@@ -3,8 +3,9 @@
 import { useEffect, useRef, useState } from "react";
 import type { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
-import { BOOT_STAGES, BOOT_STAGE_LABELS, CLOSE_CODES, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@dockyard/contract";
-import { COMMAND, emit, on, PASSED } from "./events";
+import { AckCounter, BOOT_STAGES, BOOT_STAGE_LABELS, CLOSE_CODES, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@dockyard/contract";
+import { COMMAND, emit } from "./events";
+import { useCurrentStep } from "./LessonSteps";
 import type { CommandInbox } from "./CommandInbox";
 
 export type TerminalStatus =
@@ -30,6 +31,17 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
   reportStatus.current = onStatus;
   useEffect(() => reportStatus.current(status), [status]);
 
+  // The step the learner works on (the lesson page keeps it): the lab-runner files the commands typed from now
+  // on under it, so it is sent once the shell is ready, before anything typed, and whenever it changes.
+  const current = useCurrentStep();
+  const step = useRef(current);
+  const stepChanged = useRef<() => void>(undefined);
+  useEffect(() => {
+    if (!current || current === step.current) return;
+    step.current = current;
+    stepChanged.current?.();
+  }, [current]);
+
   useEffect(() => {
     let disposed = false;
     let term: Terminal | undefined;
@@ -42,15 +54,8 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
 
     const send = (message: object) => ws?.readyState === WebSocket.OPEN && ws.send(JSON.stringify(message));
 
-    // The step the learner works on (the last one they touched, else the first not yet done): the lab-runner
-    // files the commands typed from now on under it.
-    let step: string | undefined;
-    const firstPending = () => document.querySelector('[data-check-status="pending"]')?.closest<HTMLElement>("[data-step-id]")?.dataset.stepId;
-    const trackStep = (next: string | undefined) => {
-      if (!next || next === step) return;
-      step = next;
-      if (ready) send({ type: "step", step });
-    };
+    const sendStep = () => ready && step.current && send({ type: "step", step: step.current });
+    stepChanged.current = sendStep;
     const sendInput = (data: string) => {
       if (encoder.encode(data).length > TERMINAL_LIMITS.maxInputBytes) {
         setNotice(`That paste is over ${TERMINAL_LIMITS.maxInputBytes / 1024} KiB, so nothing was typed. Paste it in smaller parts.`);
@@ -75,19 +80,13 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
       const socket = new WebSocket(`${access.terminalUrl}?token=${encodeURIComponent(access.token)}${node ? `&node=${node}` : ""}`);
       socket.binaryType = "arraybuffer";
       ws = socket;
-      let rendered = 0;
+      const acks = new AckCounter(send);
       let refused: { code: string; message: string } | undefined;
       socket.onopen = () => setStatus((s) => (s.kind === "ready" ? s : { kind: "booting" }));
       socket.onmessage = (event) => {
         if (typeof event.data !== "string") {
           const bytes = new Uint8Array(event.data as ArrayBuffer);
-          term?.write(bytes, () => {
-            rendered += bytes.length;
-            if (rendered >= TERMINAL_LIMITS.ackEveryBytes) {
-              send({ type: "ack", bytes: rendered });
-              rendered = 0;
-            }
-          });
+          term?.write(bytes, () => acks.rendered(bytes.length));
           return;
         }
         const m = JSON.parse(event.data) as ServerMessage;
@@ -100,8 +99,7 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
           setReachedStages([...BOOT_STAGES]);
           setStatus({ kind: "ready" });
           if (term) send({ type: "resize", cols: term.cols, rows: term.rows });
-          step ??= firstPending();
-          if (step) send({ type: "step", step });
+          sendStep();
           queued.splice(0).forEach((data) => send({ type: "input", data }));
           term?.focus();
         } else if (m.type === "limit" || m.type === "notice") {
@@ -160,15 +158,6 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
           setTimeout(() => term?.focus()); // once its tab is shown
         }),
       );
-      const touched = (e: Event) => trackStep((e.target as Element | null)?.closest?.<HTMLElement>("[data-step-id]")?.dataset.stepId);
-      document.addEventListener("pointerdown", touched);
-      document.addEventListener("focusin", touched);
-      cleanups.push(() => {
-        document.removeEventListener("pointerdown", touched);
-        document.removeEventListener("focusin", touched);
-      });
-      // Once a step passes, the next one not done yet is where the learner goes (after the page re-rendered).
-      cleanups.push(on(PASSED, () => setTimeout(() => trackStep(firstPending()), 100)));
       connect();
     })();
 

@@ -8,6 +8,7 @@ import type { ReactElement, ReactNode } from "react";
 import { isGraded, type Lesson, isElement, isRunnable, relativeAsset } from "@dockyard/contract/server";
 import { CodeBlock } from "../_components/CodeBlock";
 import { CheckPanel } from "../_components/CheckPanel";
+import { StepSection } from "../_components/LessonSteps";
 import { QuizPanel } from "../_components/QuizPanel";
 import { HintReveal, SolutionReveal, StepHelp } from "../_components/StepHelp";
 
@@ -62,7 +63,7 @@ export async function renderLesson(lesson: Lesson, learner: LearnerState): Promi
     const step = lesson.steps[index]!;
     const passed = learner.passed.has(id);
     return (
-      <section id={`step-${id}`} data-testid={`step-${id}`} data-step-id={id} data-step-node={node} className="not-prose my-8 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+      <StepSection step={id} id={`step-${id}`} data-testid={`step-${id}`} data-step-node={node} className="not-prose my-8 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
         <h2 className="text-lg font-semibold">
           <span className="mr-2 text-sky-700">Step {index + 1}</span>
           {title}
@@ -72,7 +73,7 @@ export async function renderLesson(lesson: Lesson, learner: LearnerState): Promi
           <div className="prose prose-slate mt-3 max-w-none">{children}</div>
           {step.checks.length > 0 && <CheckPanel lesson={lesson.slug} step={id} initiallyPassed={passed} />}
         </StepHelp>
-      </section>
+      </StepSection>
     );
   }
 

@@ -6,6 +6,7 @@
 export * from "./types";
 export * from "./ids";
 export * from "./asciicast";
+export * from "./ack";
 export type { Frontmatter, Lesson, LessonLink, Quiz, Step } from "./lessons/schema";
 export type { Check } from "./lessons/checks";
 export * from "./refusals";

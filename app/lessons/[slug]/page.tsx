@@ -8,6 +8,7 @@ import { isGraded, type Lesson } from "@dockyard/contract/server";
 import { renderLesson } from "@/app/_lib/mdx";
 import { LabPanel } from "@/app/_components/LabPanel";
 import { LessonProgress } from "@/app/_components/LessonProgress";
+import { LessonSteps } from "@/app/_components/LessonSteps";
 import { LessonHotReload } from "@/app/_components/LessonHotReload";
 
 export const dynamic = "force-dynamic";
@@ -48,20 +49,23 @@ async function LessonView({ lesson }: { lesson: Lesson }) {
   const passed = new Set((await completedSteps(learner, slug)).map((c) => c.stepId));
   const content = await renderLesson(lesson, { passed, help: await helpUsed(learner, slug) });
   const checkable = lesson.steps.filter(isGraded).map((s) => s.id);
+  const checkablePassed = [...passed].filter((id) => checkable.includes(id));
   return (
-    <div className="mx-auto grid max-w-[1600px] gap-6 px-4 py-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
-      <article className="min-w-0">
-        <h1 className="text-3xl font-bold">{lesson.title}</h1>
-        <p className="mt-2 text-slate-600">{lesson.summary}</p>
-        <Link className="mt-1 inline-block text-sm text-sky-700 underline" href={`/lessons/${slug}/replay`}>Replay your terminal</Link>
-        <div className="mt-4">
-          <LessonProgress steps={checkable} initiallyPassed={[...passed].filter((id) => checkable.includes(id))} />
-        </div>
-        <div className="prose prose-slate mt-6 max-w-none">{content}</div>
-      </article>
-      <aside className="min-w-0 lg:sticky lg:top-4 lg:h-[calc(100vh-6rem)]">
-        <LabPanel lesson={slug} nodes={lesson.nodes} registry={lesson.registry} />
-      </aside>
-    </div>
+    <LessonSteps graded={checkable} initiallyPassed={checkablePassed}>
+      <div className="mx-auto grid max-w-[1600px] gap-6 px-4 py-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
+        <article className="min-w-0">
+          <h1 className="text-3xl font-bold">{lesson.title}</h1>
+          <p className="mt-2 text-slate-600">{lesson.summary}</p>
+          <Link className="mt-1 inline-block text-sm text-sky-700 underline" href={`/lessons/${slug}/replay`}>Replay your terminal</Link>
+          <div className="mt-4">
+            <LessonProgress steps={checkable} initiallyPassed={checkablePassed} />
+          </div>
+          <div className="prose prose-slate mt-6 max-w-none">{content}</div>
+        </article>
+        <aside className="min-w-0 lg:sticky lg:top-4 lg:h-[calc(100vh-6rem)]">
+          <LabPanel lesson={slug} nodes={lesson.nodes} registry={lesson.registry} />
+        </aside>
+      </div>
+    </LessonSteps>
   );
 }
