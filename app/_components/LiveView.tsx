@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
-import { AckCounter, type ServerMessage } from "@dockyard/contract";
+import { AckCounter, closedBy, type ServerMessage } from "@dockyard/contract";
 
 type Status = { kind: "connecting" } | { kind: "live" } | { kind: "ended"; message: string };
 
@@ -34,7 +34,7 @@ export function LiveView({ accessUrl }: { accessUrl: string }) {
       socket.binaryType = "arraybuffer";
       ws = socket;
       const acks = new AckCounter((ack) => socket.send(JSON.stringify(ack)));
-      let refusal: string | undefined;
+      let refused: { code: string; message: string } | undefined;
       socket.onmessage = (event) => {
         if (typeof event.data !== "string") {
           const bytes = new Uint8Array(event.data as ArrayBuffer);
@@ -45,10 +45,10 @@ export function LiveView({ accessUrl }: { accessUrl: string }) {
         if (m.type === "ready") setStatus({ kind: "live" });
         else if (m.type === "size") term?.resize(m.cols, m.rows);
         else if (m.type === "exit") term?.write("\r\n\x1b[33m[The learner's shell ended.]\x1b[0m\r\n");
-        else if (m.type === "error") refusal = m.message;
+        else if (m.type === "error") refused = m;
       };
       socket.onclose = (event) => {
-        if (!disposed) setStatus({ kind: "ended", message: refusal ?? (event.reason || "The live view was disconnected.") });
+        if (!disposed) setStatus({ kind: "ended", message: closedBy(refused, event.code)?.message ?? (event.reason || "The live view was disconnected.") });
       };
     })().catch((e: Error) => !disposed && setStatus({ kind: "ended", message: e.message }));
 

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
-import { AckCounter, BOOT_STAGES, BOOT_STAGE_LABELS, CLOSE_CODES, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@dockyard/contract";
+import { AckCounter, BOOT_STAGES, BOOT_STAGE_LABELS, closedBy, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@dockyard/contract";
 import { COMMAND, emit } from "./events";
 import { useCurrentStep } from "./LessonSteps";
 import type { CommandInbox } from "./CommandInbox";
@@ -110,18 +110,18 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
         } else if (m.type === "exit") {
           term?.write("\r\n\x1b[33m[The shell ended. Press Enter to start a new one.]\x1b[0m\r\n");
         } else if (m.type === "error") {
-          if (["unauthorized", "forbidden", "boot_failed", "not_found", "lab_quota", "at_capacity", "too_many_terminals", "too_many_connections", "engine_down"].includes(m.code)) refused = m;
-          else setNotice(m.message);
+          // Before "ready" an error is the lab-runner refusing this terminal, told when the socket closes; after
+          // it, one message was refused and the terminal goes on.
+          if (ready) setNotice(m.message);
+          else refused = m;
         }
       };
       socket.onclose = (event) => {
         ready = false;
         setWatchers(0);
         if (disposed || ws !== socket) return;
-        if (event.code === CLOSE_CODES.forbidden || event.code === CLOSE_CODES.notFound)
-          return setStatus({ kind: "failed", message: refused?.message ?? "This terminal is not yours." });
-        if (event.code === CLOSE_CODES.tooMany) return setStatus({ kind: "failed", message: refused?.message ?? "Too many terminals are open." });
-        if (event.code === CLOSE_CODES.bootFailed) return retryOrFail(refused?.message ?? "The sandbox could not start.", attempt >= 2);
+        const refusal = closedBy(refused, event.code);
+        if (refusal) return refusal.retry ? retryOrFail(refusal.message, attempt >= 2) : setStatus({ kind: "failed", message: refusal.message });
         if (event.code === 1009) setNotice("A message to the terminal was too large and was refused.");
         retryOrFail("Connection lost.", false);
       };

@@ -1,5 +1,8 @@
+import { REFUSALS } from "@dockyard/contract";
+
 // Who may do what: pure rules over who is asking (a Viewer) and the facts of what they ask about. Every page,
-// server action and API route asks these, and refuses with the decision's status and message.
+// server action and API route asks these, and refuses with the decision's code (its status is the REFUSALS
+// table's) and message.
 
 export const ROLES = ["student", "instructor", "grader", "admin"] as const;
 export type Role = (typeof ROLES)[number];
@@ -17,12 +20,14 @@ export interface Viewer {
   account?: Account;
 }
 
-/** Refusals say what to do: 401 means "sign in", 403 means "this account may not". */
-export type Decision = { allowed: true } | { allowed: false; status: 401 | 403; message: string };
+/** Refusals say what to do: sign_in_required (401) means "sign in", forbidden (403) "this account may not". */
+type AccessRefusal = "sign_in_required" | "forbidden";
+export type Decision = { allowed: true } | { allowed: false; code: AccessRefusal; status: number; message: string };
 
 const ALLOWED: Decision = { allowed: true };
-const signInFirst = (message: string): Decision => ({ allowed: false, status: 401, message });
-const refused = (message: string): Decision => ({ allowed: false, status: 403, message });
+const refuse = (code: AccessRefusal, message: string): Decision => ({ allowed: false, code, status: REFUSALS[code].status, message });
+const signInFirst = (message: string) => refuse("sign_in_required", message);
+const refused = (message: string) => refuse("forbidden", message);
 
 /** What the rules need to know of a cohort: who teaches it and the viewer's place in it, if any. */
 export interface CohortFacts {

@@ -13,6 +13,6 @@ export async function lessonsDecision(): Promise<Decision> {
 /** For pages: a refusal stops rendering with the sign-in page (401, app/unauthorized.tsx) or app/forbidden.tsx (403). */
 export function enforce(decision: Decision): asserts decision is { allowed: true } {
   if (decision.allowed) return;
-  if (decision.status === 401) unauthorized();
+  if (decision.code === "sign_in_required") unauthorized();
   forbidden();
 }

@@ -1,6 +1,7 @@
 import { notFound } from "next/navigation";
+import { REFUSALS } from "@dockyard/contract";
 import { mayGradeCohort, mayListCohorts, mayReviewStudent, type CohortFacts, type Decision, type Viewer } from "./access";
-import { apiError, refusal } from "./api";
+import { apiError } from "./api";
 import { cohortById, membershipOf, type Cohort } from "./cohorts";
 import { enforce } from "./guard";
 import { currentViewer } from "./session";
@@ -9,10 +10,10 @@ import { currentViewer } from "./session";
 // signed in learns nothing (401), not even whether the cohort exists; then an unknown cohort is 404; then
 // the rules decide (403).
 
-type Refused = { allowed: false; status: 401 | 403 | 404; message: string };
+type Refused = { allowed: false; code: Extract<Decision, { allowed: false }>["code"] | "unknown_cohort"; message: string };
 type Review<T> = ({ allowed: true } & T) | Refused;
 
-const unknownCohort: Refused = { allowed: false, status: 404, message: "There is no such cohort." };
+const unknownCohort: Refused = { allowed: false, code: "unknown_cohort", message: REFUSALS.unknown_cohort.message };
 const refusedBy = (decision: Decision): Refused | undefined => (decision.allowed ? undefined : decision);
 
 /** The cohort, for someone who may grade it. */
@@ -39,10 +40,9 @@ export async function reviewOf(cohortId: string, learnerId: string, lessonSlug?:
 
 /** For pages: a refusal renders the sign-in page, the forbidden page or the not-found page. */
 export function enforceReview<T>(review: Review<T>): asserts review is { allowed: true } & T {
-  if (!review.allowed && review.status === 404) notFound();
+  if (!review.allowed && review.code === "unknown_cohort") notFound();
   enforce(review as Decision);
 }
 
 /** For API routes: a refusal as the JSON error to send. */
-export const reviewRefusal = (review: Refused) =>
-  review.status === 404 ? apiError(404, "unknown_cohort", review.message) : refusal({ ...review, status: review.status });
+export const reviewRefusal = (review: Refused) => apiError(review.code, review.message);

@@ -1,17 +1,28 @@
-import { issueLabToken, previewPublicUrl, runnerPublicUrl, runnerUrl, secret, tokenTtlSeconds, sandboxIdFor, type CheckResult, type FileContent, type FileListing, type PublishedPort, type RegistryCredentials } from "@dockyard/contract/server";
+import {
+  issueLabToken,
+  issueViewerToken,
+  previewPublicUrl,
+  RECORDING_TOKEN,
+  Refusal,
+  runnerPublicUrl,
+  runnerUrl,
+  sandboxIdFor,
+  secret,
+  tokenTtlSeconds,
+  WATCH_TOKEN,
+  type CheckResult,
+  type FileContent,
+  type FileListing,
+  type PublishedPort,
+  type RecordingListing,
+  type RegistryCredentials,
+  type ViewerClaims,
+} from "@dockyard/contract/server";
 
-// Typed client of the lab-runner. The site mints the short-lived lab token that binds a learner to their
-// sandbox; the lab-runner verifies it on every call and on the terminal WebSocket.
-
-export class RunnerError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+// The site's one client of the lab-runner. The site mints the short-lived token each call needs: a lab token
+// that binds a learner to their sandbox (their own lab), a recording or viewer token for someone the caller
+// has already decided may see a lab (its recordings, its live view). A refusal of the lab-runner, or its
+// absence, is thrown as a Refusal.
 
 export interface LabAccess {
   sandboxId: string;
@@ -25,22 +36,28 @@ export function labAccess(learnerId: string, lessonSlug: string): LabAccess {
   return { sandboxId, token, terminalUrl: `${runnerPublicUrl()}/sandboxes/${sandboxId}/terminal` };
 }
 
-async function call<T>(access: LabAccess, method: string, path: string, text?: string): Promise<T> {
+/** What a viewer token names: the learner's lab of one lesson. */
+export const labOf = (learnerId: string, lessonSlug: string): ViewerClaims => ({ sandbox: sandboxIdFor(learnerId, lessonSlug), lesson: lessonSlug });
+
+/** The lab-runner's answer to a call, if it is not a refusal. */
+async function request(path: string, token: string, method = "GET", text?: string): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(`${runnerUrl()}/sandboxes/${access.sandboxId}${path}`, {
+    res = await fetch(`${runnerUrl()}${path}`, {
       method,
-      headers: { authorization: `Bearer ${access.token}`, ...(text !== undefined && { "content-type": "text/plain; charset=utf-8" }) },
+      headers: { authorization: `Bearer ${token}`, ...(text !== undefined && { "content-type": "text/plain; charset=utf-8" }) },
       body: text,
       cache: "no-store",
     });
   } catch {
-    throw new RunnerError(503, "runner_unreachable", "The lab-runner is not reachable. Is it running?");
+    throw new Refusal("runner_unreachable");
   }
-  const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
-  if (!res.ok) throw new RunnerError(res.status, body.error ?? "runner_error", body.message ?? `The lab-runner answered ${res.status}.`);
-  return body as T;
+  if (res.ok) return res;
+  throw Refusal.relayed(res.status, await res.json().catch(() => undefined));
 }
+
+const call = async <T>(access: LabAccess, method: string, path: string, text?: string): Promise<T> =>
+  (await request(`/sandboxes/${access.sandboxId}${path}`, access.token, method, text)).json() as Promise<T>;
 
 export const startLab = (access: LabAccess) => call<{ sandboxId: string }>(access, "POST", "/start");
 export const runCheck = (access: LabAccess, stepId: string) => call<CheckResult>(access, "POST", `/checks/${stepId}`);
@@ -57,3 +74,25 @@ export const publishedPorts = (access: LabAccess) => call<{ ports: PublishedPort
 /** Where the browser opens a port of the learner's sandbox; the lab-runner swaps the token for a cookie of that preview. */
 export const previewUrl = (access: LabAccess, node: string, port: number) =>
   `${previewPublicUrl()}/preview/${access.sandboxId}/${node}/${port}/?token=${encodeURIComponent(access.token)}`;
+
+const recordings = (lab: ViewerClaims, node?: string) =>
+  request(`/recordings/${lab.sandbox}${node === undefined ? "" : `?${new URLSearchParams({ node })}`}`, issueViewerToken(secret(), RECORDING_TOKEN, lab, tokenTtlSeconds()));
+
+export const recordingListing = async (lab: ViewerClaims) => (await (await recordings(lab)).json()) as RecordingListing;
+
+/** One node's recording as an asciicast v2 response, streamed from the lab-runner. */
+export async function recordingFile(lab: ViewerClaims, node: string): Promise<Response> {
+  const upstream = await recordings(lab, node);
+  const headers = new Headers({ "cache-control": "no-store" });
+  for (const name of ["content-type", "content-length", "content-disposition"]) {
+    const value = upstream.headers.get(name);
+    if (value) headers.set(name, value);
+  }
+  return new Response(upstream.body, { headers });
+}
+
+/** Where a browser opens the live view of a node's terminal (the token in it is good for a few minutes). */
+export function watchUrl(lab: ViewerClaims, node: string): string {
+  const token = issueViewerToken(secret(), WATCH_TOKEN, lab, tokenTtlSeconds());
+  return `${runnerPublicUrl()}/sandboxes/${lab.sandbox}/watch?${new URLSearchParams({ node, token })}`;
+}

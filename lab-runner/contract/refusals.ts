@@ -76,6 +76,7 @@ export const REFUSALS = {
   boot_failed: rule(503, 4500, true, "Your lab could not start."),
   engine_down: rule(503, 4500, true, "Dockyard's Docker engine is not answering, so no lab can start now. Try again in a minute: nothing you did is lost."),
   runner_unreachable: rule(503, 4500, true, "The lab-runner is not reachable. Is it running?"),
+  runner_error: rule(502, 4502, false, "The lab-runner answered with an error the site does not know."),
   upstream_failed: rule(502, 4502, false, "The app in your lab did not answer properly."),
   internal: rule(500, 4500, false, "Something failed on Dockyard's side; try again."),
 } as const satisfies Record<string, RefusalRule>;
@@ -89,6 +90,9 @@ export const refusalRule = (code: string): RefusalRule => (isRefusalCode(code) ?
 
 /** The one error type either service throws to refuse a request: a code of the table and what to tell. */
 export class Refusal extends Error {
+  /** Only for `runner_error`: the status the lab-runner answered with, kept so that a 4xx stays the caller's to fix. */
+  private relayedStatus?: number;
+
   constructor(
     readonly code: RefusalCode,
     message: string = REFUSALS[code].message,
@@ -97,7 +101,7 @@ export class Refusal extends Error {
   }
 
   get status(): number {
-    return REFUSALS[this.code].status;
+    return this.relayedStatus ?? REFUSALS[this.code].status;
   }
 
   get closeCode(): number {
@@ -109,8 +113,31 @@ export class Refusal extends Error {
     return e instanceof Refusal ? e : new Refusal(code, prefix + (e instanceof Error ? e.message : String(e)));
   }
 
+  /**
+   * The lab-runner's refusal as the site reads it from an HTTP answer (its status and body): its own code when
+   * this table knows it; else (a lab-runner newer than the site, or no JSON at all) `runner_error`, which keeps
+   * the status the lab-runner answered with.
+   */
+  static relayed(status: number, body: unknown): Refusal {
+    const { error, message } = (body ?? {}) as { error?: unknown; message?: unknown };
+    const told = typeof message === "string" ? message : `The lab-runner answered ${status}.`;
+    if (typeof error === "string" && isRefusalCode(error)) return new Refusal(error, told);
+    const refusal = new Refusal("runner_error", told);
+    if (status >= 400 && status <= 599) refusal.relayedStatus = status;
+    return refusal;
+  }
+
   /** The JSON body of a refused HTTP request. */
   get body(): { error: RefusalCode; message: string } {
     return { error: this.code, message: this.message };
   }
+}
+
+/**
+ * What a closing terminal or watch socket was refused for: the error it told last, if that code's close code
+ * is the one the socket closed with (a socket that closes for any other reason was not refused, it was cut).
+ */
+export function closedBy(told: { code: string; message: string } | undefined, closeCode: number): (RefusalRule & { code: RefusalCode }) | undefined {
+  if (!told || !isRefusalCode(told.code) || REFUSALS[told.code].close !== closeCode) return undefined;
+  return { ...REFUSALS[told.code], code: told.code, message: told.message };
 }

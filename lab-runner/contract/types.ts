@@ -45,9 +45,6 @@ export type ServerMessage =
 /** The limits a learner can run into, each told to them by name when it stops something. */
 export type LimitKind = "memory" | "processes" | "disk" | "labs" | "connections";
 
-/** Close codes the terminal and watch sockets use (4000–4999 are free for applications). */
-export const CLOSE_CODES = { unauthorized: 4401, forbidden: 4403, notFound: 4404, lagging: 4408, notRunning: 4409, ended: 4410, tooMany: 4429, bootFailed: 4500 } as const;
-
 export const TERMINAL_LIMITS = {
   /** Largest single input message (a paste); larger ones are refused with an error, nothing is typed. */
   maxInputBytes: 64 * 1024,

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
 import { labClient } from "../support/lab-client";
-import { CLOSE_CODES, type ServerMessage } from "@dockyard/contract";
+import { REFUSALS, type ServerMessage } from "@dockyard/contract";
 import { SOCKET_LIMITS } from "../../lab-runner/src/http/socketLimits";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 
@@ -78,7 +78,7 @@ describe("limits tell the learner which one stopped them", { timeout: 600_000 },
     assert.match(body.message, /already have 2 labs running.*Stop one/);
     const refused = lab("networks").terminal();
     await refused.waitForClose();
-    assert.equal(refused.closed?.code, CLOSE_CODES.tooMany);
+    assert.equal(refused.closed?.code, REFUSALS.lab_quota.close);
     assert.match(refused.closed!.reason, /already have 2 labs running/);
     assert.equal((await lab("networks", `${learner}-other`).start()).status, 202, "another learner is not held to this one's quota");
     for (const booting of [lab("volumes"), lab("networks", `${learner}-other`)]) {
@@ -94,7 +94,7 @@ describe("limits tell the learner which one stopped them", { timeout: 600_000 },
     await Promise.all(extra.map((c) => c.ready()));
     const over = mine.terminal();
     await over.waitForClose();
-    assert.equal(over.closed?.code, CLOSE_CODES.tooMany);
+    assert.equal(over.closed?.code, REFUSALS.too_many_terminals.close);
     assert.match(over.closed!.reason, new RegExp(`already has ${SOCKET_LIMITS.terminalsPerLab} terminals open`));
     extra.pop()!.close();
     await new Promise((r) => setTimeout(r, 200));
@@ -107,9 +107,9 @@ describe("limits tell the learner which one stopped them", { timeout: 600_000 },
     const bogus = `ws://127.0.0.1:${RUNNER_PORT}/sandboxes/dy-0000/terminal?token=bogus`;
     const clients = Array.from({ length: PER_ADDRESS + 5 }, () => new TerminalClient(bogus));
     await Promise.all(clients.map((c) => c.waitForClose()));
-    const tooMany = clients.filter((c) => c.closed?.code === CLOSE_CODES.tooMany);
+    const tooMany = clients.filter((c) => c.closed?.code === REFUSALS.too_many_connections.close);
     assert.ok(tooMany.length >= 5, `refused for the rate: ${tooMany.length}`);
     assert.match(tooMany[0]!.closed!.reason, /Too many new connections/);
-    assert.ok(clients.some((c) => c.closed?.code === CLOSE_CODES.unauthorized), "the first ones were judged on their token");
+    assert.ok(clients.some((c) => c.closed?.code === REFUSALS.unauthorized.close), "the first ones were judged on their token");
   });
 });

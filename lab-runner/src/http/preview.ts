@@ -111,7 +111,7 @@ export function createPreview(labs: LabManager, secret: string) {
         await proxy.ws(req, socket as never, { target: await upstream(req, target), headers: forwardedPrefix(target) }, head);
       } catch (e) {
         const refusal = asRefusal(e);
-        socket.end(`HTTP/1.1 ${refusal.status} ${http.STATUS_CODES[refusal.status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: refusal.code, message: refusal.message })}`);
+        socket.end(`HTTP/1.1 ${refusal.status} ${http.STATUS_CODES[refusal.status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify(refusal.body)}`);
       }
     },
   };
@@ -176,7 +176,7 @@ function refuse(req: http.IncomingMessage, res: http.ServerResponse, refusal: Re
   if (res.headersSent) return void res.destroy();
   const html = /text\/html/.test(req.headers.accept ?? "");
   res.writeHead(refusal.status, { "content-type": html ? "text/html; charset=utf-8" : "application/json", "cache-control": "no-store" });
-  res.end(html ? errorPage(refusal) : JSON.stringify({ error: refusal.code, message: refusal.message }));
+  res.end(html ? errorPage(refusal) : JSON.stringify(refusal.body));
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

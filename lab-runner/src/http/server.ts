@@ -81,9 +81,9 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
       }
       throw new Refusal("method_not_allowed", `${req.method} is not allowed here.`);
     } catch (e) {
-      if (e instanceof Refusal) return send(res, e.status, e.body);
-      console.error("[lab-runner] request failed:", e);
-      send(res, 500, new Refusal("internal", "The lab-runner failed to handle this request.").body);
+      if (!(e instanceof Refusal)) console.error("[lab-runner] request failed:", e);
+      const refusal = e instanceof Refusal ? e : new Refusal("internal", "The lab-runner failed to handle this request.");
+      send(res, refusal.status, refusal.body);
     }
   });
 

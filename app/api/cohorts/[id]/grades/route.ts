@@ -10,7 +10,7 @@ import { gradingOf, reviewRefusal } from "@/app/_lib/review";
 export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const format = new URL(req.url).searchParams.get("format") ?? "json";
-  if (format !== "csv" && format !== "json") return apiError(400, "bad_format", `format: “csv” or “json”, not “${format}”.`);
+  if (format !== "csv" && format !== "json") return apiError("bad_format", `format: “csv” or “json”, not “${format}”.`);
   const grading = await gradingOf(id);
   if (!grading.allowed) return reviewRefusal(grading);
   const grades = await cohortGrades(grading.cohort);

@@ -23,15 +23,15 @@ export async function GET(_req: Request, { params }: { params: Promise<{ slug: s
   const { slug, path: parts } = await params;
   const decision = await lessonsDecision();
   if (!decision.allowed) return refusal(decision);
-  if (!lessonBySlug(slug)) return apiError(404, "unknown_lesson", `There is no lesson “${slug}”.`);
+  if (!lessonBySlug(slug)) return apiError("unknown_lesson", `There is no lesson “${slug}”.`);
   const folder = path.join(contentDir(), "lessons", slug);
   const file = path.resolve(folder, ...parts);
   const type = TYPES[path.extname(file).toLowerCase()];
   if (!file.startsWith(folder + path.sep) || path.basename(file) === LESSON_FILE || !type)
-    return apiError(404, "no_asset", "There is no such file in this lesson.");
+    return apiError("no_asset", "There is no such file in this lesson.");
   try {
     const real = await fs.realpath(file);
-    if (!real.startsWith((await fs.realpath(folder)) + path.sep)) return apiError(404, "no_asset", "There is no such file in this lesson.");
+    if (!real.startsWith((await fs.realpath(folder)) + path.sep)) return apiError("no_asset", "There is no such file in this lesson.");
     return new Response(new Uint8Array(await fs.readFile(real)), {
       headers: {
         "content-type": type,
@@ -42,6 +42,6 @@ export async function GET(_req: Request, { params }: { params: Promise<{ slug: s
       },
     });
   } catch {
-    return apiError(404, "no_asset", "There is no such file in this lesson.");
+    return apiError("no_asset", "There is no such file in this lesson.");
   }
 }

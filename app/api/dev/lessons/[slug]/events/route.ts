@@ -10,9 +10,9 @@ import { lessonBySlug } from "@/app/_lib/lessons";
 export const dynamic = "force-dynamic";
 
 export async function GET(req: Request, { params }: { params: Promise<{ slug: string }> }) {
-  if (process.env.NODE_ENV !== "development") return apiError(404, "not_found", "Lesson hot reload runs under `next dev` only.");
+  if (process.env.NODE_ENV !== "development") return apiError("not_found", "Lesson hot reload runs under `next dev` only.");
   const { slug } = await params;
-  if (!lessonBySlug(slug)) return apiError(404, "unknown_lesson", `There is no lesson “${slug}”.`);
+  if (!lessonBySlug(slug)) return apiError("unknown_lesson", `There is no lesson “${slug}”.`);
   const folder = path.join(contentDir(), "lessons", slug);
   const encoder = new TextEncoder();
   let watcher: fs.FSWatcher | undefined;

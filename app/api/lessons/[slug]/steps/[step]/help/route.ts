@@ -15,8 +15,8 @@ export async function POST(req: Request, { params }: { params: Promise<{ slug: s
   if ("error" in request) return request.error;
   const { kind, index } = request.body;
   const { step } = found;
-  if (kind === "hint" && index >= step.hints) return apiError(404, "unknown_hint", `Step “${stepId}” has ${step.hints} hint(s).`);
-  if (kind === "solution" && index !== 0) return apiError(400, "bad_request", "A step has one solution: index 0.");
+  if (kind === "hint" && index >= step.hints) return apiError("unknown_hint", `Step “${stepId}” has ${step.hints} hint(s).`);
+  if (kind === "solution" && index !== 0) return apiError("bad_request", "A step has one solution: index 0.");
   await recordHelp(found.learnerId, slug, stepId, kind, index);
   return NextResponse.json({ recorded: true });
 }

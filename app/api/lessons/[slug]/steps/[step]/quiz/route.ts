@@ -13,11 +13,11 @@ export async function POST(req: Request, { params }: { params: Promise<{ slug: s
   const found = await stepLearner(slug, stepId, true);
   if ("error" in found) return found.error;
   const { quiz } = found.step;
-  if (!quiz) return apiError(404, "no_quiz", `Step “${stepId}” has no quiz.`);
+  if (!quiz) return apiError("no_quiz", `Step “${stepId}” has no quiz.`);
   const request = await readBody(req, answer);
   if ("error" in request) return request.error;
   if (request.body.choices.some((i) => i >= quiz.options.length))
-    return apiError(400, "bad_request", `choices: this quiz has ${quiz.options.length} options (0 to ${quiz.options.length - 1}).`);
+    return apiError("bad_request", `choices: this quiz has ${quiz.options.length} options (0 to ${quiz.options.length - 1}).`);
   const result = judgeQuiz(quiz, request.body.choices);
   await recordAttempt(found.learnerId, slug, stepId, result);
   return NextResponse.json(result);

@@ -1,5 +1,6 @@
 import { reviewOf, reviewRefusal } from "@/app/_lib/review";
-import { labOf, recordingResponse } from "@/app/_lib/recordings";
+import { recordingResponse } from "@/app/_lib/recordings";
+import { labOf } from "@/app/_lib/runner";
 
 // A student's terminal recordings of one of the cohort's lessons, for those who grade the cohort:
 //   GET               the listing

@@ -1,5 +1,6 @@
 import { reviewOf, reviewRefusal } from "@/app/_lib/review";
-import { labOf, watchResponse } from "@/app/_lib/recordings";
+import { watchResponse } from "@/app/_lib/recordings";
+import { labOf } from "@/app/_lib/runner";
 
 // POST ?node=node1: where a grader of the cohort opens a read-only live view of a student's terminal, { url }.
 // The student's terminal shows that a live view is open.
