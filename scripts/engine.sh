@@ -71,7 +71,7 @@ prep_sysfs_anchor() {
 }
 
 # Sandboxes write only into a filesystem of Dockyard's own (a sparse file, loop-mounted): it holds the engine's
-# data root and each node's own disk (lab-runner/src/sandbox/disk.ts: its Docker data, /root and /tmp, bounded
+# data root and each node's own disk (lab-runner/src/sandbox/docker/disk.ts: its Docker data, /root and /tmp, bounded
 # per node). So nothing a learner does can fill the host's disk. Its size: DOCKYARD_DISK_GIB, else 70% of the
 # space free when it is made.
 prep_disk() {

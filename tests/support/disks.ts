@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { stateDir } from "@dockyard/contract/server";
 
-// Each node's own disk (lab-runner/src/sandbox/disk.ts), as tests find it and check it is gone.
+// Each node's own disk (lab-runner/src/sandbox/docker/disk.ts), as tests find it and check it is gone.
 
 /** The host side of the node disks among a container's mounts (the disk is at /var/lib/dockyard-disk inside). */
 export const nodeDisksOf = (mounts: { Type?: string; Source?: string; Destination?: string }[]) =>

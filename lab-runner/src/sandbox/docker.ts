@@ -8,7 +8,7 @@ import { engineSocket, nodeDiskBytes, stateDir, sandboxIdFor, DEFAULT_NODE, node
 import type { ExecResult, LimitHits, NodeLimits, Sandbox, SandboxDriver, SandboxSpec } from "./driver";
 import { decodeLogs } from "./logs";
 import { createRegistry, labRegistry, registryAnswers, type LabRegistry } from "./registry";
-import { isFull, isMountPoint, NodeDisks, usageOf } from "./disk";
+import { isFull, isMountPoint, NodeDisks, usageOf } from "./docker/disk";
 
 // Sandboxes on Dockyard's own userns-remapped dockerd (scripts/engine.sh): Docker-in-Docker without
 // --privileged. Recipe and measurements: /work/shared/notes/sandbox.md, lab-runner/sandbox-image/.
