@@ -6,6 +6,12 @@ import type { LabRegistry } from "./registry";
 // (terminal, checks, HTTP API) talks to sandboxes only through this interface. A sandbox is one learner's lab
 // for one lesson: one or more nodes (machines with their own inner dockerd, named node1…nodeN) on a private
 // network of the lab's own, and optionally a registry. Methods that reach a node take its name, node1 unless given.
+//
+// To write another driver, read this file and one of its two implementations: tests/support/fake-driver.ts
+// (in memory, the smallest complete one) and docker.ts (Dockyard's engine; its parts are in docker/).
+// What a driver need not do: LabManager (labs.ts) admits labs, boots each at most once at a time, replays the
+// boot's stages to late watchers, and removes idle labs; the driver only has to be safe when a remove() comes
+// while a start() of the same lab runs.
 
 export interface SandboxSpec {
   learnerId: string;
@@ -19,7 +25,7 @@ export interface SandboxSpec {
 }
 
 export interface Sandbox {
-  /** Stable id (node1's container name): one per learner per lesson. */
+  /** Stable id (sandboxIdFor(learnerId, lessonSlug), node1's container name): one per learner per lesson. */
   id: string;
   learnerId: string;
   lessonSlug: string;
@@ -51,22 +57,57 @@ export interface ExecResult {
   output: string;
 }
 
+/** Why a driver failed; `message` says what happened and, where it can, what to run to fix it. */
+export type DriverErrorCode =
+  | "engine_down" // the engine that runs sandboxes does not answer
+  | "engine_failed" // it answered with an error the driver does not recognise
+  | "host_not_prepared" // something the host must provide is missing (a mount, the packages, a userns-remapped engine)
+  | "image_missing" // the sandbox image, the registry image or a course image is missing
+  | "no_subnet" // every lab network of the pool is taken
+  | "boot_timeout" // a boot stage did not finish in time
+  | "boot_failed" // the boot failed otherwise (the node reported a failure, or stopped)
+  | "exec_timeout" // a command ran out of time and was killed
+  | "not_running" // the lab or node is not there (not started, stopped, removed)
+  | "untrusted_socket" // a node's inner engine socket is not what the driver made it
+  | "invalid_name"; // not a node name (node1…node9) or not a sandbox id
+
+/** The one error a driver throws; LabManager tells the learner engine_down as such and any other boot failure as boot_failed. */
+export class DriverError extends Error {
+  constructor(
+    readonly code: DriverErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "DriverError";
+  }
+}
+
+/** Every method may throw DriverError; none throws anything else. */
 export interface SandboxDriver {
+  /** The resources each node gets (LabManager quotes them when a limit stops something). */
   readonly limits: NodeLimits;
-  /** Whether the engine that runs the sandboxes answers (within a few seconds). */
+  /** Whether the engine that runs the sandboxes answers (within a few seconds); never throws. */
   engineAnswers(): Promise<boolean>;
   /** Counters of the node's limits (node1 unless given); zeros once it is gone. */
   limitHits(id: string, node?: string): Promise<LimitHits>;
-  /** Starts (or returns the already running) sandbox; resolves once the inner `docker info` works. */
+  /**
+   * Makes the lab of the spec run and resolves once every node's inner `docker info` works and its course
+   * images are loaded. A lab already running as the spec asks is returned at once (stage "ready" only); one
+   * half-started, dead or of another shape is removed and booted afresh. Calls onStage with each stage of
+   * BOOT_STAGES in order as the lab enters it. On failure it removes what it made and throws, saying at which
+   * stage. Concurrent starts of one lab must not make two of it.
+   */
   start(spec: SandboxSpec, onStage?: (stage: BootStage, detail?: string) => void): Promise<Sandbox>;
-  /** Sandboxes Dockyard owns, found by their labels (works after a lab-runner restart). */
+  /** Sandboxes Dockyard owns, running or not, found on the engine (works after a lab-runner restart). */
   list(): Promise<Sandbox[]>;
+  /** One of list(), or undefined. */
   get(id: string): Promise<Sandbox | undefined>;
-  /** Removes every node and the registry with their volumes, and the lab network. Idempotent. */
+  /** Removes every node and the registry with their data, and the lab network; waits for a start() in progress. Idempotent. */
   remove(id: string): Promise<void>;
-  /** Runs a command inside a node (not in an inner container), capturing output, with a timeout. */
+  /** Runs a command inside a node (not in an inner container) as its root, stdout and stderr merged, with a timeout (30 s unless given) after which it is killed. */
   exec(id: string, cmd: string[], opts?: { timeoutMs?: number; stdin?: string; node?: string }): Promise<ExecResult>;
-  /** The command node-pty runs to get an interactive login shell inside a node. */
+  /** The command node-pty runs to get an interactive login shell (bash -l, in /root) inside a node. */
   shellCommand(id: string, node?: string): { file: string; args: string[]; env: Record<string, string> };
   /** An Engine API client for a node's inner dockerd (what checks judge against). */
   innerDocker(id: string, node?: string): Dockerode;

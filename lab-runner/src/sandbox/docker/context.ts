@@ -1,0 +1,61 @@
+import Dockerode from "dockerode";
+import { engineSocket, nodeDiskBytes, nodeLimits, stateDir } from "@dockyard/contract/server";
+import { HostPaths, SECCOMP_PROFILE } from "./paths";
+import { NodeDisks } from "./disk";
+import { LabNetworks } from "./network";
+
+// What the Docker driver's parts share: its settings, the engine client and the host's places for labs.
+
+export interface DockerSandboxOptions {
+  socketPath?: string;
+  stateDir?: string;
+  image?: string;
+  registryImage?: string;
+  seccompProfilePath?: string;
+  memoryBytes?: number;
+  cpus?: number;
+  pidsLimit?: number;
+  /** Each node's own disk: its inner Docker data (images, containers, volumes), /root and /tmp. */
+  diskBytes?: number;
+  /** Lab networks are <labSubnetPrefix>.N.0/24, N = 0..255, with host bridges named dyl-N (firewalled by engine.sh). */
+  labSubnetPrefix?: string;
+  bootTimeoutMs?: number;
+  /**
+   * "recipe": Docker's default caps + SYS_ADMIN + NET_ADMIN (measured to isolate). "all-in-userns": every
+   * capability, which exist only inside the sandbox's user namespace; needed for inner `docker run --privileged`.
+   */
+  capabilities?: "recipe" | "all-in-userns";
+}
+
+export type DockerSettings = Required<DockerSandboxOptions>;
+
+export interface DockerContext {
+  docker: Dockerode;
+  settings: DockerSettings;
+  paths: HostPaths;
+  disks: NodeDisks;
+  networks: LabNetworks;
+}
+
+export function dockerContext(options: DockerSandboxOptions): DockerContext {
+  const settings: DockerSettings = {
+    socketPath: engineSocket(),
+    stateDir: stateDir(),
+    image: "dockyard/sandbox:latest",
+    registryImage: "dockyard/registry:latest",
+    seccompProfilePath: SECCOMP_PROFILE,
+    ...nodeLimits(),
+    diskBytes: nodeDiskBytes(),
+    labSubnetPrefix: "10.214",
+    bootTimeoutMs: 90_000,
+    capabilities: "recipe",
+    ...stripUndefined(options),
+  };
+  const docker = new Dockerode({ socketPath: settings.socketPath });
+  const paths = new HostPaths(settings.stateDir);
+  return { docker, settings, paths, disks: new NodeDisks(paths.diskPool, paths.diskMounts), networks: new LabNetworks(docker, settings.labSubnetPrefix) };
+}
+
+function stripUndefined<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,51 @@
+import fs from "node:fs/promises";
+import type Dockerode from "dockerode";
+import { DEFAULT_NODE } from "@dockyard/contract/server";
+import type { Sandbox } from "../driver";
+import type { DockerContext } from "./context";
+import { removeContainer } from "./engine";
+import { LABEL, ofLab } from "./naming";
+
+// What the engine and the host hold of each lab: found by the labels its containers carry, removed whole.
+
+/** Node containers by lab: every lab's, or only those of one lab (whose containers all contain its id in their name). */
+export async function findLabs(docker: Dockerode, id?: string): Promise<Map<string, Sandbox>> {
+  const containers = await docker.listContainers({
+    all: true,
+    filters: { label: [`${LABEL.sandbox}=1`], ...(id ? { name: [id] } : {}) },
+  });
+  const labs = new Map<string, Dockerode.ContainerInfo[]>();
+  for (const c of containers) {
+    const lab = c.Labels[LABEL.lab] ?? (c.Names[0] ?? c.Id).replace(/^\//, "");
+    if (id && lab !== id) continue;
+    labs.set(lab, [...(labs.get(lab) ?? []), c]);
+  }
+  return new Map([...labs].map(([lab, nodes]) => [lab, toSandbox(lab, nodes)]));
+}
+
+function toSandbox(id: string, containers: Dockerode.ContainerInfo[]): Sandbox {
+  const labels = containers[0]!.Labels;
+  const nodes = containers.map((c) => c.Labels[LABEL.node] ?? DEFAULT_NODE).sort();
+  const wanted = Number(labels[LABEL.nodes] ?? 1);
+  return {
+    id,
+    learnerId: labels[LABEL.learner] ?? "",
+    lessonSlug: labels[LABEL.lesson] ?? "",
+    createdAt: new Date(labels[LABEL.created] ?? containers[0]!.Created * 1000),
+    running: nodes.length === wanted && containers.every((c) => c.State === "running"),
+    nodes,
+  };
+}
+
+/** Every container of the lab (found by its label, and node1 by its name), then its network and host directories. */
+export async function removeLab({ docker, paths, disks, networks }: DockerContext, id: string): Promise<void> {
+  const labelled = await docker.listContainers({ all: true, filters: { label: [`${LABEL.lab}=${id}`] } });
+  const names = new Set([id, ...labelled.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ""))]);
+  await Promise.all([...names].map((name) => removeContainer(docker, name)));
+  await networks.remove(id);
+  const dirs = await fs.readdir(paths.nodeDirs).catch(() => [] as string[]);
+  await Promise.all([
+    ...dirs.filter(ofLab(id)).map((dir) => fs.rm(paths.nodeDir(dir), { recursive: true, force: true })),
+    ...(await disks.list()).filter(ofLab(id)).map((dir) => disks.remove(dir)),
+  ]);
+}

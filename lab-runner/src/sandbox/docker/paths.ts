@@ -1,0 +1,57 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { DriverError } from "../driver";
+
+// Where a lab's things are: on the host, under Dockyard's state directory (made by scripts/engine.sh, images.sh
+// and packages.sh, and per node at boot), and inside a node, where they are mounted (see
+// lab-runner/sandbox-image/entry.sh, which reads them).
+
+/** Inside a node. */
+export const INSIDE = {
+  apiDir: "/run/dockyard-api",
+  courseImages: "/opt/dockyard/course-images", // <name>.tar of each image the lesson lists
+  packages: "/opt/dockyard/packages",
+  registryPassword: "/run/dockyard/registry-password",
+  sysfsAnchor: "/run/sysfs-anchor",
+  disk: "/var/lib/dockyard-disk", // the node's own disk: entry.sh puts its Docker data, /root and /tmp there
+  hostSetupDone: "/run/.host-setup-done",
+};
+
+export const SECCOMP_PROFILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../sandbox-image/seccomp-dind.json");
+
+/** On the host. */
+export class HostPaths {
+  constructor(readonly stateDir: string) {}
+
+  /** Each node's own directory (named after its container), and what is left of removed ones. */
+  get nodeDirs(): string {
+    return path.join(this.stateDir, "sandboxes");
+  }
+  nodeDir(container: string): string {
+    if (!/^[a-z0-9-]+$/.test(container)) throw new DriverError("invalid_name", `invalid sandbox id: ${container}`);
+    return path.join(this.nodeDirs, container);
+  }
+  /** Where the node's entry script reports ("ready", "failed") and its inner dockerd's socket lives. */
+  apiDir(container: string): string {
+    return path.join(this.nodeDir(container), "api");
+  }
+  innerSocket(container: string): string {
+    return path.join(this.apiDir(container), "docker.sock");
+  }
+  courseImageTar(image: string): string {
+    return path.join(this.stateDir, "images", "course", `${image}.tar`);
+  }
+  get packages(): string {
+    return path.join(this.stateDir, "packages");
+  }
+  get sysfsAnchor(): string {
+    return path.join(this.stateDir, "sysfs-anchor");
+  }
+  /** Dockyard's own filesystem, which holds the nodes' disks, and where those are mounted. */
+  get diskPool(): string {
+    return path.join(this.stateDir, "disk");
+  }
+  get diskMounts(): string {
+    return path.join(this.stateDir, "disks");
+  }
+}
