@@ -1,69 +1,9 @@
 import { test } from "node:test";
-import type Dockerode from "dockerode";
 import assert from "node:assert/strict";
 import { LabManager } from "../../lab-runner/src/labs";
-import type { LimitHits, Sandbox, SandboxDriver, SandboxSpec } from "../../lab-runner/src/sandbox/driver";
-import { type Lesson, nodeNames, type ServerMessage, checkSchema, sandboxIdFor } from "@dockyard/contract/server";
+import { FakeDriver } from "../support/fake-driver";
+import { type Lesson, type ServerMessage, checkSchema } from "@dockyard/contract/server";
 import type { Pty } from "../../lab-runner/src/terminal/session";
-
-// A fake driver (unit-test boundary only): sandboxes are records, boots succeed or fail on demand.
-class FakeDriver implements SandboxDriver {
-  sandboxes = new Map<string, Sandbox>();
-  starts = 0;
-  failNext = false;
-  /** When set, the sandbox's container runs but its boot waits for this (the inner engine still starting). */
-  engineStarting?: Promise<void>;
-  /** Every command run in a sandbox, with the node it ran on. */
-  execs: { node: string; cmd: string[] }[] = [];
-  engineUp = true;
-  async engineAnswers() {
-    return this.engineUp;
-  }
-  readonly limits = { memoryBytes: 1024 ** 3, cpus: 1, processes: 512, diskBytes: 10 * 1024 ** 3 };
-  /** What each node's limits stopped so far, by "<sandbox>/<node>". */
-  hits = new Map<string, LimitHits>();
-  async limitHits(id: string, node = "node1") {
-    return this.hits.get(`${id}/${node}`) ?? { memory: 0, processes: 0, diskFull: false };
-  }
-  async start(spec: SandboxSpec, onStage?: (s: "network" | "container" | "ready") => void) {
-    this.starts++;
-    onStage?.("network");
-    await new Promise((r) => setTimeout(r, 5));
-    if (this.failNext) {
-      this.failNext = false;
-      throw new Error("engine down");
-    }
-    const s = { id: sandboxIdFor(spec.learnerId, spec.lessonSlug), learnerId: spec.learnerId, lessonSlug: spec.lessonSlug, createdAt: new Date(), running: true, nodes: nodeNames(spec.nodes ?? 1) };
-    this.sandboxes.set(s.id, s);
-    await this.engineStarting;
-    return s;
-  }
-  async list() {
-    return [...this.sandboxes.values()];
-  }
-  async get(id: string) {
-    return this.sandboxes.get(id);
-  }
-  async remove(id: string) {
-    this.sandboxes.delete(id);
-  }
-  async exec(_id: string, cmd: string[], opts: { node?: string } = {}) {
-    this.execs.push({ node: opts.node ?? "node1", cmd });
-    return { exitCode: 0, output: cmd.includes("read") ? "file\nswarm ready\n" : "" };
-  }
-  shellCommand(_id: string, node = "node1") {
-    return { file: "/bin/true", args: [node], env: {} };
-  }
-  innerDocker() {
-    return {} as Dockerode; // no check here asks the inner engine
-  }
-  async address() {
-    return undefined;
-  }
-  async registry() {
-    return undefined;
-  }
-}
 
 const lesson = { slug: "first", images: [], nodes: 1, steps: [{ id: "s1", title: "S", checks: [], commands: [] }] } as unknown as Lesson;
 const swarm = {
