@@ -1,6 +1,6 @@
 import { type Lesson, DEFAULT_NODE, Refusal, nodeNames, type CheckResult, type RecordedCommand, type RegistryCredentials, type ServerMessage, sandboxIdFor } from "@dockyard/contract/server";
 import type Dockerode from "dockerode";
-import type { ExecResult, Sandbox, SandboxDriver } from "./sandbox/driver";
+import { DriverError, type ExecResult, type Sandbox, type SandboxDriver } from "./sandbox/driver";
 import { TerminalSession, type Pty } from "./terminal/session";
 import { judge } from "./checks/judge";
 import type { JudgeContext } from "./checks/context";
@@ -101,8 +101,9 @@ export class LabManager {
           emit({ type: "ready" });
           return sandbox;
         } catch (e) {
-          emit({ type: "error", code: "boot_failed", message: `The sandbox could not start: ${(e as Error).message}` });
-          throw new Refusal("boot_failed", (e as Error).message);
+          const code = e instanceof DriverError && e.code === "engine_down" ? "engine_down" : "boot_failed";
+          emit({ type: "error", code, message: `The sandbox could not start: ${(e as Error).message}` });
+          throw new Refusal(code, (e as Error).message);
         }
       },
       { learnerId, lessonSlug: lesson.slug },
