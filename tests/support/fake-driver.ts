@@ -31,7 +31,14 @@ export class FakeDriver implements SandboxDriver {
       this.failNext = false;
       throw new DriverError("engine_down", "engine down");
     }
-    const s = { id: sandboxIdFor(spec.learnerId, spec.lessonSlug), learnerId: spec.learnerId, lessonSlug: spec.lessonSlug, createdAt: new Date(), running: true, nodes: nodeNames(spec.nodes ?? 1) };
+    const s = {
+      id: sandboxIdFor(spec.learnerId, spec.lessonSlug),
+      learnerId: spec.learnerId,
+      lessonSlug: spec.lessonSlug,
+      createdAt: new Date(),
+      running: true,
+      nodes: nodeNames(spec.nodes ?? 1),
+    };
     this.sandboxes.set(s.id, s);
     await this.engineStarting;
     return s;

@@ -45,7 +45,13 @@ export class DockerSandboxDriver implements SandboxDriver {
 
   engineAnswers(): Promise<boolean> {
     const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3000).unref());
-    return Promise.race([this.docker.ping().then(() => true, () => false), timeout]);
+    return Promise.race([
+      this.docker.ping().then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   }
 
   /** Read on the host, where the sandbox cannot write: the node's own cgroups, and its disk. */

@@ -86,7 +86,9 @@ export async function bootLab(context: DockerContext, id: string, spec: SandboxS
     const diagnostics = (await Promise.all(nodes.map((node, i) => diagnosticsOf(context, containers[i]!, nodes.length > 1 ? node : "")))).join("");
     await removeLab(context, id).catch(() => undefined);
     const { code } = asDriverError(err, "boot_failed");
-    throw new DriverError(BOOT_FAILURES.has(code) ? code : "boot_failed", `sandbox ${id} failed to boot (stage ${stage}): ${errorMessage(err)}${diagnostics}`, { cause: err });
+    throw new DriverError(BOOT_FAILURES.has(code) ? code : "boot_failed", `sandbox ${id} failed to boot (stage ${stage}): ${errorMessage(err)}${diagnostics}`, {
+      cause: err,
+    });
   }
 }
 

@@ -10,17 +10,17 @@ import type { NodeDisks } from "./disk";
 // What the sandbox's remapped root must own. Its own disk; and cgroup v1 delegation: the inner dockerd must
 // create child cgroups and move processes, so the directory and its membership files (never the limit files).
 export async function delegateToNode(pid: number, disks: NodeDisks, container: string): Promise<void> {
-  const [uidMap, gidMap, dirs] = await Promise.all([fs.readFile(`/proc/${pid}/uid_map`, "utf8"), fs.readFile(`/proc/${pid}/gid_map`, "utf8"), cgroupDirsOf(pid)]);
+  const [uidMap, gidMap, dirs] = await Promise.all([
+    fs.readFile(`/proc/${pid}/uid_map`, "utf8"),
+    fs.readFile(`/proc/${pid}/gid_map`, "utf8"),
+    cgroupDirsOf(pid),
+  ]);
   const uid = remappedRoot(uidMap);
   const gid = remappedRoot(gidMap);
   if (uid === 0 || gid === 0) throw new DriverError("host_not_prepared", "the engine is not userns-remapped; refusing to delegate cgroups to host root");
   await disks.chown(container, uid, gid);
   if (dirs.length === 0) throw new DriverError("host_not_prepared", "no cgroup v1 hierarchies found for the sandbox");
-  await Promise.all(
-    dirs.flatMap((dir) =>
-      ["", "cgroup.procs", "tasks", "cgroup.clone_children"].map((file) => fs.chown(path.join(dir, file), uid, gid)),
-    ),
-  );
+  await Promise.all(dirs.flatMap((dir) => ["", "cgroup.procs", "tasks", "cgroup.clone_children"].map((file) => fs.chown(path.join(dir, file), uid, gid))));
 }
 
 /** How many processes the OOM killer ended and how many forks were refused so far; undefined once the node stopped. */

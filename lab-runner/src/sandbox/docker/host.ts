@@ -15,7 +15,10 @@ export async function checkHostPrerequisites({ docker, settings, paths, disks }:
   try {
     await docker.ping();
   } catch (err) {
-    throw new DriverError("engine_down", `Dockyard's engine does not answer on ${settings.socketPath} (run: bash scripts/engine.sh start): ${errorMessage(err)}`);
+    throw new DriverError(
+      "engine_down",
+      `Dockyard's engine does not answer on ${settings.socketPath} (run: bash scripts/engine.sh start): ${errorMessage(err)}`,
+    );
   }
   if (!(await isMountPoint(paths.sysfsAnchor)))
     throw new DriverError("host_not_prepared", `${paths.sysfsAnchor} is not mounted (run: bash scripts/engine.sh start)`);

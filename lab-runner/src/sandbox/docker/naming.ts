@@ -26,7 +26,12 @@ export function nodeContainer(id: string, node: string = DEFAULT_NODE): string {
 
 /** A DNS-safe hostname from the lesson slug: the shell prompt shows it. */
 export function hostnameFor(lessonSlug: string): string {
-  const name = lessonSlug.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40).replace(/-+$/, "");
+  const name = lessonSlug
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40)
+    .replace(/-+$/, "");
   return name || "sandbox";
 }
 

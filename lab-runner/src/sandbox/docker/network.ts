@@ -40,7 +40,10 @@ export class LabNetworks {
 
   private async create(id: string): Promise<{ name: string; subnet: string }> {
     const name = networkName(id);
-    const existing = await this.docker.getNetwork(name).inspect().catch(() => undefined);
+    const existing = await this.docker
+      .getNetwork(name)
+      .inspect()
+      .catch(() => undefined);
     if (existing) return { name, subnet: existing.IPAM?.Config?.[0]?.Subnet ?? "" };
     const used = await this.usedSlots();
     for (let slot = 0; slot < 256; slot++) {
@@ -60,7 +63,10 @@ export class LabNetworks {
         });
         return { name, subnet };
       } catch (err) {
-        const raced = await this.docker.getNetwork(name).inspect().catch(() => undefined);
+        const raced = await this.docker
+          .getNetwork(name)
+          .inspect()
+          .catch(() => undefined);
         if (raced) return { name, subnet: raced.IPAM?.Config?.[0]?.Subnet ?? "" };
         // another lab-runner process took this subnet (or bridge name) meanwhile: try the next one
         if (/overlap|exists|in use/i.test(errorMessage(err))) continue;

@@ -11,6 +11,7 @@ import { INSIDE } from "./paths";
 // security model explains each; lab-runner/sandbox-image/ holds the image and the seccomp profile).
 
 // Docker's default capability set plus what an inner dockerd needs (SYS_ADMIN, NET_ADMIN: measured), plus SYS_PTRACE.
+// prettier-ignore
 const CAPS = [
   "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID", "SETFCAP", "SETPCAP",
   "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE", "SYS_ADMIN", "NET_ADMIN",
@@ -21,7 +22,14 @@ const CAPS = [
 const seccompProfiles = new Map<string, Promise<string>>();
 
 /** A one-node lab's machine is named after the lesson (the prompt shows it); several nodes are node1…nodeN. */
-export async function createNode(context: DockerContext, id: string, node: string, spec: SandboxSpec, networkName: string, labels: Record<string, string>): Promise<void> {
+export async function createNode(
+  context: DockerContext,
+  id: string,
+  node: string,
+  spec: SandboxSpec,
+  networkName: string,
+  labels: Record<string, string>,
+): Promise<void> {
   const { docker, settings, paths, disks } = context;
   const name = nodeContainer(id, node);
   await prepareNodeDir(context, name);
@@ -35,9 +43,12 @@ export async function createNode(context: DockerContext, id: string, node: strin
     // Sandboxes have no internet: inner containers install software from this tree, which the sandbox serves
     // read-only on its inner bridge (entry.sh). Only the lesson's images are loaded: each adds to the boot.
     { Type: "bind", Source: paths.packages, Target: INSIDE.packages, ReadOnly: true },
-    ...[...new Set(spec.images)].map(
-      (image): Dockerode.MountSettings => ({ Type: "bind", Source: paths.courseImageTar(image), Target: `${INSIDE.courseImages}/${image}.tar`, ReadOnly: true }),
-    ),
+    ...[...new Set(spec.images)].map((image): Dockerode.MountSettings => ({
+      Type: "bind",
+      Source: paths.courseImageTar(image),
+      Target: `${INSIDE.courseImages}/${image}.tar`,
+      ReadOnly: true,
+    })),
   ];
   let container: Dockerode.Container;
   try {
