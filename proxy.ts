@@ -6,18 +6,18 @@ import { anonymousSession, claimsOf, SESSION_COOKIE } from "@/app/_lib/sessionCo
 // Whether a signed cookie's account session is still live is the pages' business (app/_lib/session.ts).
 
 /** Whether every segment of the path decodes (Next answers a bare 500 for one that does not, e.g. /api/labs/%ZZ). */
-const decodable = (pathname: string) => pathname.split("/").every((segment) => {
-  try {
-    decodeURIComponent(segment);
-    return true;
-  } catch {
-    return false;
-  }
-});
+const decodable = (pathname: string) =>
+  pathname.split("/").every((segment) => {
+    try {
+      decodeURIComponent(segment);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 
 export function proxy(request: NextRequest) {
-  if (!decodable(request.nextUrl.pathname))
-    return NextResponse.json({ error: "bad_url", message: "The address has a malformed %-escape." }, { status: 400 });
+  if (!decodable(request.nextUrl.pathname)) return NextResponse.json({ error: "bad_url", message: "The address has a malformed %-escape." }, { status: 400 });
   if (request.nextUrl.pathname.startsWith("/api/")) return NextResponse.next();
   if (claimsOf(request.cookies.get(SESSION_COOKIE)?.value)) return NextResponse.next();
   const { cookie } = anonymousSession();

@@ -9,8 +9,8 @@ export default async function Forbidden() {
     <div className="mx-auto max-w-xl px-4 py-16" data-testid="forbidden">
       <h1 className="text-2xl font-bold">You do not have access to this page</h1>
       <p className="mt-2 text-slate-600">
-        It belongs to a cohort you are not in, or needs a role your account does not have: only instructors create cohorts, only a
-        cohort&apos;s instructor and graders see who is in it, and only admins manage users.
+        It belongs to a cohort you are not in, or needs a role your account does not have: only instructors create cohorts, only a cohort&apos;s instructor and
+        graders see who is in it, and only admins manage users.
       </p>
       {account && (
         <p className="mt-2 text-slate-600">

@@ -25,8 +25,7 @@ export default async function CoursePage() {
     <div className="mx-auto max-w-4xl px-4 py-8">
       <h1 className="text-3xl font-bold">Docker, hands on</h1>
       <p className="mt-2 text-slate-600">
-        Every lesson gives you a real Linux machine with Docker inside, right here in the browser. Do each step, and Dockyard checks
-        what you did.
+        Every lesson gives you a real Linux machine with Docker inside, right here in the browser. Do each step, and Dockyard checks what you did.
       </p>
       <div className="mt-6">
         <ProgressBar done={done.length} total={totalSteps} label="Your progress through the course" />
@@ -44,7 +43,12 @@ export default async function CoursePage() {
         </p>
       )}
       {cohorts.map((cohort) => (
-        <section key={cohort.id} aria-label={`Cohort ${cohort.name}`} className="mt-8 rounded-lg border border-sky-200 bg-sky-50/50 p-5" data-testid="my-cohort">
+        <section
+          key={cohort.id}
+          aria-label={`Cohort ${cohort.name}`}
+          className="mt-8 rounded-lg border border-sky-200 bg-sky-50/50 p-5"
+          data-testid="my-cohort"
+        >
           <h2 className="text-xl font-semibold">
             <Link href={`/cohorts/${cohort.id}`} className="hover:underline">
               {cohort.name}

@@ -28,8 +28,6 @@ export async function saveSettingsAction(_state: FormState, form: FormData): Pro
   await setAnonymousMayTry(anonymousMayTry);
   revalidatePath("/admin");
   return {
-    notice: anonymousMayTry
-      ? "Saved: visitors may try the lessons without an account."
-      : "Saved: visitors must sign in to open lessons and use labs.",
+    notice: anonymousMayTry ? "Saved: visitors may try the lessons without an account." : "Saved: visitors must sign in to open lessons and use labs.",
   };
 }

@@ -13,7 +13,10 @@ export async function AccountNav() {
         <Link href="/signin" className={LINK}>
           Sign in
         </Link>
-        <Link href="/signup" className="rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400">
+        <Link
+          href="/signup"
+          className="rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
+        >
           Create an account
         </Link>
       </div>

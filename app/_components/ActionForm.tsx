@@ -58,7 +58,8 @@ export function useSubmitted(name: string): { error?: string; value?: string } {
   return { error: state?.field === name ? state.error : undefined, value: state?.values?.[name] };
 }
 
-const INPUT = "mt-1 block w-full rounded border border-slate-300 px-3 py-2 text-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-200 aria-[invalid=true]:border-red-500";
+const INPUT =
+  "mt-1 block w-full rounded border border-slate-300 px-3 py-2 text-sm focus:border-sky-500 focus:outline-none focus:ring-2 focus:ring-sky-200 aria-[invalid=true]:border-red-500";
 
 export function FieldError({ name, error }: { name: string; error?: string }) {
   if (!error) return null;
@@ -69,7 +70,14 @@ export function FieldError({ name, error }: { name: string; error?: string }) {
   );
 }
 
-export function TextField(props: { name: string; label: string; type?: "text" | "email" | "password" | "date"; autoComplete?: string; hint?: string; defaultValue?: string }) {
+export function TextField(props: {
+  name: string;
+  label: string;
+  type?: "text" | "email" | "password" | "date";
+  autoComplete?: string;
+  hint?: string;
+  defaultValue?: string;
+}) {
   const { name, label, type = "text", hint } = props;
   const { error, value } = useSubmitted(name);
   const hintId = `${name}-hint`;

@@ -61,11 +61,7 @@ export function CheckPanel({ lesson, step, initiallyPassed }: { lesson: string; 
 
   const result = state.kind === "result" ? state.result : undefined;
   return (
-    <div
-      className="mt-4 border-t border-slate-100 pt-4"
-      data-check-status={passed ? "passed" : "pending"}
-      data-testid={`check-${step}`}
-    >
+    <div className="mt-4 border-t border-slate-100 pt-4" data-check-status={passed ? "passed" : "pending"} data-testid={`check-${step}`}>
       <div className="flex items-center gap-3">
         <button
           type="button"

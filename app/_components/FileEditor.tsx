@@ -142,7 +142,10 @@ export function FileEditor({ lesson, nodes, shown }: { lesson: string; nodes: st
             className="min-w-0 flex-1 rounded border border-slate-300 px-2 py-0.5 font-mono focus:outline-none focus:ring-2 focus:ring-sky-400"
           />
         </label>
-        <button type="submit" className="rounded border border-slate-300 bg-white px-3 py-0.5 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-400">
+        <button
+          type="submit"
+          className="rounded border border-slate-300 bg-white px-3 py-0.5 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-400"
+        >
           Open
         </button>
         <button

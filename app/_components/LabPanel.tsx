@@ -83,7 +83,11 @@ export function LabPanel({ lesson, nodes, registry }: { lesson: string; nodes: n
             {!stopped && status.kind === "failed" && "Disconnected"}
           </span>
           {!stopped && (
-            <button type="button" onClick={() => void stop()} className="rounded border border-slate-600 px-2 py-0.5 hover:bg-slate-800 focus:outline-none focus:ring-2 focus:ring-sky-400">
+            <button
+              type="button"
+              onClick={() => void stop()}
+              className="rounded border border-slate-600 px-2 py-0.5 hover:bg-slate-800 focus:outline-none focus:ring-2 focus:ring-sky-400"
+            >
               Stop lab
             </button>
           )}
@@ -92,15 +96,28 @@ export function LabPanel({ lesson, nodes, registry }: { lesson: string; nodes: n
       {stopped && (
         <div className="flex flex-1 flex-col items-start gap-3 p-4 text-sm text-slate-200" data-testid="lab-stopped">
           <p>{stopped.error ?? "Your lab is stopped: its machines and everything in them are gone. Your progress and your terminal's recording are kept."}</p>
-          <button type="button" onClick={startAgain} className="rounded bg-sky-600 px-3 py-1.5 font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400">
+          <button
+            type="button"
+            onClick={startAgain}
+            className="rounded bg-sky-600 px-3 py-1.5 font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
+          >
             Start a fresh lab
           </button>
         </div>
       )}
       {!stopped &&
         names.map((node) => (
-          <div key={`${node}-${generation}`} role="tabpanel" id={panelId(TABS, node)} aria-labelledby={tabId(TABS, node)} hidden={selected !== node} className="min-h-0 flex-1">
-            {opened.includes(node) && <TerminalPanel lesson={lesson} node={multiNode ? node : undefined} inbox={wiringOf(node).inbox} onStatus={wiringOf(node).report} />}
+          <div
+            key={`${node}-${generation}`}
+            role="tabpanel"
+            id={panelId(TABS, node)}
+            aria-labelledby={tabId(TABS, node)}
+            hidden={selected !== node}
+            className="min-h-0 flex-1"
+          >
+            {opened.includes(node) && (
+              <TerminalPanel lesson={lesson} node={multiNode ? node : undefined} inbox={wiringOf(node).inbox} onStatus={wiringOf(node).report} />
+            )}
           </div>
         ))}
       <div role="tabpanel" id={panelId(TABS, EDITOR)} aria-labelledby={tabId(TABS, EDITOR)} hidden={selected !== EDITOR} className="min-h-0 flex-1">

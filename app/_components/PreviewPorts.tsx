@@ -35,7 +35,11 @@ export function PreviewPorts({ lesson, enabled, multiNode }: { lesson: string; e
 
   if (!ports.length) return null;
   return (
-    <nav aria-label="Web preview" data-testid="preview-ports" className="flex flex-wrap items-center gap-2 border-t border-slate-800 px-3 py-2 text-xs text-slate-300">
+    <nav
+      aria-label="Web preview"
+      data-testid="preview-ports"
+      className="flex flex-wrap items-center gap-2 border-t border-slate-800 px-3 py-2 text-xs text-slate-300"
+    >
       <span>Web preview:</span>
       {ports.map((p) => (
         <a

@@ -36,7 +36,12 @@ export function QuizPanel(props: { lesson: string; step: string; question: strin
   };
 
   return (
-    <form onSubmit={submit} data-testid={`quiz-${step}`} data-check-status={passed ? "passed" : "pending"} className="not-prose my-4 rounded border border-sky-200 bg-sky-50/50 p-4">
+    <form
+      onSubmit={submit}
+      data-testid={`quiz-${step}`}
+      data-check-status={passed ? "passed" : "pending"}
+      className="not-prose my-4 rounded border border-sky-200 bg-sky-50/50 p-4"
+    >
       <fieldset>
         <legend className="font-medium">{question}</legend>
         {several && <p className="text-xs text-slate-500">Choose every answer that is right.</p>}

@@ -5,7 +5,8 @@ import type { Player } from "asciinema-player";
 import "asciinema-player/dist/bundle/asciinema-player.css";
 import { markersOf, parseHeader, type AsciicastMarker } from "@dockyard/contract";
 
-type State = { kind: "loading" } | { kind: "ready"; markers: AsciicastMarker[]; startedAt: number; start?: AsciicastMarker } | { kind: "failed"; message: string };
+type State =
+  { kind: "loading" } | { kind: "ready"; markers: AsciicastMarker[]; startedAt: number; start?: AsciicastMarker } | { kind: "failed"; message: string };
 
 /** Pauses longer than this play as this long: a recording spans days of a learner coming and going. */
 const IDLE_LIMIT_SECONDS = 2;
@@ -65,7 +66,9 @@ export function RecordingPlayer({ src, startAt }: { src: string; startAt?: Marke
       )}
       {state.kind === "ready" && startAt && (
         <p className="mb-2 text-sm text-slate-600" data-testid="start-marker">
-          {state.start ? `Opened at “${state.start.label}”.` : `This recording has no marker “${startAt.label}” number ${startAt.occurrence}: it opens at the start.`}
+          {state.start
+            ? `Opened at “${state.start.label}”.`
+            : `This recording has no marker “${startAt.label}” number ${startAt.occurrence}: it opens at the start.`}
         </p>
       )}
       <div ref={host} />

@@ -24,7 +24,12 @@ export function RegistryLogin({ lesson, enabled }: { lesson: string; enabled: bo
     };
   }, [lesson, enabled, login]);
 
-  if (error) return <p role="alert" className="border-t border-slate-800 px-3 py-2 text-xs text-rose-300">{error}</p>;
+  if (error)
+    return (
+      <p role="alert" className="border-t border-slate-800 px-3 py-2 text-xs text-rose-300">
+        {error}
+      </p>
+    );
   if (!login) return null;
   return (
     <dl data-testid="registry-login" className="flex flex-wrap gap-x-4 gap-y-1 border-t border-slate-800 px-3 py-2 font-mono text-xs text-slate-300">

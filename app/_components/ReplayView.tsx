@@ -7,7 +7,16 @@ import { LiveView } from "./LiveView";
  * read-only. `api` is where its recordings (`${api}/recording?node=`) and live view (`${api}/watch?node=`) are
  * asked for, which decides whose they are; `page` is this page's own path.
  */
-export function ReplayView(props: { api: string; page: string; nodes: string[]; node: string; live: boolean; startAt?: MarkerTarget; liveNote: string; liveLink: string }) {
+export function ReplayView(props: {
+  api: string;
+  page: string;
+  nodes: string[];
+  node: string;
+  live: boolean;
+  startAt?: MarkerTarget;
+  liveNote: string;
+  liveLink: string;
+}) {
   const { api, page, nodes, node, live, startAt } = props;
   const here = (query: Record<string, string>, anchor = "") => `${page}?${new URLSearchParams({ node, ...query })}${anchor}`;
   return (
@@ -15,7 +24,12 @@ export function ReplayView(props: { api: string; page: string; nodes: string[]; 
       {nodes.length > 1 && (
         <nav className="mt-4 flex gap-2 text-sm" aria-label="Nodes">
           {nodes.map((n) => (
-            <Link key={n} href={here({ node: n })} aria-current={n === node ? "page" : undefined} className={n === node ? "font-semibold" : "text-sky-700 underline"}>
+            <Link
+              key={n}
+              href={here({ node: n })}
+              aria-current={n === node ? "page" : undefined}
+              className={n === node ? "font-semibold" : "text-sky-700 underline"}
+            >
               {n}
             </Link>
           ))}
@@ -29,7 +43,10 @@ export function ReplayView(props: { api: string; page: string; nodes: string[]; 
         {live ? (
           <>
             <p className="mt-1 text-sm text-slate-600">
-              {props.liveNote} <Link className="text-sky-700 underline" href={here({})}>Close the live view</Link>
+              {props.liveNote}{" "}
+              <Link className="text-sky-700 underline" href={here({})}>
+                Close the live view
+              </Link>
             </p>
             <div className="mt-3">
               <LiveView key={node} accessUrl={`${api}/watch?node=${node}`} />

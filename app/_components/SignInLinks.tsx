@@ -9,7 +9,10 @@ export function SignInLinks() {
   const back = new URLSearchParams({ next: `${usePathname()}${query ? `?${query}` : ""}` });
   return (
     <div className="mt-6 flex gap-4">
-      <Link href={`/signin?${back}`} className="rounded bg-sky-600 px-4 py-2 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400">
+      <Link
+        href={`/signin?${back}`}
+        className="rounded bg-sky-600 px-4 py-2 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
+      >
         Sign in
       </Link>
       <Link href={`/signup?${back}`} className="px-2 py-2 text-sm text-sky-700 underline">

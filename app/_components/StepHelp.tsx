@@ -32,9 +32,7 @@ export function StepHelp(props: { lesson: string; step: string; used: { hints: n
     await record(lesson, step, "hint", index);
     setShown((n) => Math.max(n, index + 1));
   };
-  return (
-    <HelpContext.Provider value={{ lesson, step, hintsShown: shown, solutionShown: used.solution, revealHint }}>{children}</HelpContext.Provider>
-  );
+  return <HelpContext.Provider value={{ lesson, step, hintsShown: shown, solutionShown: used.solution, revealHint }}>{children}</HelpContext.Provider>;
 }
 
 function useRevealing(reveal: () => Promise<void>) {

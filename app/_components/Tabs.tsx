@@ -14,7 +14,19 @@ export const panelId = (group: string, tab: string) => `${group}-panel-${tab}`;
  * A WAI-ARIA tab list: Tab reaches the selected tab, arrow keys, Home and End move between tabs and select
  * them. The panels are the caller's: give each role="tabpanel", id={panelId(…)}, aria-labelledby={tabId(…)}.
  */
-export function TabList({ group, label, tabs, selected, onSelect }: { group: string; label: string; tabs: Tab[]; selected: string; onSelect: (id: string) => void }) {
+export function TabList({
+  group,
+  label,
+  tabs,
+  selected,
+  onSelect,
+}: {
+  group: string;
+  label: string;
+  tabs: Tab[];
+  selected: string;
+  onSelect: (id: string) => void;
+}) {
   const buttons = useRef(new Map<string, HTMLButtonElement>());
 
   const onKeyDown = (event: KeyboardEvent) => {

@@ -21,7 +21,17 @@ const encoder = new TextEncoder();
  * The live shell of one node of the learner's sandbox: xterm.js over a WebSocket to the lab-runner. `node` is
  * passed on to the lab-runner only in labs of several nodes. Run blocks reach it through its inbox.
  */
-export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: string; node?: string; inbox: CommandInbox; onStatus: (status: TerminalStatus) => void }) {
+export function TerminalPanel({
+  lesson,
+  node,
+  inbox,
+  onStatus,
+}: {
+  lesson: string;
+  node?: string;
+  inbox: CommandInbox;
+  onStatus: (status: TerminalStatus) => void;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const [status, setStatus] = useState<TerminalStatus>({ kind: "connecting" });
   const [notice, setNotice] = useState<string>();
@@ -176,7 +186,10 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
         <div className="border-b border-slate-800 px-4 py-3 text-sm text-slate-200" data-testid="boot-stages" aria-live="polite">
           {status.kind === "failed" ? (
             <p role="alert" className="text-rose-300">
-              {status.message} <button className="ml-2 underline" onClick={() => location.reload()}>Try again</button>
+              {status.message}{" "}
+              <button className="ml-2 underline" onClick={() => location.reload()}>
+                Try again
+              </button>
             </p>
           ) : (
             <ol className="space-y-1">
@@ -184,7 +197,12 @@ export function TerminalPanel({ lesson, node, inbox, onStatus }: { lesson: strin
                 const done = reachedStages.includes(stage) && !(status.kind === "booting" && status.stage === stage);
                 const active = status.kind === "booting" && status.stage === stage;
                 return (
-                  <li key={stage} data-stage={stage} data-state={done ? "done" : active ? "active" : "pending"} className={done ? "text-emerald-300" : active ? "text-white" : "text-slate-500"}>
+                  <li
+                    key={stage}
+                    data-stage={stage}
+                    data-state={done ? "done" : active ? "active" : "pending"}
+                    className={done ? "text-emerald-300" : active ? "text-white" : "text-slate-500"}
+                  >
                     {done ? "✓" : active ? "›" : "·"} {BOOT_STAGE_LABELS[stage]}
                     {active && status.detail ? <span className="text-slate-400"> ({status.detail})</span> : null}
                   </li>

@@ -4,7 +4,7 @@ export const RUN = "dockyard:run"; // a run block was clicked: detail { command,
 export const COMMAND = "dockyard:command"; // a command went to the shell (Enter or a run block)
 export const PASSED = "dockyard:step-passed"; // detail { step }
 
-export const emit = <T,>(name: string, detail?: T) => window.dispatchEvent(new CustomEvent(name, { detail }));
+export const emit = <T>(name: string, detail?: T) => window.dispatchEvent(new CustomEvent(name, { detail }));
 
 export function on<T>(name: string, handler: (detail: T) => void): () => void {
   const listener = (e: Event) => handler((e as CustomEvent<T>).detail);

@@ -36,8 +36,7 @@ export interface CohortFacts {
 }
 
 const isAdmin = (viewer: Viewer) => viewer.account?.role === "admin";
-const teaches = (viewer: Viewer, cohort: CohortFacts) =>
-  viewer.account?.role === "instructor" && viewer.account.id === cohort.instructorId;
+const teaches = (viewer: Viewer, cohort: CohortFacts) => viewer.account?.role === "instructor" && viewer.account.id === cohort.instructorId;
 
 export function mayTryLessons(viewer: Viewer, anonymousMayTry: boolean): Decision {
   if (viewer.account || anonymousMayTry) return ALLOWED;
@@ -66,8 +65,7 @@ export function mayAdminister(viewer: Viewer): Decision {
 export function mayChangeRole(viewer: Viewer, target: { role: Role }, newRole: Role, admins: number): Decision {
   const administer = mayAdminister(viewer);
   if (!administer.allowed) return administer;
-  if (target.role === "admin" && newRole !== "admin" && admins <= 1)
-    return refused("This is the only admin: make another account an admin first.");
+  if (target.role === "admin" && newRole !== "admin" && admins <= 1) return refused("This is the only admin: make another account an admin first.");
   return ALLOWED;
 }
 

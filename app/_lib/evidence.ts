@@ -111,7 +111,8 @@ const latest = (dates: Date[]) => (dates.length ? new Date(Math.max(...dates.map
 /** One learner's evidence on one lesson; `rows` may hold other learners' and lessons' rows too. */
 export function lessonReport(lesson: Lesson, learnerId: string, rows: EvidenceRows, dueAt?: Date, now = new Date()): LessonReport {
   const isLate = (completedAt?: Date) => dueAt !== undefined && (completedAt ? completedAt > dueAt : now > dueAt);
-  const mine = <T extends { learnerId: string; lessonSlug: string }>(list: T[]) => list.filter((r) => r.learnerId === learnerId && r.lessonSlug === lesson.slug);
+  const mine = <T extends { learnerId: string; lessonSlug: string }>(list: T[]) =>
+    list.filter((r) => r.learnerId === learnerId && r.lessonSlug === lesson.slug);
   const attempts = group(mine(rows.attempts));
   const completions = group(mine(rows.completions));
   const helps = group(mine(rows.helps));
@@ -147,5 +148,14 @@ export function lessonReport(lesson: Lesson, learnerId: string, rows: EvidenceRo
   const graded = steps.filter((s) => s.graded);
   const passed = graded.filter((s) => s.completedAt);
   const completedAt = graded.length > 0 && passed.length === graded.length ? latest(passed.map((s) => s.completedAt!)) : undefined;
-  return { slug: lesson.slug, title: lesson.title, dueAt, gradedSteps: graded.length, passedSteps: passed.length, completedAt, late: isLate(completedAt), steps };
+  return {
+    slug: lesson.slug,
+    title: lesson.title,
+    dueAt,
+    gradedSteps: graded.length,
+    passedSteps: passed.length,
+    completedAt,
+    late: isLate(completedAt),
+    steps,
+  };
 }

@@ -81,6 +81,10 @@ export function gradesJson(grades: CohortGrades, exportedAt = new Date()) {
 
 /** A file name for the download: the cohort's name, made safe, and the day. */
 export function exportFileName(grades: CohortGrades, extension: "csv" | "json", day = new Date()): string {
-  const name = grades.cohort.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "cohort";
+  const name =
+    grades.cohort.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "cohort";
   return `${name}-grades-${day.toISOString().slice(0, 10)}.${extension}`;
 }

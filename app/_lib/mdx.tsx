@@ -36,7 +36,7 @@ function remarkLessonAuthoring(slug: string) {
         if (asset) target.url = `/lessons/${slug}/assets/${asset}`;
       }
       if (isElement(node) && node.name === "Step") {
-        const hints: typeof node[] = [];
+        const hints: (typeof node)[] = [];
         visit(node, (n) => {
           if (isElement(n) && n.name === "Hint") hints.push(n);
         });
@@ -63,7 +63,13 @@ export async function renderLesson(lesson: Lesson, learner: LearnerState): Promi
     const step = lesson.steps[index]!;
     const passed = learner.passed.has(id);
     return (
-      <StepSection step={id} id={`step-${id}`} data-testid={`step-${id}`} data-step-node={node} className="not-prose my-8 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+      <StepSection
+        step={id}
+        id={`step-${id}`}
+        data-testid={`step-${id}`}
+        data-step-node={node}
+        className="not-prose my-8 rounded-lg border border-slate-200 bg-white p-5 shadow-sm"
+      >
         <h2 className="text-lg font-semibold">
           <span className="mr-2 text-sky-700">Step {index + 1}</span>
           {title}
@@ -93,7 +99,9 @@ export async function renderLesson(lesson: Lesson, learner: LearnerState): Promi
   function Quiz({ step: id }: { step: string }) {
     const quiz = lesson.steps.find((s) => s.id === id)!.quiz!;
     const { question, options, correct } = quiz;
-    return <QuizPanel lesson={lesson.slug} step={id} question={question} options={options} several={correct.length > 1} initiallyPassed={learner.passed.has(id)} />;
+    return (
+      <QuizPanel lesson={lesson.slug} step={id} question={question} options={options} several={correct.length > 1} initiallyPassed={learner.passed.has(id)} />
+    );
   }
 
   function Pre({ children }: { children?: ReactNode }) {

@@ -76,7 +76,10 @@ export const previewUrl = (access: LabAccess, node: string, port: number) =>
   `${previewPublicUrl()}/preview/${access.sandboxId}/${node}/${port}/?token=${encodeURIComponent(access.token)}`;
 
 const recordings = (lab: ViewerClaims, node?: string) =>
-  request(`/recordings/${lab.sandbox}${node === undefined ? "" : `?${new URLSearchParams({ node })}`}`, issueViewerToken(secret(), RECORDING_TOKEN, lab, tokenTtlSeconds()));
+  request(
+    `/recordings/${lab.sandbox}${node === undefined ? "" : `?${new URLSearchParams({ node })}`}`,
+    issueViewerToken(secret(), RECORDING_TOKEN, lab, tokenTtlSeconds()),
+  );
 
 export const recordingListing = async (lab: ViewerClaims) => (await (await recordings(lab)).json()) as RecordingListing;
 

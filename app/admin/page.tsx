@@ -54,7 +54,13 @@ export default async function AdminPage() {
                       Role of {account.email}
                     </label>
                     {/* Keyed by the role: a select does not take a new defaultValue, and the form resets to it after saving. */}
-                    <select key={account.role} id={`role-${account.id}`} name="role" defaultValue={account.role} className="rounded border border-slate-300 px-2 py-1.5">
+                    <select
+                      key={account.role}
+                      id={`role-${account.id}`}
+                      name="role"
+                      defaultValue={account.role}
+                      className="rounded border border-slate-300 px-2 py-1.5"
+                    >
                       {ROLES.map((role) => (
                         <option key={role} value={role}>
                           {role}

@@ -27,7 +27,10 @@ export default async function CohortsPage() {
             <h2 id="teaching" className="text-xl font-semibold">
               {account.role === "admin" ? "All cohorts" : "Cohorts you teach"}
             </h2>
-            <Link href="/cohorts/new" className="rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400">
+            <Link
+              href="/cohorts/new"
+              className="rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
+            >
               Create a cohort
             </Link>
           </div>

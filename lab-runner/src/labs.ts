@@ -1,4 +1,14 @@
-import { type Lesson, DEFAULT_NODE, Refusal, nodeNames, type CheckResult, type RecordedCommand, type RegistryCredentials, type ServerMessage, sandboxIdFor } from "@dockyard/contract/server";
+import {
+  type Lesson,
+  DEFAULT_NODE,
+  Refusal,
+  nodeNames,
+  type CheckResult,
+  type RecordedCommand,
+  type RegistryCredentials,
+  type ServerMessage,
+  sandboxIdFor,
+} from "@dockyard/contract/server";
 import type Dockerode from "dockerode";
 import { DriverError, type ExecResult, type Sandbox, type SandboxDriver } from "./sandbox/driver";
 import { TerminalSession, type Pty } from "./terminal/session";

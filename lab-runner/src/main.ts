@@ -1,4 +1,15 @@
-import { contentDir, idleTimeoutMs, labQuotas, reapIntervalMs, recordingMaxBytes, recordingsDir, runnerHost, runnerPort, secret, findLesson } from "@dockyard/contract/server";
+import {
+  contentDir,
+  idleTimeoutMs,
+  labQuotas,
+  reapIntervalMs,
+  recordingMaxBytes,
+  recordingsDir,
+  runnerHost,
+  runnerPort,
+  secret,
+  findLesson,
+} from "@dockyard/contract/server";
 import { spawnPty } from "./terminal/pty";
 import { DockerSandboxDriver } from "./sandbox/docker";
 import { LabManager } from "./labs";

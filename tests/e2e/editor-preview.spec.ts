@@ -129,7 +129,12 @@ test("the files API explains what it cannot do", async ({ page }) => {
   const passwd = await page.request.get(`${files}?path=${encodeURIComponent("/root/../etc/passwd")}`);
   expect((await passwd.json()).content).toMatch(/^root:x:0:0:/);
   const list = await (await page.request.get(`${files}/list?path=/root`)).json();
-  expect(list.entries).toEqual(expect.arrayContaining([{ name: "app", type: "directory", size: expect.any(Number) }, { name: "big.txt", type: "file", size: 1100000 }]));
+  expect(list.entries).toEqual(
+    expect.arrayContaining([
+      { name: "app", type: "directory", size: expect.any(Number) },
+      { name: "big.txt", type: "file", size: 1100000 },
+    ]),
+  );
   const tooBig = await page.request.put(`${files}?path=/root/huge.txt`, { data: "x".repeat(1024 * 1024 + 1) });
   expect(tooBig.status()).toBe(413);
   await page.request.delete(`${stack.siteUrl}/api/labs/${LESSON}`);
@@ -137,7 +142,10 @@ test("the files API explains what it cannot do", async ({ page }) => {
 
 test("a port published inside the sandbox opens in a new tab, WebSockets included", async ({ page, context }) => {
   await openLesson(page);
-  await typeInTerminal(page, `clear; docker run -d -p 8080:80 busybox sh -c 'mkdir /www && echo "<h1>Hello from port 8080</h1>" > /www/index.html && httpd -f -p 80 -h /www'`);
+  await typeInTerminal(
+    page,
+    `clear; docker run -d -p 8080:80 busybox sh -c 'mkdir /www && echo "<h1>Hello from port 8080</h1>" > /www/index.html && httpd -f -p 80 -h /www'`,
+  );
   const link = page.getByRole("link", { name: /Open port 8080/ });
   await expect(link).toBeVisible({ timeout: 30_000 });
 

@@ -7,7 +7,9 @@ import { issue, verify, loadLessons, isGraded, contentDir } from "@dockyard/cont
 
 let stack: Stack;
 const LESSON = "first-container";
-const GRADED_STEPS = loadLessons(contentDir()).lessons.find((l) => l.slug === LESSON)!.steps.filter(isGraded).length;
+const GRADED_STEPS = loadLessons(contentDir())
+  .lessons.find((l) => l.slug === LESSON)!
+  .steps.filter(isGraded).length;
 
 test.describe.configure({ mode: "serial" });
 test.beforeAll(async ({}, testInfo) => {
@@ -23,44 +25,48 @@ test.afterAll(async () => {
 const terminalText = (page: Page) => page.getByTestId("terminal").locator(".xterm-rows");
 const step = (page: Page, id: string) => page.getByTestId(`step-${id}`);
 
-test("a newcomer runs a container from the lesson, a wrong attempt is explained, progress survives reloads and restarts", { tag: "@database" }, async ({ page }) => {
-  await page.goto(stack.siteUrl);
-  await expect(page.getByRole("heading", { name: "Docker, hands on" })).toBeVisible();
-  await page.getByRole("link", { name: /Your first container/ }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Your first container" })).toBeVisible();
-  await expect(page.getByTestId("lab-status")).toHaveAttribute("data-status", "ready", { timeout: 90_000 });
+test(
+  "a newcomer runs a container from the lesson, a wrong attempt is explained, progress survives reloads and restarts",
+  { tag: "@database" },
+  async ({ page }) => {
+    await page.goto(stack.siteUrl);
+    await expect(page.getByRole("heading", { name: "Docker, hands on" })).toBeVisible();
+    await page.getByRole("link", { name: /Your first container/ }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Your first container" })).toBeVisible();
+    await expect(page.getByTestId("lab-status")).toHaveAttribute("data-status", "ready", { timeout: 90_000 });
 
-  // A wrong attempt, typed by hand, gets a message saying what is missing.
-  await page.getByTestId("terminal").click();
-  await page.keyboard.type("docker run busybox echo hello");
-  await page.keyboard.press("Enter");
-  await expect(terminalText(page)).toContainText("hello", { timeout: 30_000 });
-  await step(page, "hello-busybox").getByRole("button", { name: "Check my work" }).click();
-  await expect(step(page, "hello-busybox").getByTestId("check-message")).toContainText("does not contain “hello world”");
-  await expect(step(page, "hello-busybox").getByTestId("check-passed")).toHaveCount(0);
+    // A wrong attempt, typed by hand, gets a message saying what is missing.
+    await page.getByTestId("terminal").click();
+    await page.keyboard.type("docker run busybox echo hello");
+    await page.keyboard.press("Enter");
+    await expect(terminalText(page)).toContainText("hello", { timeout: 30_000 });
+    await step(page, "hello-busybox").getByRole("button", { name: "Check my work" }).click();
+    await expect(step(page, "hello-busybox").getByTestId("check-message")).toContainText("does not contain “hello world”");
+    await expect(step(page, "hello-busybox").getByTestId("check-passed")).toHaveCount(0);
 
-  // Clicking the run block types the command into the terminal and runs it; the check turns green by itself.
-  await step(page, "hello-busybox").getByTestId("run-block").click();
-  await expect(terminalText(page)).toContainText("hello world");
-  await expect(step(page, "hello-busybox").getByTestId("check-passed")).toBeVisible({ timeout: 30_000 });
-  await expect(step(page, "hello-busybox").getByTestId("check-message")).toContainText("Well done");
-  await expect(page.getByTestId("progress-count")).toHaveText(`1 / ${GRADED_STEPS} steps`);
+    // Clicking the run block types the command into the terminal and runs it; the check turns green by itself.
+    await step(page, "hello-busybox").getByTestId("run-block").click();
+    await expect(terminalText(page)).toContainText("hello world");
+    await expect(step(page, "hello-busybox").getByTestId("check-passed")).toBeVisible({ timeout: 30_000 });
+    await expect(step(page, "hello-busybox").getByTestId("check-message")).toContainText("Well done");
+    await expect(page.getByTestId("progress-count")).toHaveText(`1 / ${GRADED_STEPS} steps`);
 
-  await page.reload();
-  await expect(step(page, "hello-busybox").getByTestId("check-passed")).toBeVisible();
-  await expect(page.getByTestId("progress-count")).toHaveText(`1 / ${GRADED_STEPS} steps`);
+    await page.reload();
+    await expect(step(page, "hello-busybox").getByTestId("check-passed")).toBeVisible();
+    await expect(page.getByTestId("progress-count")).toHaveText(`1 / ${GRADED_STEPS} steps`);
 
-  await stack.stop();
-  await stack.start();
-  await page.reload();
-  await expect(step(page, "hello-busybox").getByTestId("check-passed")).toBeVisible();
-  await expect(step(page, "hello-world").getByTestId("check-passed")).toHaveCount(0);
-  // The restarted lab-runner adopted the sandbox: the shell reattaches and the container from before is still there.
-  await expect(page.getByTestId("lab-status")).toHaveAttribute("data-status", "ready", { timeout: 60_000 });
-  await step(page, "clean-up").getByTestId("run-block").first().click();
-  await expect(terminalText(page)).toContainText("busybox");
-  await page.request.delete(`${stack.siteUrl}/api/labs/${LESSON}`);
-});
+    await stack.stop();
+    await stack.start();
+    await page.reload();
+    await expect(step(page, "hello-busybox").getByTestId("check-passed")).toBeVisible();
+    await expect(step(page, "hello-world").getByTestId("check-passed")).toHaveCount(0);
+    // The restarted lab-runner adopted the sandbox: the shell reattaches and the container from before is still there.
+    await expect(page.getByTestId("lab-status")).toHaveAttribute("data-status", "ready", { timeout: 60_000 });
+    await step(page, "clean-up").getByTestId("run-block").first().click();
+    await expect(terminalText(page)).toContainText("busybox");
+    await page.request.delete(`${stack.siteUrl}/api/labs/${LESSON}`);
+  },
+);
 
 test("the terminal socket refuses another learner's token, no token and a forged token", async ({ browser }) => {
   const ann = await browser.newContext();

@@ -41,12 +41,12 @@ function parseCsv(text: string): Record<string, string>[] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(field), (field = "");
-    else if (c === "\r" && text[i + 1] === "\n") row.push(field), rows.push(row), (row = []), (field = ""), i++;
+    else if (c === ",") (row.push(field), (field = ""));
+    else if (c === "\r" && text[i + 1] === "\n") (row.push(field), rows.push(row), (row = []), (field = ""), i++);
     else field += c;
   }
   const [header, ...body] = rows;
@@ -72,7 +72,14 @@ test.describe("grading", { tag: "@database" }, () => {
         account("sam@example.com", "student"),
       ],
       cohorts: [
-        { name: "Spring", instructor: "ida@example.com", lessons: [LESSON, OTHER_LESSON], dueAt, students: ["kim@example.com", "sam@example.com"], graders: ["lee@example.com"] },
+        {
+          name: "Spring",
+          instructor: "ida@example.com",
+          lessons: [LESSON, OTHER_LESSON],
+          dueAt,
+          students: ["kim@example.com", "sam@example.com"],
+          graders: ["lee@example.com"],
+        },
         { name: "Autumn", instructor: "ian@example.com", lessons: [LESSON], dueAt, students: ["sam@example.com"], graders: ["max@example.com"] },
       ],
     });
@@ -124,7 +131,10 @@ test.describe("grading", { tag: "@database" }, () => {
     await expect(attempts.nth(1)).toHaveAttribute("data-passed", "true");
     await expect(attempts.nth(1)).toContainText("✓");
     await step.getByText("Commands", { exact: true }).click();
-    await expect(step.getByTestId("commands").getByRole("listitem")).toHaveText([/\$ docker run busybox echo hello$/, /\$ docker run busybox echo hello world$/]);
+    await expect(step.getByTestId("commands").getByRole("listitem")).toHaveText([
+      /\$ docker run busybox echo hello$/,
+      /\$ docker run busybox echo hello world$/,
+    ]);
     await expect(grader.getByTestId(`lesson-${LESSON}`).getByTestId("step-figlet").getByTestId("step-facts")).toContainText("1 hint");
 
     // Each attempt opens the recording at its check.

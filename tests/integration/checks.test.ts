@@ -91,7 +91,10 @@ label: app=web
 publishedPort: 80
 hostPort: 8080
 env: [MODE=prod]`);
-    assert.deepEqual(web.criteria.map((c) => c.name), ["container exists", "image busybox", "container running", "label app=web", "port 80 published on 8080", "env MODE"]);
+    assert.deepEqual(
+      web.criteria.map((c) => c.name),
+      ["container exists", "image busybox", "container running", "label app=web", "port 80 published on 8080", "env MODE"],
+    );
     await passes("kind: container\nname: done\nstatus: exited\nexitCode: 3\nlogsContain: finished");
     await passes("kind: container\nimage: busybox\nlogsContain: finished");
     await fails("kind: container\nname: api", "No container named “api” exists yet.");
@@ -104,7 +107,10 @@ env: [MODE=prod]`);
     await fails("kind: container\nname: web\nenv: MODE=dev", "The container “web” has MODE=prod, not MODE=dev.");
     await fails("kind: container\nname: done\nexitCode: 0", "The container “done” exited with code 3, not 0.");
     await fails("kind: container\nname: web\nexitCode: 0", "The container “web” is still running, so it has no exit code yet.");
-    await fails("kind: container\nname: done\nlogsContain: started", "The container “done” ran, but its output was “finished”, which does not contain “started”.");
+    await fails(
+      "kind: container\nname: done\nlogsContain: started",
+      "The container “done” ran, but its output was “finished”, which does not contain “started”.",
+    );
   });
 
   test("image: existence, label, CMD, exposed port, layers, Dockerfile instructions, size", async () => {
@@ -124,10 +130,19 @@ smallerThan: 100000000`);
     await fails("kind: image\nname: myapp\nlabel: course=docker", "The image myapp:latest has the label course=dockyard, not course=docker.");
     await fails("kind: image\nname: myapp\ncmd: httpd -f", 'The CMD of myapp:latest is ["httpd","-f","-p","5000"], not “httpd -f”.');
     await fails("kind: image\nname: myapp\nentrypoint: [httpd]", 'The ENTRYPOINT of myapp:latest is not set, not ["httpd"].');
-    await fails("kind: image\nname: myapp\nexposedPort: 80", "The image myapp:latest does not expose port 80 (it exposes 5000); add EXPOSE 80 to its Dockerfile.");
+    await fails(
+      "kind: image\nname: myapp\nexposedPort: 80",
+      "The image myapp:latest does not expose port 80 (it exposes 5000); add EXPOSE 80 to its Dockerfile.",
+    );
     await fails("kind: image\nname: myapp\nlayers: {max: 1}", "The image myapp:latest has 2 layers; it should have at most 1.");
-    await fails("kind: image\nname: myapp\ndockerfileContains: USER", "The image myapp:latest was not built with an instruction USER; add it to the Dockerfile and build again.");
-    await fails("kind: image\nname: myapp\nsmallerThan: {image: busybox}", /^The image myapp:latest is [\d.]+ MB and busybox:latest is [\d.]+ MB: myapp:latest should be smaller\.$/);
+    await fails(
+      "kind: image\nname: myapp\ndockerfileContains: USER",
+      "The image myapp:latest was not built with an instruction USER; add it to the Dockerfile and build again.",
+    );
+    await fails(
+      "kind: image\nname: myapp\nsmallerThan: {image: busybox}",
+      /^The image myapp:latest is [\d.]+ MB and busybox:latest is [\d.]+ MB: myapp:latest should be smaller\.$/,
+    );
   });
 
   test("volume: existence, label, mounted by a container", async () => {
@@ -136,7 +151,10 @@ smallerThan: 100000000`);
     await fails("kind: volume\nname: scratch", "No volume named “scratch” exists yet.");
     await fails("kind: volume\nname: data\nexists: false", "The volume “data” still exists; remove it with docker volume rm data.");
     await fails("kind: volume\nname: data\nlabel: tier=web", "The volume “data” has the label tier=db, not tier=web.");
-    await fails("kind: volume\nname: data\nmountedBy: done", "The container “done” does not mount the volume “data” (it mounts no volume); start it with -v data:/some/path.");
+    await fails(
+      "kind: volume\nname: data\nmountedBy: done",
+      "The container “done” does not mount the volume “data” (it mounts no volume); start it with -v data:/some/path.",
+    );
     await fails("kind: volume\nname: data\nmountedBy: db", "No container named “db” exists yet.");
   });
 
@@ -166,8 +184,14 @@ smallerThan: 100000000`);
     await passes("kind: http\nurl: http://localhost:8080/\nbodyContains: hello from web");
     await passes("kind: http\nurl: http://localhost:8080/missing\nstatus: 404");
     await fails("kind: http\nurl: http://localhost:8080/missing", "http://localhost:8080/missing answered 404, not 200.");
-    await fails("kind: http\nurl: http://localhost:8080/\nbodyContains: goodbye", "The response from http://localhost:8080/ was “hello from web”, which does not contain “goodbye”.");
-    await fails("kind: http\nurl: http://localhost:9999/\ntimeoutSeconds: 2", /^http:\/\/localhost:9999\/ could not be reached: curl: \(7\) Failed to connect to localhost port 9999/);
+    await fails(
+      "kind: http\nurl: http://localhost:8080/\nbodyContains: goodbye",
+      "The response from http://localhost:8080/ was “hello from web”, which does not contain “goodbye”.",
+    );
+    await fails(
+      "kind: http\nurl: http://localhost:9999/\ntimeoutSeconds: 2",
+      /^http:\/\/localhost:9999\/ could not be reached: curl: \(7\) Failed to connect to localhost port 9999/,
+    );
   });
 
   test("script: exit 0 passes and the output is the message", async () => {
@@ -189,7 +213,8 @@ describe("commands recorded from the real interactive shell, per step", { timeou
     for (;;) {
       const now = await recorded();
       if (now.length > before && now.at(-1)!.trim() === expect) return;
-      if (Date.now() > deadline) throw new Error(`“${line}” was not recorded; log: ${JSON.stringify(now.slice(-5))}; terminal: ${JSON.stringify(output.slice(-300))}`);
+      if (Date.now() > deadline)
+        throw new Error(`“${line}” was not recorded; log: ${JSON.stringify(now.slice(-5))}; terminal: ${JSON.stringify(output.slice(-300))}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -208,7 +233,13 @@ describe("commands recorded from the real interactive shell, per step", { timeou
     await run("docker ps -a -q");
     const right = await labs.check(id, SLUG, "list-ids");
     assert.equal(right.passed, true, right.message);
-    assert.deepEqual(right.commands?.map((c) => [c.step, c.exitCode, c.command]), [["list-ids", 0, "docker ps"], ["list-ids", 0, "docker ps -a -q"]]);
+    assert.deepEqual(
+      right.commands?.map((c) => [c.step, c.exitCode, c.command]),
+      [
+        ["list-ids", 0, "docker ps"],
+        ["list-ids", 0, "docker ps -a -q"],
+      ],
+    );
     assert.ok(Math.abs(Date.parse(right.commands![1]!.at) - Date.now()) < 60_000, right.commands![1]!.at);
 
     await labs.setStep(id, "images");
@@ -218,7 +249,10 @@ describe("commands recorded from the real interactive shell, per step", { timeou
     await run("docker images >/dev/null; false");
     const done = await labs.check(id, SLUG, "images");
     assert.equal(done.passed, true, done.message);
-    assert.deepEqual(done.commands?.map((c) => [c.exitCode, c.command]), [[1, "docker images >/dev/null; false"]]);
+    assert.deepEqual(
+      done.commands?.map((c) => [c.exitCode, c.command]),
+      [[1, "docker images >/dev/null; false"]],
+    );
     assert.equal((await labs.check(id, SLUG, "list-ids")).passed, true, "an earlier step keeps its commands");
   });
 
@@ -240,7 +274,13 @@ describe("commands recorded from the real interactive shell, per step", { timeou
     const log = await labs.commands(id);
     assert.deepEqual(
       log.slice(start).map((c) => [c.exitCode, c.command]),
-      [[130, "sleep 30"], [0, "echo marker-one"], [0, " echo spaced"], [0, " echo spaced"], [0, "echo 'two\nlines'"]],
+      [
+        [130, "sleep 30"],
+        [0, "echo marker-one"],
+        [0, " echo spaced"],
+        [0, " echo spaced"],
+        [0, "echo 'two\nlines'"],
+      ],
     );
   });
 
@@ -283,7 +323,10 @@ describe("the step message over the terminal WebSocket", { timeout: 120_000 }, (
     terminal.send({ type: "step", step: "no-such-step" });
     await terminal.until(() => terminal.messages.filter((m) => m.type === "error").length === 2, 10_000, "two errors");
     const errors = terminal.messages.filter((m) => m.type === "error") as { code: string; message: string }[];
-    assert.deepEqual(errors.map((e) => e.code), ["bad_message", "unknown_step"]);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ["bad_message", "unknown_step"],
+    );
     assert.match(errors[0]!.message, /step: a step id is 1–64 lowercase letters, digits and dashes/);
     assert.equal(errors[1]!.message, "Lesson “checks-it” has no step “no-such-step”.");
     assert.equal(await sh("cat /run/dockyard/step"), "images\n");

@@ -44,7 +44,10 @@ describe("PostgreSQL", () => {
     assert.deepEqual(await migratePostgres(url), migrationNames());
     assert.deepEqual(await migratePostgres(url), [], "a second run applies nothing");
     const history = await rows<{ migration_name: string }>(url, `SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name`);
-    assert.deepEqual(history.map((r) => r.migration_name), migrationNames());
+    assert.deepEqual(
+      history.map((r) => r.migration_name),
+      migrationNames(),
+    );
     assert.equal(prisma(["migrate", "deploy"], { DATABASE_URL: url }).trim(), "No pending migrations to apply.");
   });
 
@@ -93,11 +96,13 @@ describe("PostgreSQL", () => {
     site(record(failed));
     site(record(passed));
     site(record(passed));
-    const read = site(
-      `const p = await import("./app/_lib/progress.ts"); console.log(JSON.stringify(await p.completedSteps("learner-1"))); process.exit(0);`,
-    );
+    const read = site(`const p = await import("./app/_lib/progress.ts"); console.log(JSON.stringify(await p.completedSteps("learner-1"))); process.exit(0);`);
     assert.deepEqual(JSON.parse(read.trim().split("\n").at(-1)!), [{ lessonSlug: "first-container", stepId: "hello-busybox" }]);
     const attempts = await rows<{ passed: boolean }>(url, `SELECT passed FROM "CheckAttempt" ORDER BY id`);
-    assert.deepEqual(attempts.map((a) => a.passed), [false, true, true], "every attempt is kept as evidence");
+    assert.deepEqual(
+      attempts.map((a) => a.passed),
+      [false, true, true],
+      "every attempt is kept as evidence",
+    );
   });
 });

@@ -12,8 +12,20 @@ const imageId = (ref: string) =>
 
 test("images.sh skips every build whose inputs did not change", () => {
   const course = fs.readdirSync(path.join(contentDir(), "images")).filter((name) => fs.existsSync(path.join(contentDir(), "images", name, "Dockerfile")));
-  assert.ok(["busybox", "hello-world", "debian", "python", "gcc", "redis", "haproxy"].every((name) => course.includes(name)), course.join(","));
-  const refs = ["dockyard/sandbox:latest", "dockyard/registry:latest", ...course.map((name) => `${name}:latest`), "debian:bookworm", "python:3.11", "gcc:12", "redis:7", "haproxy:2.6"];
+  assert.ok(
+    ["busybox", "hello-world", "debian", "python", "gcc", "redis", "haproxy"].every((name) => course.includes(name)),
+    course.join(","),
+  );
+  const refs = [
+    "dockyard/sandbox:latest",
+    "dockyard/registry:latest",
+    ...course.map((name) => `${name}:latest`),
+    "debian:bookworm",
+    "python:3.11",
+    "gcc:12",
+    "redis:7",
+    "haproxy:2.6",
+  ];
   const before = refs.map(imageId);
   const tarballs = course.map((name) => `${stateDir()}/images/course/${name}.tar`);
   const tarMtimes = tarballs.map((tarball) => fs.statSync(tarball).mtimeMs);
@@ -22,5 +34,9 @@ test("images.sh skips every build whose inputs did not change", () => {
     assert.ok(out.includes(line), `expected "${line}" in:\n${out}`);
   assert.doesNotMatch(out, /building|saving/);
   assert.deepEqual(refs.map(imageId), before, "image ids changed");
-  assert.deepEqual(tarballs.map((tarball) => fs.statSync(tarball).mtimeMs), tarMtimes, "a course tarball was rewritten");
+  assert.deepEqual(
+    tarballs.map((tarball) => fs.statSync(tarball).mtimeMs),
+    tarMtimes,
+    "a course tarball was rewritten",
+  );
 });

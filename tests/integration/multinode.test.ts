@@ -56,9 +56,7 @@ const token = (learner: string, lesson: string, sandbox: string) => issueLabToke
 
 async function addresses(id: string): Promise<Record<string, string>> {
   const containers = await engine.listContainers({ filters: { label: [`dockyard.lab=${id}`] } });
-  return Object.fromEntries(
-    containers.map((c) => [c.Labels["dockyard.node"] ?? "registry", Object.values(c.NetworkSettings.Networks)[0]!.IPAddress]),
-  );
+  return Object.fromEntries(containers.map((c) => [c.Labels["dockyard.node"] ?? "registry", Object.values(c.NetworkSettings.Networks)[0]!.IPAddress]));
 }
 
 before(async () => {
@@ -79,7 +77,10 @@ describe("a lab of three nodes with a registry", { timeout: 600_000 }, () => {
     const seen: ServerMessage[] = [];
     const sandbox = await labs.watch(lab, (m) => seen.push(m));
     console.log(`# 3-node lab with registry, cold start until ready: ${Math.round(performance.now() - t0)} ms`);
-    assert.deepEqual(seen.filter((m) => m.type === "stage").map((m) => (m as { stage: string }).stage), [...BOOT_STAGES]);
+    assert.deepEqual(
+      seen.filter((m) => m.type === "stage").map((m) => (m as { stage: string }).stage),
+      [...BOOT_STAGES],
+    );
     assert.deepEqual(sandbox.nodes, ["node1", "node2", "node3"]);
     assert.equal(sandbox.running, true);
     for (const node of sandbox.nodes) {
@@ -141,7 +142,10 @@ describe("a lab of three nodes with a registry", { timeout: 600_000 }, () => {
     await Promise.all(["node2", "node3"].map((node) => sh(node, `docker swarm join --token ${joinToken} node1:2377`)));
     const joined = await labs.check(lab, SWARM, "join");
     assert.equal(joined.passed, true, joined.message);
-    assert.ok(joined.commands?.every((c) => c.node), "a lab of several nodes tags the evidence with the node");
+    assert.ok(
+      joined.commands?.every((c) => c.node),
+      "a lab of several nodes tags the evidence with the node",
+    );
 
     const nodes = (await sh("node1", "docker node ls --format '{{.Hostname}} {{.Status}}'")).trim().split("\n").sort();
     assert.deepEqual(nodes, ["node1 Ready", "node2 Ready", "node3 Ready"]);
@@ -151,7 +155,10 @@ describe("a lab of three nodes with a registry", { timeout: 600_000 }, () => {
     const placed = await sh("node1", "docker service ps sleepers --filter desired-state=running --format '{{.Node}} {{.CurrentState}}'");
     const rows = placed.trim().split("\n");
     assert.equal(rows.length, 3, placed);
-    assert.ok(rows.every((r) => / Running /.test(r)), placed);
+    assert.ok(
+      rows.every((r) => / Running /.test(r)),
+      placed,
+    );
     assert.deepEqual(rows.map((r) => r.split(" ")[0]).sort(), ["node1", "node2", "node3"], "one replica on each node");
   });
 
@@ -216,14 +223,17 @@ docker-compose up -d`,
     for (const c of containers) await assert.rejects(engine.getContainer(c.Id).inspect(), { statusCode: 404 });
     assertDisksGone(disks);
     await assert.rejects(engine.getNetwork(network).inspect(), { statusCode: 404 });
-    assert.deepEqual(fs.readdirSync(`${stateDir()}/sandboxes`).filter((d) => d.startsWith(lab)), []);
+    assert.deepEqual(
+      fs.readdirSync(`${stateDir()}/sandboxes`).filter((d) => d.startsWith(lab)),
+      [],
+    );
     assert.equal(await driver.get(lab), undefined);
     lab = "";
   });
 });
 
 describe("lessons:test on a lab of two nodes", { timeout: 300_000 }, () => {
-  test("a step with node=\"node2\" is typed into node2's terminal and its check judged there", async () => {
+  test('a step with node="node2" is typed into node2\'s terminal and its check judged there', async () => {
     const content = fs.mkdtempSync(path.join(os.tmpdir(), "dockyard-multinode-"));
     const slug = "multinode-rehearsal";
     fs.mkdirSync(path.join(content, "lessons", slug), { recursive: true });
@@ -237,8 +247,19 @@ describe("lessons:test on a lab of two nodes", { timeout: 300_000 }, () => {
     try {
       const report = await rehearseLesson(rehearsalLabs(content), slug);
       assert.equal(report.ok, true, JSON.stringify(report, null, 2));
-      assert.deepEqual(report.steps[0]!.attempts.map((a) => [a.phase, a.passed]), [["before", false], ["wrong", false], ["solution", true]]);
-      assert.deepEqual((await driver.list()).filter((s) => s.lessonSlug === slug), [], "its lab was removed");
+      assert.deepEqual(
+        report.steps[0]!.attempts.map((a) => [a.phase, a.passed]),
+        [
+          ["before", false],
+          ["wrong", false],
+          ["solution", true],
+        ],
+      );
+      assert.deepEqual(
+        (await driver.list()).filter((s) => s.lessonSlug === slug),
+        [],
+        "its lab was removed",
+      );
     } finally {
       fs.rmSync(content, { recursive: true, force: true });
     }

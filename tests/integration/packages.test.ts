@@ -37,8 +37,7 @@ before(async () => {
   await engine.ping().catch((err) => {
     throw new Error(`Dockyard's engine at ${engineSocket()} does not answer (${err}): run \`bash scripts/engine.sh start\``);
   });
-  if (!fs.existsSync(path.join(packagesDir, "debian", "Packages")))
-    throw new Error(`no package source in ${packagesDir}: run \`bash scripts/packages.sh\``);
+  if (!fs.existsSync(path.join(packagesDir, "debian", "Packages"))) throw new Error(`no package source in ${packagesDir}: run \`bash scripts/packages.sh\``);
   id = (await driver.start({ learnerId: `packages-${process.pid}`, lessonSlug: "packages-it", images: ["debian", "python", "busybox"] })).id;
 });
 
@@ -70,21 +69,32 @@ describe("inside a sandbox", { timeout: 600_000 }, () => {
 
   test("pip installs flask (and the redis client) in a python container", async () => {
     const wheel = fs.readdirSync(path.join(packagesDir, "simple", "flask")).find((f) => f.endsWith(".whl"))!;
-    const out = await succeeds("python", `pip install flask redis && python -c "import flask, redis, importlib.metadata; print('flask', importlib.metadata.version('flask'))"`);
+    const out = await succeeds(
+      "python",
+      `pip install flask redis && python -c "import flask, redis, importlib.metadata; print('flask', importlib.metadata.version('flask'))"`,
+    );
     assert.match(out, new RegExp(`^flask ${wheel.split("-")[1]!.replace(/\./g, "\\.")}$`, "m"), out);
   });
 
   test("containers on a user-defined network and docker build RUN steps reach it too", async () => {
-    const network = await driver.exec(id, ["sh", "-c", "docker network create pkg-net >/dev/null && docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' pkg-net"]);
+    const network = await driver.exec(id, [
+      "sh",
+      "-c",
+      "docker network create pkg-net >/dev/null && docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' pkg-net",
+    ]);
     assert.equal(network.exitCode, 0, network.output);
     assert.match(network.output, /^10\.221\./, "a user network from the inner default-address-pools");
     await succeeds("debian", "apt-get update && apt-get install -y figlet && figlet -v", { args: ["--network", "pkg-net"] });
 
     const dockerfile = 'FROM debian\nRUN apt-get update && apt-get install -y figlet\nCMD ["figlet", "built"]\n';
-    const build = await driver.exec(id, ["sh", "-c", "mkdir -p /tmp/fig && cat >/tmp/fig/Dockerfile && docker build -q -t fig /tmp/fig && docker run --rm fig"], {
-      stdin: dockerfile,
-      timeoutMs: 120_000,
-    });
+    const build = await driver.exec(
+      id,
+      ["sh", "-c", "mkdir -p /tmp/fig && cat >/tmp/fig/Dockerfile && docker build -q -t fig /tmp/fig && docker run --rm fig"],
+      {
+        stdin: dockerfile,
+        timeoutMs: 120_000,
+      },
+    );
     assert.equal(build.exitCode, 0, build.output);
     assert.match(build.output, /\|_\.__\/ \\__,_\|_\|_\|\\__\|/, build.output);
   });
@@ -123,11 +133,15 @@ for path in ["/debian/Release", "/", "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/pa
       // TCP connects, all at once, each bounded by `timeout` (the host drops what a sandbox sends it, so those
       // only end there); the package server is the positive control
       const control = "10.220.0.1:3142";
-      const probes = (list: string[]) => `${list.map((t) => `(timeout 5 nc -w 3 ${t.replace(":", " ")} </dev/null >/dev/null 2>&1 && echo "REACHED ${t}") &`).join("\n")}\nwait`;
+      const probes = (list: string[]) =>
+        `${list.map((t) => `(timeout 5 nc -w 3 ${t.replace(":", " ")} </dev/null >/dev/null 2>&1 && echo "REACHED ${t}") &`).join("\n")}\nwait`;
       const reached = (output: string) => (output.match(/^REACHED .*$/gm) ?? []).sort();
       // the stand-ins answer the host (by address: the host's resolver is not theirs) and a namespace routed
       // through the host as a sandbox is, which resolves the name at the stand-in DNS server
-      for (const [where, list] of [[standins.host, internet.slice(0, 2)], [standins.neighbour, internet]] as const)
+      for (const [where, list] of [
+        [standins.host, internet.slice(0, 2)],
+        [standins.neighbour, internet],
+      ] as const)
         assert.deepEqual(reached((await where(probes(list))).output), list.map((t) => `REACHED ${t}`).sort());
       const out = await succeeds("busybox", probes([control, ...targets]), { args: ["--dns", standins.dns] });
       assert.deepEqual(out.match(/^REACHED .*$/gm), [`REACHED ${control}`], out);

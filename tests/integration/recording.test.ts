@@ -43,10 +43,16 @@ function parseCast(text: string) {
   assert.ok(header, `a v2 header: ${first}`);
   const events = rest.map((line) => JSON.parse(line) as Event);
   for (const [i, e] of events.entries()) {
-    assert.ok(Array.isArray(e) && e.length === 3 && typeof e[0] === "number" && ["o", "r", "m"].includes(e[1]) && typeof e[2] === "string", `event ${i}: ${JSON.stringify(e)}`);
+    assert.ok(
+      Array.isArray(e) && e.length === 3 && typeof e[0] === "number" && ["o", "r", "m"].includes(e[1]) && typeof e[2] === "string",
+      `event ${i}: ${JSON.stringify(e)}`,
+    );
     if (i) assert.ok(e[0] >= events[i - 1]![0], `event ${i} goes back in time`);
   }
-  const output = events.filter((e) => e[1] === "o").map((e) => e[2]).join("");
+  const output = events
+    .filter((e) => e[1] === "o")
+    .map((e) => e[2])
+    .join("");
   return { header, events, output, markers: events.filter((e) => e[1] === "m").map((e) => e[2]) };
 }
 
@@ -83,7 +89,10 @@ describe("terminal recordings and live views", { timeout: 600_000 }, () => {
     assert.ok(Math.abs(cast.header.timestamp - Date.now() / 1000) < 300, "the header's timestamp is when it started");
     assert.match(cast.output, /marker-21/);
     assert.match(cast.output, /hello world/);
-    assert.ok(cast.events.some((e) => e[1] === "r" && e[2] === "100x30"), "the resize is recorded");
+    assert.ok(
+      cast.events.some((e) => e[1] === "r" && e[2] === "100x30"),
+      "the resize is recorded",
+    );
     assert.deepEqual(cast.markers, ["step hello-busybox", "check hello-busybox failed", "check hello-busybox passed"]);
     const at = (find: (e: Event) => boolean) => cast.events.findIndex(find);
     const order = [
@@ -93,14 +102,24 @@ describe("terminal recordings and live views", { timeout: 600_000 }, () => {
       at((e) => e[1] === "o" && e[2].includes("hello world")),
       at((e) => e[1] === "m" && e[2] === "check hello-busybox passed"),
     ];
-    assert.deepEqual([...order].sort((a, b) => a - b), order, `events in the order they happened: ${order}`);
-    assert.deepEqual(markersOf(text).map((m) => m.label), cast.markers);
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+      `events in the order they happened: ${order}`,
+    );
+    assert.deepEqual(
+      markersOf(text).map((m) => m.label),
+      cast.markers,
+    );
     assert.equal(fs.readFileSync(path.join(stack.dataDir, "recordings", l.sandbox, "node1.cast"), "utf8").slice(0, text.length), text);
 
     const listing = await (await l.recording("")).json();
     assert.equal(listing.sandbox, l.sandbox);
     assert.equal(listing.lesson, LESSON);
-    assert.deepEqual(listing.recordings.map((r: { node: string }) => r.node), ["node1"]);
+    assert.deepEqual(
+      listing.recordings.map((r: { node: string }) => r.node),
+      ["node1"],
+    );
     assert.ok(listing.recordings[0].bytes >= text.length);
     t.close();
   });
@@ -116,8 +135,18 @@ describe("terminal recordings and live views", { timeout: 600_000 }, () => {
       { bearer: l.token, status: 401, error: "wrong_kind", message: /^This is a lab token; this needs a recording token\.$/ },
       { bearer: l.viewer(WATCH_TOKEN), status: 401, error: "wrong_kind", message: /watch token; this needs a recording token/ },
       { bearer: other.viewer(RECORDING_TOKEN), status: 403, error: "wrong_sandbox", message: /another sandbox/ },
-      { bearer: issue(stack.secret, RECORDING_TOKEN, { sandbox: l.sandbox, lesson: LESSON }, 60, Date.now() - 3600_000), status: 401, error: "expired", message: /expired/ },
-      { bearer: issueViewerToken("not-the-secret", RECORDING_TOKEN, { sandbox: l.sandbox, lesson: LESSON }, 60), status: 401, error: "bad_signature", message: /signature/ },
+      {
+        bearer: issue(stack.secret, RECORDING_TOKEN, { sandbox: l.sandbox, lesson: LESSON }, 60, Date.now() - 3600_000),
+        status: 401,
+        error: "expired",
+        message: /expired/,
+      },
+      {
+        bearer: issueViewerToken("not-the-secret", RECORDING_TOKEN, { sandbox: l.sandbox, lesson: LESSON }, 60),
+        status: 401,
+        error: "bad_signature",
+        message: /signature/,
+      },
     ];
     for (const r of refusals)
       for (const query of ["?node=node1", ""]) {
@@ -131,7 +160,10 @@ describe("terminal recordings and live views", { timeout: 600_000 }, () => {
     assert.equal(unknown.status, 404);
     assert.equal((await unknown.json()).error, "no_recording");
     assert.equal((await l.recording("?node=../../secret")).status, 400);
-    const post = await fetch(`${stack.runnerUrl}/recordings/${l.sandbox}`, { method: "POST", headers: { authorization: `Bearer ${l.viewer(RECORDING_TOKEN)}` } });
+    const post = await fetch(`${stack.runnerUrl}/recordings/${l.sandbox}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${l.viewer(RECORDING_TOKEN)}` },
+    });
     assert.equal(post.status, 405);
   });
 
@@ -152,7 +184,8 @@ describe("terminal recordings and live views", { timeout: 600_000 }, () => {
     w.send({ type: "resize", cols: 20, rows: 5 });
     w.send({ type: "step", step: "clean-up" });
     await w.until(() => w.messages.filter((m) => m.type === "error").length === 3, 5000, "three refusals");
-    for (const m of w.messages.filter((m) => m.type === "error")) assert.deepEqual(m, { type: "error", code: "read_only", message: "This is a read-only live view: nothing typed here reaches the learner's terminal." });
+    for (const m of w.messages.filter((m) => m.type === "error"))
+      assert.deepEqual(m, { type: "error", code: "read_only", message: "This is a read-only live view: nothing typed here reaches the learner's terminal." });
 
     t.type("echo after-$((2+2))\r");
     await t.waitForText("after-4");
@@ -189,7 +222,10 @@ describe("terminal recordings and live views", { timeout: 600_000 }, () => {
     for (const a of attempts) {
       await a.client.waitForClose();
       assert.equal(a.client.closed?.code, a.code, JSON.stringify(a.client.messages));
-      assert.deepEqual(a.client.messages.map((m) => m.type === "error" && m.code), [a.error]);
+      assert.deepEqual(
+        a.client.messages.map((m) => m.type === "error" && m.code),
+        [a.error],
+      );
       assert.match((a.client.messages[0] as { message: string }).message, a.message);
       assert.equal(a.client.text, "");
     }

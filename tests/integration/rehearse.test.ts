@@ -18,7 +18,9 @@ const block = (lang: string, text: string) => "```" + lang + "\n" + text + "\n``
 
 const WRONG_PASSES = step(
   "wrong-passes",
-  block("sh run", "docker run busybox echo hi") + block("check", "kind: container\nimage: busybox\nlogsContain: hi") + block("sh wrong", "docker run busybox echo hi there"),
+  block("sh run", "docker run busybox echo hi") +
+    block("check", "kind: container\nimage: busybox\nlogsContain: hi") +
+    block("sh wrong", "docker run busybox echo hi there"),
 );
 const LESSONS = {
   "rehearse-broken": [
@@ -63,15 +65,18 @@ describe("lesson rehearsal", { timeout: 300_000 }, () => {
 
   test("the lesson fails, every step is reported, and its sandbox is removed", async () => {
     assert.equal(report.ok, false);
-    assert.deepEqual(report.steps.map((s) => [s.id, s.ok]), [
-      ["passes-early", false],
-      ["wrong-passes", false],
-      ["never-passes", false],
-      ["hangs", false],
-      ["unclosed", false],
-      ["heredoc", true],
-      ["quiz", true],
-    ]);
+    assert.deepEqual(
+      report.steps.map((s) => [s.id, s.ok]),
+      [
+        ["passes-early", false],
+        ["wrong-passes", false],
+        ["never-passes", false],
+        ["hangs", false],
+        ["unclosed", false],
+        ["heredoc", true],
+        ["quiz", true],
+      ],
+    );
     assert.deepEqual(await sandboxesOf("rehearse-broken"), []);
   });
 
@@ -101,17 +106,27 @@ describe("lesson rehearsal", { timeout: 300_000 }, () => {
 
   test("a multi-line block runs as one, its wrong answer is refused and its check passes", () => {
     const heredoc = stepOf("heredoc");
-    assert.deepEqual(heredoc.attempts.map((a) => [a.phase, a.passed]), [["before", false], ["wrong", false], ["solution", true]]);
+    assert.deepEqual(
+      heredoc.attempts.map((a) => [a.phase, a.passed]),
+      [
+        ["before", false],
+        ["wrong", false],
+        ["solution", true],
+      ],
+    );
     assert.match(heredoc.solution[0]!.output, /written/);
     assert.equal(heredoc.solution[0]!.exitCode, 0);
   });
 
   test("a quiz accepts its right answer and refuses the wrong ones", () => {
-    assert.deepEqual(stepOf("quiz").attempts.map((a) => [a.answer, a.expected, a.ok]), [
-      ["“A running process”", "pass", true],
-      ["“An image”", "fail", true],
-      ["“A running process” + “An image”", "fail", true],
-    ]);
+    assert.deepEqual(
+      stepOf("quiz").attempts.map((a) => [a.answer, a.expected, a.ok]),
+      [
+        ["“A running process”", "pass", true],
+        ["“An image”", "fail", true],
+        ["“A running process” + “An image”", "fail", true],
+      ],
+    );
   });
 
   test("a sandbox that cannot boot is reported and removed", async () => {
@@ -124,7 +139,11 @@ describe("lesson rehearsal", { timeout: 300_000 }, () => {
   test("npm run lessons:test exits non-zero and counts the failures", () => {
     // Without NODE_TEST_CONTEXT, which would make the inner test runner talk to ours instead of reporting.
     const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-    const run = spawnSync("npm", ["run", "-s", "lessons:test", "--", "rehearse-wrong-passes"], { env: { ...env, DOCKYARD_CONTENT_DIR: content }, encoding: "utf8", timeout: 120_000 });
+    const run = spawnSync("npm", ["run", "-s", "lessons:test", "--", "rehearse-wrong-passes"], {
+      env: { ...env, DOCKYARD_CONTENT_DIR: content },
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     assert.notEqual(run.status, 0, run.stdout.slice(-3000) + run.stderr.slice(-3000));
     assert.match(run.stdout, /✖ step wrong-passes: wrong-passes/);
     assert.match(run.stdout, /^ℹ pass 0$/m);

@@ -81,7 +81,10 @@ describe("lab-runner", { timeout: 600_000 }, () => {
     t.type("x".repeat(100 * 1024));
     await t.until(() => t.messages.filter((m) => m.type === "error").length === 4, 10_000, "four errors");
     const errors = t.messages.filter((m) => m.type === "error") as { code: string; message: string }[];
-    assert.deepEqual(errors.map((e) => e.code), ["bad_message", "bad_message", "bad_message", "input_too_large"]);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ["bad_message", "bad_message", "bad_message", "input_too_large"],
+    );
     assert.match(errors[3]!.message, /100 KiB; the limit is 64 KiB/);
     t.type("echo still-$((1+1))\r");
     await t.waitForText("still-2");
@@ -131,7 +134,11 @@ describe("lab-runner", { timeout: 600_000 }, () => {
     assert.match(cleanup.body.message, /2 container\(s\) still exist/);
     t.type("docker rm $(docker ps -aq)\r");
     await sleep(2000);
-    assert.deepEqual((await l.check("clean-up")).body, { passed: true, message: "Well done: every part of this step is complete.", criteria: [{ name: "no containers left", passed: true, message: "No containers are left. Tidy!" }] });
+    assert.deepEqual((await l.check("clean-up")).body, {
+      passed: true,
+      message: "Well done: every part of this step is complete.",
+      criteria: [{ name: "no containers left", passed: true, message: "No containers are left. Tidy!" }],
+    });
     assert.equal((await l.check("no-such-step")).status, 404);
     t.close();
   });
@@ -147,7 +154,11 @@ describe("lab-runner", { timeout: 600_000 }, () => {
     await stack.startRunner();
     const again = l.terminal();
     await again.ready();
-    assert.deepEqual(again.messages.filter((m) => m.type === "stage"), [], "no boot: the sandbox was adopted");
+    assert.deepEqual(
+      again.messages.filter((m) => m.type === "stage"),
+      [],
+      "no boot: the sandbox was adopted",
+    );
     again.type("ls /root/survivor && echo found-it\r");
     await again.waitForText("found-it");
     again.close();

@@ -33,9 +33,12 @@ before(async () => {
   await engine.ping().catch((err) => {
     throw new Error(`Dockyard's engine at ${engineSocket()} does not answer (${err}): run \`bash scripts/engine.sh start\``);
   });
-  await engine.getImage("dockyard/sandbox:latest").inspect().catch(() => {
-    throw new Error("image dockyard/sandbox:latest is missing: run `bash scripts/images.sh`");
-  });
+  await engine
+    .getImage("dockyard/sandbox:latest")
+    .inspect()
+    .catch(() => {
+      throw new Error("image dockyard/sandbox:latest is missing: run `bash scripts/images.sh`");
+    });
 });
 
 after(async () => {
@@ -74,7 +77,10 @@ describe("docker sandbox driver", () => {
   });
 
   test("docker exec works in an inner container whose process is not root", async () => {
-    const exec = await sh(a.id, "docker run -d --name as-user --user 1000 busybox sleep 60 >/dev/null && docker exec as-user id -u && docker rm -f as-user >/dev/null");
+    const exec = await sh(
+      a.id,
+      "docker run -d --name as-user --user 1000 busybox sleep 60 >/dev/null && docker exec as-user id -u && docker rm -f as-user >/dev/null",
+    );
     assert.equal(exec.exitCode, 0, exec.output);
     assert.match(exec.output, /^1000$/m);
   });
@@ -83,7 +89,10 @@ describe("docker sandbox driver", () => {
     const tags = (await driver.innerDocker(a.id).listImages()).flatMap((i) => i.RepoTags ?? []);
     assert.ok(tags.includes("busybox:latest") && tags.includes("hello-world:latest"), tags.join(","));
     const containers = await driver.innerDocker(a.id).listContainers({ all: true });
-    assert.ok(containers.some((c) => c.Image === "hello-world"), "the hello-world container from the previous test");
+    assert.ok(
+      containers.some((c) => c.Image === "hello-world"),
+      "the hello-world container from the previous test",
+    );
   });
 
   test("exec merges output, passes stdin, reports exit codes and enforces timeouts", async () => {

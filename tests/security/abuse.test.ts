@@ -60,7 +60,11 @@ describe("resource abuse is contained by the sandbox's limits", () => {
   test("a fork bomb hits the process limit; the neighbour and, once it ends, the sandbox work", async () => {
     const { PidsLimit } = await limits(abuser);
     // A bomb that ends by itself after 15 s, so the sandbox can be checked after it without killing everything.
-    const bomb = sh(abuser, `end=$(( $(date +%s) + 15 )); bomb() { [ $(date +%s) -lt $end ] && { bomb & bomb; }; }; bomb 2>/dev/null; wait; echo bomb-done`, 120_000);
+    const bomb = sh(
+      abuser,
+      `end=$(( $(date +%s) + 15 )); bomb() { [ $(date +%s) -lt $end ] && { bomb & bomb; }; }; bomb 2>/dev/null; wait; echo bomb-done`,
+      120_000,
+    );
     await new Promise((r) => setTimeout(r, 5_000));
     const peak = await sh(neighbour, "echo neighbour-ok");
     assert.match(peak.output, /neighbour-ok/, "the neighbour answered while the bomb ran");
@@ -74,14 +78,22 @@ describe("resource abuse is contained by the sandbox's limits", () => {
   });
 
   test("filling the disk stops at the node's own disk (from the sandbox and from an inner container); freeing it makes it work again", async () => {
-    const fill = await sh(abuser, "echo size=$(df -B1 --output=size /root | tail -1); dd if=/dev/zero of=/root/fill bs=4M 2>&1 | grep -v records; echo avail=$(df -B1 --output=avail /root | tail -1)", 300_000);
+    const fill = await sh(
+      abuser,
+      "echo size=$(df -B1 --output=size /root | tail -1); dd if=/dev/zero of=/root/fill bs=4M 2>&1 | grep -v records; echo avail=$(df -B1 --output=avail /root | tail -1)",
+      300_000,
+    );
     const number = (name: string) => Number(fill.output.match(new RegExp(`^${name}=\\s*(\\d+)`, "m"))?.[1]);
     assert.ok(number("size") > 1.5 * 1024 ** 3 && number("size") <= 2 * 1024 ** 3, `the node's disk is bounded: ${fill.output}`);
     assert.match(fill.output, /No space left on device/);
     assert.ok(number("avail") < 64 * 1024 ** 2, `full: ${fill.output}`);
     const inner = await sh(abuser, "docker run --rm -v /root:/host busybox sh -c 'dd if=/dev/zero of=/fill bs=1M count=100' 2>&1; echo exit=$?");
     assert.match(inner.output, /No space left on device|exit=[1-9]/, `an inner container cannot write either: ${inner.output}`);
-    assert.match((await sh(neighbour, "dd if=/dev/zero of=/root/ok bs=1M count=50 2>&1 && rm /root/ok && echo wrote-fine")).output, /wrote-fine/, "the neighbour still writes");
+    assert.match(
+      (await sh(neighbour, "dd if=/dev/zero of=/root/ok bs=1M count=50 2>&1 && rm /root/ok && echo wrote-fine")).output,
+      /wrote-fine/,
+      "the neighbour still writes",
+    );
     await sh(abuser, "rm -f /root/fill");
     await assertWorks(abuser, "after freeing its disk");
   });

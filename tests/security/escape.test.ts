@@ -54,7 +54,13 @@ function assertHostUntouched(output: string): void {
   const holes = output.split("\n").filter((line) => /SUCCEEDED/.test(line));
   assert.deepEqual(holes, [], "escape attempts that succeeded");
   // Every attempt ran to its verdict (a script that stopped early would hide the ones after).
-  for (const attempt of [/^insmod.*\| .*(not permitted|does not support)/m, /^read \/proc\/kcore \| 0 bytes/m, /^(mknod|read) \/dev\/mem.* \| .*(not permitted|denied)/m, /^set the clock \(date -s\) \| .*not permitted/m, /^platform socket \/var\/lib\/dockyard\/engine\/docker.sock \| absent/m])
+  for (const attempt of [
+    /^insmod.*\| .*(not permitted|does not support)/m,
+    /^read \/proc\/kcore \| 0 bytes/m,
+    /^(mknod|read) \/dev\/mem.* \| .*(not permitted|denied)/m,
+    /^set the clock \(date -s\) \| .*not permitted/m,
+    /^platform socket \/var\/lib\/dockyard\/engine\/docker.sock \| absent/m,
+  ])
     assert.match(output, attempt);
   assert.match(output, /HOST_MARKER via \/proc\/\*\/root.*\| hits=0/, "the host marker stayed unreadable");
   assert.equal(fs.readFileSync(CORE_PATTERN, "utf8"), corePatternBefore, "host core_pattern unchanged");

@@ -55,7 +55,11 @@ describe("faults: services and the engine killed at bad moments", { timeout: 900
     await stack.startRunner();
     const again = l.terminal();
     await again.ready();
-    assert.deepEqual(again.messages.filter((m) => m.type === "stage"), [], "adopted, not booted again");
+    assert.deepEqual(
+      again.messages.filter((m) => m.type === "stage"),
+      [],
+      "adopted, not booted again",
+    );
     again.type("cat /root/kept; pgrep -c -f 'sleep 10000'\r");
     await again.waitForText(/kept\r\n1\r\n/);
     again.close();
@@ -82,13 +86,20 @@ describe("faults: services and the engine killed at bad moments", { timeout: 900
     const url = `${stack.siteUrl}/api/lessons/${lesson.slug}/steps/${step.id}/quiz`;
     const first = await fetch(url, { method: "POST", body: JSON.stringify({ choices: step.quiz!.correct }) });
     const cookie = first.headers.get("set-cookie")!.split(";")[0]!;
-    const post = () => fetch(url, { method: "POST", headers: { cookie }, body: JSON.stringify({ choices: step.quiz!.correct }) }).then((r) => r.status, () => 0);
+    const post = () =>
+      fetch(url, { method: "POST", headers: { cookie }, body: JSON.stringify({ choices: step.quiz!.correct }) }).then(
+        (r) => r.status,
+        () => 0,
+      );
     const answers = Array.from({ length: 60 }, (_, i) => sleep(i * 10).then(post));
     await sleep(250);
     await stack.crash("site");
     const statuses = await Promise.all(answers);
     const answered = statuses.filter((s) => s === 200).length + 1;
-    assert.ok(statuses.some((s) => s !== 200), "the crash cut some requests off");
+    assert.ok(
+      statuses.some((s) => s !== 200),
+      "the crash cut some requests off",
+    );
     await stack.startSite();
 
     process.env.DATABASE_URL = `file:${path.join(stack.dataDir, "dockyard.db")}`; // the site's own data access, on its database

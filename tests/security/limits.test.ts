@@ -28,7 +28,8 @@ function lab(lesson: string, who = learner) {
   return client;
 }
 
-const limitTold = (t: TerminalClient, limit: string) => t.messages.find((m): m is Extract<ServerMessage, { type: "limit" }> => m.type === "limit" && m.limit === limit);
+const limitTold = (t: TerminalClient, limit: string) =>
+  t.messages.find((m): m is Extract<ServerMessage, { type: "limit" }> => m.type === "limit" && m.limit === limit);
 
 describe("limits tell the learner which one stopped them", { timeout: 600_000 }, () => {
   let t: TerminalClient;
@@ -110,6 +111,9 @@ describe("limits tell the learner which one stopped them", { timeout: 600_000 },
     const tooMany = clients.filter((c) => c.closed?.code === REFUSALS.too_many_connections.close);
     assert.ok(tooMany.length >= 5, `refused for the rate: ${tooMany.length}`);
     assert.match(tooMany[0]!.closed!.reason, /Too many new connections/);
-    assert.ok(clients.some((c) => c.closed?.code === REFUSALS.unauthorized.close), "the first ones were judged on their token");
+    assert.ok(
+      clients.some((c) => c.closed?.code === REFUSALS.unauthorized.close),
+      "the first ones were judged on their token",
+    );
   });
 });

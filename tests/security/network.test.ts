@@ -20,7 +20,13 @@ type Probe = { label: string; kind: "tcp" | "icmp" | "dns" | "http"; host: strin
 const tcp = (label: string, host: string, port: number): Probe => ({ label: `${label} ${host}:${port}`, kind: "tcp", host, port });
 const icmp = (label: string, host: string): Probe => ({ label: `${label} ${host} (ping)`, kind: "icmp", host });
 const dns = (label: string, server: string, name: string): Probe => ({ label: `${label} ${server} (UDP DNS ${name})`, kind: "dns", host: server, name });
-const web = (label: string, host: string, port: number, path: string): Probe => ({ label: `${label} http://${host}:${port}${path}`, kind: "http", host, port, name: path });
+const web = (label: string, host: string, port: number, path: string): Probe => ({
+  label: `${label} http://${host}:${port}${path}`,
+  kind: "http",
+  host,
+  port,
+  name: path,
+});
 
 const run = `net${process.pid}`;
 const driver = new DockerSandboxDriver();
@@ -57,7 +63,10 @@ const inSandbox = (id: string) => (script: string) => driver.exec(id, ["bash", "
 // An inner container on a user-defined inner network (so its own 127.0.0.11 answers the DNS control), which
 // forwards outside names to the DNS stand-in.
 const inInner = (id: string) => (script: string) =>
-  driver.exec(id, ["docker", "run", "--rm", "-i", "--network", "probes", "--dns", standins.dns, "--name", "probe", "busybox", "sh"], { stdin: script, timeoutMs: 90_000 });
+  driver.exec(id, ["docker", "run", "--rm", "-i", "--network", "probes", "--dns", standins.dns, "--name", "probe", "busybox", "sh"], {
+    stdin: script,
+    timeoutMs: 90_000,
+  });
 
 /** Runs every probe at once in `where`; asserts the controls got through and the attempts did not. */
 async function probe(where: string, exec: (script: string) => Promise<ExecResult>, controls: Probe[], attempts: Probe[]): Promise<void> {
@@ -66,12 +75,23 @@ async function probe(where: string, exec: (script: string) => Promise<ExecResult
   const results = new Map([...output.matchAll(/^@(\d+)\|(\d+)\|(.*)$/gm)].map((m) => [Number(m[1]), verdict(all[Number(m[1])]!, Number(m[2]), m[3]!)]));
   const got = all.map((p, n) => ({ p, v: results.get(n) ?? `no result (${output.slice(-300)})`, control: n < controls.length }));
   for (const { p, v, control } of got) console.log(`# ${where} -> ${p.label}${control ? " [control]" : ""} | ${v}`);
-  assert.deepEqual(got.filter((r) => r.control && !reached(r.v)).map((r) => `${r.p.label}: ${r.v}`), [], `controls failed in ${where}: the probe does not work`);
-  assert.deepEqual(got.filter((r) => !r.control && !blocked(r.v)).map((r) => `${r.p.label}: ${r.v}`), [], `HOLE: reached from ${where}`);
+  assert.deepEqual(
+    got.filter((r) => r.control && !reached(r.v)).map((r) => `${r.p.label}: ${r.v}`),
+    [],
+    `controls failed in ${where}: the probe does not work`,
+  );
+  assert.deepEqual(
+    got.filter((r) => !r.control && !blocked(r.v)).map((r) => `${r.p.label}: ${r.v}`),
+    [],
+    `HOLE: reached from ${where}`,
+  );
 }
 
 const hostAddrs = (family: "-4" | "-6", scope = "global") =>
-  [...execFileSync("ip", [family, "-o", "addr", "show", "scope", scope], { encoding: "utf8" }).matchAll(/^\d+:\s+(\S+)\s+inet6?\s+([^/\s]+)/gm)].map((m) => ({ ifc: m[1]!, ip: m[2]! }));
+  [...execFileSync("ip", [family, "-o", "addr", "show", "scope", scope], { encoding: "utf8" }).matchAll(/^\d+:\s+(\S+)\s+inet6?\s+([^/\s]+)/gm)].map((m) => ({
+    ifc: m[1]!,
+    ip: m[2]!,
+  }));
 const hostConnect = (host: string, p: number) =>
   new Promise<string>((resolve) => {
     const c = net.connect({ host, port: p, timeout: 3_000 }, () => (p === port ? undefined : (c.destroy(), resolve("CONNECTED"))));
@@ -80,8 +100,14 @@ const hostConnect = (host: string, p: number) =>
     c.on("error", (e) => resolve(e.message));
   });
 const labBridge = async (s: Sandbox) => (await engine.getNetwork(`${s.id}-net`).inspect()).Options?.["com.docker.network.bridge.name"] as string;
-const outside = (s: Standins) => [tcp("internet", s.internet.ipv4, 443), icmp("internet", s.internet.ipv4), tcp("internet DNS server", s.dns, 53),
-  dns("internet DNS server", s.dns, s.name), tcp("cloud metadata", s.metadata.address, 80), web("cloud metadata", s.metadata.address, 80, s.metadata.credentials)];
+const outside = (s: Standins) => [
+  tcp("internet", s.internet.ipv4, 443),
+  icmp("internet", s.internet.ipv4),
+  tcp("internet DNS server", s.dns, 53),
+  dns("internet DNS server", s.dns, s.name),
+  tcp("cloud metadata", s.metadata.address, 80),
+  web("cloud metadata", s.metadata.address, 80, s.metadata.credentials),
+];
 // The engine's upstream resolvers are where Docker's embedded DNS sends outside names: the DNS stand-in answers
 // for them on the routes from sandbox A's bridge and from the neighbour namespace only (never from the host).
 const upstreams = (s: Standins) => s.upstreams.map((r) => dns("engine's upstream resolver (stand-in)", r, s.name));
@@ -114,7 +140,11 @@ after(async () => {
 });
 
 describe("a learner's network reach", { timeout: 300_000 }, () => {
-  const ownControls = (self: string) => [tcp("own package server", "10.220.0.1", 3142), icmp("own docker0", "10.220.0.1"), dns("own resolver", "127.0.0.11", self)];
+  const ownControls = (self: string) => [
+    tcp("own package server", "10.220.0.1", 3142),
+    icmp("own docker0", "10.220.0.1"),
+    dns("own resolver", "127.0.0.11", self),
+  ];
   const contexts = () => [
     { where: "sandbox root", exec: inSandbox(a.id), controls: ownControls("netsec") },
     { where: "inner container", exec: inInner(a.id), controls: ownControls("probe") },
@@ -124,8 +154,14 @@ describe("a learner's network reach", { timeout: 300_000 }, () => {
     const addrs = hostAddrs("-4").filter((x) => !x.ip.startsWith("127.")); // 127.0.0.1 in a sandbox is its own loopback
     const gateway = Object.values((await engine.getContainer(a.id).inspect()).NetworkSettings.Networks)[0]!.Gateway;
     assert.ok(addrs.some((x) => x.ip === gateway) && addrs.some((x) => x.ip === "10.213.0.1"), `lab gateway and dybr0 among ${JSON.stringify(addrs)}`);
-    const ports: [string, number][] = [["test listener", port], ["lab-runner", runnerPort()], ["site", Number(process.env.PORT ?? 3000)],
-      ["postgres", Number(process.env.DOCKYARD_POSTGRES_PORT ?? 5433)], ["docker API", 2375], ["docker TLS API", 2376]];
+    const ports: [string, number][] = [
+      ["test listener", port],
+      ["lab-runner", runnerPort()],
+      ["site", Number(process.env.PORT ?? 3000)],
+      ["postgres", Number(process.env.DOCKYARD_POSTGRES_PORT ?? 5433)],
+      ["docker API", 2375],
+      ["docker TLS API", 2376],
+    ];
     for (const { ifc, ip } of addrs) {
       const v = await hostConnect(ip, port);
       const gone = v !== "CONNECTED" && !hostAddrs("-4").some((x) => x.ip === ip); // another test's lab bridge went away
@@ -145,11 +181,21 @@ describe("a learner's network reach", { timeout: 300_000 }, () => {
     const own = /^own=(\S+)$/m.exec(root)?.[1] ?? "";
     assert.match(own, /^[A-Z0-9]{4}(:[A-Z0-9]{4}){11}$/, `docker info works in the sandbox (control): ${root}`);
     const sockets = [...root.matchAll(/^socket=(.*)\|(.*)$/gm)].map((m) => ({ path: m[1]!, id: m[2]! }));
-    for (const s of sockets) console.log(`# sandbox root -> socket ${s.path} | ${s.id ? (s.id === own ? "the sandbox's own engine" : `ENGINE ${s.id}`) : "no Docker engine answers"}`);
-    assert.ok(sockets.some((s) => s.path === "/run/docker.sock" && s.id === own), "/var/run/docker.sock (/run) is the sandbox's own engine");
-    assert.deepEqual(sockets.filter((s) => s.id && (s.id !== own || forbidden.includes(s.id))), [], "a socket of another engine is in the sandbox");
+    for (const s of sockets)
+      console.log(`# sandbox root -> socket ${s.path} | ${s.id ? (s.id === own ? "the sandbox's own engine" : `ENGINE ${s.id}`) : "no Docker engine answers"}`);
+    assert.ok(
+      sockets.some((s) => s.path === "/run/docker.sock" && s.id === own),
+      "/var/run/docker.sock (/run) is the sandbox's own engine",
+    );
+    assert.deepEqual(
+      sockets.filter((s) => s.id && (s.id !== own || forbidden.includes(s.id))),
+      [],
+      "a socket of another engine is in the sandbox",
+    );
     assert.doesNotMatch(root, /^present=/m, "Dockyard's engine socket path exists in the sandbox");
-    const inner = await inInner(a.id)(`ls -d /var/run/docker.sock ${engineSocket()} 2>&1; find / \\( -path /proc -o -path /sys \\) -prune -o -type s -print; echo done`);
+    const inner = await inInner(a.id)(
+      `ls -d /var/run/docker.sock ${engineSocket()} 2>&1; find / \\( -path /proc -o -path /sys \\) -prune -o -type s -print; echo done`,
+    );
     console.log(`# inner container -> docker.sock, ${engineSocket()} | ${/^\//m.test(inner.output) ? "PRESENT" : "absent"}`);
     assert.match(inner.output, /done/, inner.output);
     assert.doesNotMatch(inner.output, /^\//m, "a socket or an engine path is present in the inner container");
@@ -162,8 +208,12 @@ describe("a learner's network reach", { timeout: 300_000 }, () => {
     assert.notEqual(netA[1].Gateway, netB[1].Gateway);
     for (const n of [netA[1], netB[1]]) assert.match(n.IPAddress, /^10\.214\.\d+\.\d+$/, "on a lab subnet");
     const registry = new URL((await driver.registry(b.id))!.url).hostname;
-    const theirs = [tcp("other learner's published port", netB[1].IPAddress, 8080), icmp("other learner", netB[1].IPAddress),
-      tcp("other lab's registry", registry, 5000), icmp("other lab's registry", registry)];
+    const theirs = [
+      tcp("other learner's published port", netB[1].IPAddress, 8080),
+      icmp("other learner", netB[1].IPAddress),
+      tcp("other lab's registry", registry, 5000),
+      icmp("other lab's registry", registry),
+    ];
     await probe("other learner's own sandbox", inSandbox(b.id), theirs, []); // the targets are alive
     for (const c of contexts()) await probe(c.where, c.exec, c.controls, theirs);
   });
@@ -172,7 +222,12 @@ describe("a learner's network reach", { timeout: 300_000 }, () => {
     // The stand-ins answer the host, and a namespace routed through the host as a sandbox is: what keeps the
     // sandbox from them is Dockyard's firewall.
     await probe("host", standins.host, outside(standins), []);
-    await probe("neighbour namespace (where a sandbox would be, outside Dockyard's firewall)", standins.neighbour, [...outside(standins), ...upstreams(standins)], []);
+    await probe(
+      "neighbour namespace (where a sandbox would be, outside Dockyard's firewall)",
+      standins.neighbour,
+      [...outside(standins), ...upstreams(standins)],
+      [],
+    );
     const attempts = [...outside(standins), ...upstreams(standins), dns("outside name via Docker's embedded DNS", "127.0.0.11", standins.name)];
     for (const c of contexts()) await probe(c.where, c.exec, c.controls, attempts);
   });
@@ -184,7 +239,11 @@ describe("a learner's network reach", { timeout: 300_000 }, () => {
     const bridge = await labBridge(a);
     const linkLocal = hostAddrs("-6", "link").find((x) => x.ifc === bridge)?.ip;
     if (!linkLocal) return console.log(`# host -> IPv6 on ${bridge} | off on the host: nothing to reach`);
-    for (const [what, ip, p] of [["test listener", `${linkLocal}%${bridge}`, port], ["test listener", "::1", port], ["internet", standins.internet.ipv6, 443]] as const) {
+    for (const [what, ip, p] of [
+      ["test listener", `${linkLocal}%${bridge}`, port],
+      ["test listener", "::1", port],
+      ["internet", standins.internet.ipv6, 443],
+    ] as const) {
       const v = await hostConnect(ip, p);
       console.log(`# host -> ${what} [${ip}]:${p} [control] | ${v}`);
       assert.equal(v, "CONNECTED");
@@ -194,8 +253,11 @@ describe("a learner's network reach", { timeout: 300_000 }, () => {
       for n in $(seq 50); do ip -6 -o addr show dev eth0 scope link | grep -v tentative | grep -q inet6 && break; sleep 0.1; done
       ip -6 route add default via ${linkLocal} dev eth0; ip -6 -o addr show dev eth0`);
     console.log(`# sandbox root -> turn IPv6 on (fresh procfs) | ${/inet6 fe80/.test(enable.output) ? "IPv6 ON" : "refused"}`);
-    const attempts = [tcp("host link-local of the lab bridge", `${linkLocal}%eth0`, port),
-      ...hostAddrs("-6").map(({ ifc, ip }) => tcp(`host ${ifc}`, ip, port)), tcp("internet", standins.internet.ipv6, 443)];
+    const attempts = [
+      tcp("host link-local of the lab bridge", `${linkLocal}%eth0`, port),
+      ...hostAddrs("-6").map(({ ifc, ip }) => tcp(`host ${ifc}`, ip, port)),
+      tcp("internet", standins.internet.ipv6, 443),
+    ];
     await probe("sandbox root", inSandbox(a.id), [tcp("own package server", "10.220.0.1", 3142)], attempts);
   });
 });

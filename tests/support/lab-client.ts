@@ -9,7 +9,8 @@ import { TerminalClient } from "./terminal-client";
 export function labClient(stack: Stack, learner: string, lesson: string) {
   const sandbox = sandboxIdFor(learner, lesson);
   const token = () => issueLabToken(stack.secret, { learner, sandbox, lesson }, 600);
-  const call = (method: string, action = "") => fetch(`${stack.runnerUrl}/sandboxes/${sandbox}${action}`, { method, headers: { authorization: `Bearer ${token()}` } });
+  const call = (method: string, action = "") =>
+    fetch(`${stack.runnerUrl}/sandboxes/${sandbox}${action}`, { method, headers: { authorization: `Bearer ${token()}` } });
   const terminalUrl = () => `${stack.runnerUrl.replace(/^http/, "ws")}/sandboxes/${sandbox}/terminal?token=${encodeURIComponent(token())}`;
   return {
     learner,

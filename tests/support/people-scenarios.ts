@@ -133,7 +133,10 @@ export function peopleScenarios(database: "sqlite" | "postgresql") {
       assert.equal(await m.accounts.countAdmins(), admins);
       await m.progress.recordAttempt(newId(), "first-container", "hello-busybox", PASSED); // an anonymous learner
       const listed = await m.accounts.allAccounts();
-      assert.ok(listed.every((a) => a.email.includes("@")), "no anonymous learner is listed");
+      assert.ok(
+        listed.every((a) => a.email.includes("@")),
+        "no anonymous learner is listed",
+      );
       assert.ok(listed.some((a) => a.email === "gil@example.com" && a.role === "instructor"));
     });
 
@@ -216,12 +219,23 @@ export function peopleScenarios(database: "sqlite" | "postgresql") {
 
     test("a cohort's grades: its students only, its lessons only in course order, each with the evidence recorded", async () => {
       const teacher = await m.accounts.signUp(newId(), "mo@example.com", "correct horse battery", "instructor");
-      const [kim, sam, outsider] = await Promise.all(["nia@example.com", "oz@example.com", "pia@example.com"].map((e) => m.accounts.signUp(newId(), e, "correct horse battery")));
+      const [kim, sam, outsider] = await Promise.all(
+        ["nia@example.com", "oz@example.com", "pia@example.com"].map((e) => m.accounts.signUp(newId(), e, "correct horse battery")),
+      );
       const grader = await m.accounts.signUp(newId(), "quin@example.com", "correct horse battery", "grader");
-      const id = await m.cohorts.createCohort(teacher.id, { name: "Graded", dueAt: new Date(Date.now() + DAY), lessons: [{ slug: "volumes" }, { slug: "first-container" }] });
+      const id = await m.cohorts.createCohort(teacher.id, {
+        name: "Graded",
+        dueAt: new Date(Date.now() + DAY),
+        lessons: [{ slug: "volumes" }, { slug: "first-container" }],
+      });
       for (const s of [kim!, sam!]) await m.cohorts.joinCohort(id, s.id);
       await m.cohorts.addGrader(id, grader.id);
-      const failed: CheckResult = { passed: false, message: "Not yet", criteria: [], commands: [{ at: new Date().toISOString(), step: "hello-busybox", exitCode: 0, command: "docker ps" }] };
+      const failed: CheckResult = {
+        passed: false,
+        message: "Not yet",
+        criteria: [],
+        commands: [{ at: new Date().toISOString(), step: "hello-busybox", exitCode: 0, command: "docker ps" }],
+      };
       await m.progress.recordAttempt(kim!.id, "first-container", "hello-busybox", failed);
       await m.progress.recordAttempt(kim!.id, "first-container", "hello-busybox", PASSED);
       await m.progress.recordHelp(kim!.id, "first-container", "figlet", "hint", 0);
@@ -256,7 +270,10 @@ export function peopleScenarios(database: "sqlite" | "postgresql") {
       assert.equal(kimGrades.lessons[0]!.steps.find((s) => s.stepId === "figlet")!.hintsUsed, 1);
       assert.equal(kimGrades.lessons[0]!.passedSteps, 1);
       const samGrades = grades.students.find((s) => s.learnerId === sam!.id)!;
-      assert.ok(samGrades.lessons.every((l) => l.passedSteps === 0 && l.steps.every((s) => s.attempts.length === 0)), "nobody else's work is theirs");
+      assert.ok(
+        samGrades.lessons.every((l) => l.passedSteps === 0 && l.steps.every((s) => s.attempts.length === 0)),
+        "nobody else's work is theirs",
+      );
       const one = await m.grading.cohortGrades((await m.cohorts.cohortById(id))!, sam!.id);
       assert.deepEqual(
         one.students.map((s) => s.email),

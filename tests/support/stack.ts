@@ -76,8 +76,7 @@ export class Stack {
   /** A fresh data directory (secret, SQLite database) and a fresh PostgreSQL database if used, migrated. */
   async reset(): Promise<void> {
     fs.rmSync(this.dataDir, { recursive: true, force: true });
-    if (this.options.database === "postgresql")
-      this.env.DATABASE_URL = await freshPostgresDatabase(`dockyard_${this.options.name.replace(/\W/g, "_")}`);
+    if (this.options.database === "postgresql") this.env.DATABASE_URL = await freshPostgresDatabase(`dockyard_${this.options.name.replace(/\W/g, "_")}`);
     const migrate = spawnSync("bash", ["scripts/prisma.sh", "migrate", "deploy"], { env: this.env, encoding: "utf8" });
     if (migrate.status !== 0) throw new Error(`migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
   }
@@ -91,7 +90,10 @@ export class Stack {
 
   /** Accounts and cohorts made directly in the stack's database (after reset): their ids by email and by name. */
   seedPeople(plan: SeedPlan): Seeded {
-    const made = spawnSync("npx", ["--no-install", "tsx", "tests/support/seed-people.ts"], { env: { ...this.env, DOCKYARD_SEED: JSON.stringify(plan) }, encoding: "utf8" });
+    const made = spawnSync("npx", ["--no-install", "tsx", "tests/support/seed-people.ts"], {
+      env: { ...this.env, DOCKYARD_SEED: JSON.stringify(plan) },
+      encoding: "utf8",
+    });
     if (made.status !== 0) throw new Error(`seeding people failed:\n${made.stdout}\n${made.stderr}`);
     return JSON.parse(made.stdout.trim().split("\n").at(-1)!) as Seeded;
   }

@@ -57,7 +57,9 @@ async function serve(services: StandinServices): Promise<void> {
   const names = services.dns;
   if (names) {
     // A socket per address: an answer must come from the address the query went to.
-    for (const { address } of Object.values(os.networkInterfaces()).flat().filter((a) => a?.family === "IPv4") as os.NetworkInterfaceInfo[]) {
+    for (const { address } of Object.values(os.networkInterfaces())
+      .flat()
+      .filter((a) => a?.family === "IPv4") as os.NetworkInterfaceInfo[]) {
       const udp = dgram.createSocket("udp4");
       udp.on("message", (query, from) => {
         const answer = dnsAnswer(query, names);

@@ -129,7 +129,13 @@ export async function startStandins(): Promise<Standins> {
   const upstreams = engineUpstreams();
   const table = String(TABLE_BASE + pid);
   const metadataPages = { "/latest/meta-data/": "ami-id\nhostname\niam/\ninstance-id\n", [CREDENTIALS]: PAGE("metadata service's role") };
-  const internet: Role = { k: 0, key: "internet", addresses: [INTERNET], ipv6: INTERNET6, services: { http: { ports: [80, 443], pages: { "/": PAGE("internet host") } } } };
+  const internet: Role = {
+    k: 0,
+    key: "internet",
+    addresses: [INTERNET],
+    ipv6: INTERNET6,
+    services: { http: { ports: [80, 443], pages: { "/": PAGE("internet host") } } },
+  };
   const dns: Role = { k: 1, key: "dns", addresses: [DNS], unrouted: upstreams, services: { dns: { [NAME]: INTERNET } } };
   const metadata: Role = { k: 2, key: "metadata", addresses: [METADATA], services: { http: { ports: [80], pages: metadataPages } } };
   const neighbour: Role = { k: 3, key: "neighbour", addresses: [] };
@@ -170,7 +176,10 @@ export async function startStandins(): Promise<Standins> {
     for (const upstream of upstreams) sh("ip", "route", "add", `${upstream}/32`, "via", link(dns, 1), "dev", ifc(dns), "table", table);
     // The neighbour is forwarded to the stand-ins and back, and nowhere else (the FORWARD chain's policy drops).
     for (const role of [internet, dns, metadata])
-      for (const [from, to] of [[neighbour, role], [role, neighbour]] as const)
+      for (const [from, to] of [
+        [neighbour, role],
+        [role, neighbour],
+      ] as const)
         sh("iptables", "-w", "10", "-A", "FORWARD", "-i", ifc(from), "-o", ifc(to), "-m", "comment", "--comment", tag(pid), "-j", "ACCEPT");
     fs.mkdirSync(`/etc/netns/${nsOf(neighbour)}`, { recursive: true });
     fs.writeFileSync(`/etc/netns/${nsOf(neighbour)}/resolv.conf`, `nameserver ${DNS}\n`);

@@ -12,7 +12,10 @@ export class TerminalClient {
   /** Bytes received and not yet acknowledged; `autoAck` acknowledges like xterm.js after rendering. */
   unacked = 0;
 
-  constructor(url: string, private readonly autoAck = true) {
+  constructor(
+    url: string,
+    private readonly autoAck = true,
+  ) {
     this.socket = new WebSocket(url);
     this.socket.on("message", (data, isBinary) => {
       if (isBinary) {
@@ -53,7 +56,10 @@ export class TerminalClient {
   async until(predicate: () => boolean, timeoutMs = 30_000, what = "condition"): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output tail: ${JSON.stringify(this.output.slice(-300))}; messages: ${JSON.stringify(this.messages.slice(-5))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what}; output tail: ${JSON.stringify(this.output.slice(-300))}; messages: ${JSON.stringify(this.messages.slice(-5))}`,
+        );
       if (this.closed && !predicate()) throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) while waiting for ${what}`);
       await new Promise<void>((r) => {
         this.waiters.push(r);

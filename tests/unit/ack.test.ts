@@ -41,7 +41,10 @@ test("the count starts again after each ack", () => {
   acks.rendered(60);
   assert.deepEqual(sent, [{ type: "ack", bytes: 150 }], "60 bytes since the last ack are not a batch yet");
   acks.rendered(40);
-  assert.deepEqual(sent, [{ type: "ack", bytes: 150 }, { type: "ack", bytes: 100 }]);
+  assert.deepEqual(sent, [
+    { type: "ack", bytes: 150 },
+    { type: "ack", bytes: 100 },
+  ]);
 });
 
 test("what is acknowledged adds up to what was rendered, less a remainder under one batch", () => {
@@ -50,10 +53,17 @@ test("what is acknowledged adds up to what was rendered, less a remainder under 
   writes.forEach((bytes) => acks.rendered(bytes));
   const rendered = writes.reduce((a, b) => a + b, 0);
   const acknowledged = sent.reduce((n, ack) => n + ack.bytes, 0);
-  assert.ok(sent.every((ack) => ack.bytes >= 100), "every ack is at least a batch");
+  assert.ok(
+    sent.every((ack) => ack.bytes >= 100),
+    "every ack is at least a batch",
+  );
   assert.ok(rendered - acknowledged >= 0 && rendered - acknowledged < 100, `${rendered - acknowledged} bytes left unacknowledged`);
   acks.rendered(100);
-  assert.equal(sent.reduce((n, ack) => n + ack.bytes, 0), rendered + 100, "the next ack carries the remainder: nothing is lost");
+  assert.equal(
+    sent.reduce((n, ack) => n + ack.bytes, 0),
+    rendered + 100,
+    "the next ack carries the remainder: nothing is lost",
+  );
 });
 
 test("by default a batch is the protocol's TERMINAL_LIMITS.ackEveryBytes", () => {

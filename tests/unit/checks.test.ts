@@ -23,10 +23,15 @@ test("the existing kinds still parse as before", () => {
 });
 
 test("labels, env, ports and image names are normalized", () => {
-  assert.deepEqual(
-    checkSchema.parse({ kind: "container", name: "web", label: "app=web=1", env: "A=b=c", publishedPort: "80", hostPort: 8080 }),
-    { kind: "container", name: "web", status: "any", label: { app: "web=1" }, env: [["A", "b=c"]], publishedPort: "80/tcp", hostPort: 8080 },
-  );
+  assert.deepEqual(checkSchema.parse({ kind: "container", name: "web", label: "app=web=1", env: "A=b=c", publishedPort: "80", hostPort: 8080 }), {
+    kind: "container",
+    name: "web",
+    status: "any",
+    label: { app: "web=1" },
+    env: [["A", "b=c"]],
+    publishedPort: "80/tcp",
+    hostPort: 8080,
+  });
   assert.deepEqual(checkSchema.parse({ kind: "image", name: "app", label: { version: 2, beta: true }, exposedPort: "53/udp" }), {
     kind: "image",
     name: "app:latest",
@@ -83,8 +88,12 @@ test("CMD and ENTRYPOINT: a list is the exact exec form, a string the shell form
 });
 
 test("published ports are read from live bindings, else from the configured ones", () => {
-  const info = (ports: object, bindings: object) => ({ NetworkSettings: { Ports: ports }, HostConfig: { PortBindings: bindings } }) as unknown as Dockerode.ContainerInspectInfo;
-  const v4v6 = [{ HostIp: "0.0.0.0", HostPort: "8080" }, { HostIp: "::", HostPort: "8080" }];
+  const info = (ports: object, bindings: object) =>
+    ({ NetworkSettings: { Ports: ports }, HostConfig: { PortBindings: bindings } }) as unknown as Dockerode.ContainerInspectInfo;
+  const v4v6 = [
+    { HostIp: "0.0.0.0", HostPort: "8080" },
+    { HostIp: "::", HostPort: "8080" },
+  ];
   assert.deepEqual(publishedOn(info({ "80/tcp": v4v6 }, {}), "80/tcp"), ["8080"]);
   assert.deepEqual(publishedOn(info({}, { "80/tcp": [{ HostIp: "", HostPort: "9090" }] }), "80/tcp"), ["9090"], "a stopped container");
   assert.equal(publishedOn(info({ "80/tcp": null }, {}), "80/tcp"), undefined, "exposed but not published");

@@ -11,5 +11,6 @@ test("a due day is the end of that day in UTC; impossible days are refused", () 
 
 test("after signing in, only a path of this site is followed", () => {
   assert.equal(localPath("/cohorts/abc?x=1"), "/cohorts/abc?x=1");
-  for (const bad of ["https://evil.example", "//evil.example", "/\\evil.example", "cohorts", "", undefined]) assert.equal(localPath(bad), undefined, String(bad));
+  for (const bad of ["https://evil.example", "//evil.example", "/\\evil.example", "cohorts", "", undefined])
+    assert.equal(localPath(bad), undefined, String(bad));
 });

@@ -31,8 +31,25 @@ const result = (passed: boolean, commands: [number, string][] = []): string =>
 const rows: EvidenceRows = {
   attempts: [
     { learnerId: "kim", lessonSlug: "demo", stepId: "run", passed: false, result: result(false, [[1, "docker ps"]]), createdAt: at(2) },
-    { learnerId: "kim", lessonSlug: "demo", stepId: "run", passed: true, result: result(true, [[1, "docker ps"], [4, "docker run busybox"]]), createdAt: at(5) },
-    { learnerId: "kim", lessonSlug: "demo", stepId: "think", passed: true, result: JSON.stringify({ passed: true, message: "Right", criteria: [] }), createdAt: at(7) },
+    {
+      learnerId: "kim",
+      lessonSlug: "demo",
+      stepId: "run",
+      passed: true,
+      result: result(true, [
+        [1, "docker ps"],
+        [4, "docker run busybox"],
+      ]),
+      createdAt: at(5),
+    },
+    {
+      learnerId: "kim",
+      lessonSlug: "demo",
+      stepId: "think",
+      passed: true,
+      result: JSON.stringify({ passed: true, message: "Right", criteria: [] }),
+      createdAt: at(7),
+    },
     { learnerId: "kim", lessonSlug: "demo", stepId: "later", passed: false, result: "not json", createdAt: at(9) },
     { learnerId: "sam", lessonSlug: "demo", stepId: "run", passed: true, result: result(true), createdAt: at(1) },
     { learnerId: "kim", lessonSlug: "other", stepId: "run", passed: true, result: result(true), createdAt: at(1) },
@@ -101,7 +118,10 @@ test("a lesson is complete when every graded step passed, and late when past due
     "a step passed after the due date, or not passed by it, is late; one not graded never is",
   );
   assert.equal(lessonReport(lesson, "kim", rows, undefined, at(10)).late, false, "no due date");
-  assert.equal(lessonReport(lesson, "nobody", rows).steps.every((s) => s.status === "not started" && s.attempts.length === 0), true);
+  assert.equal(
+    lessonReport(lesson, "nobody", rows).steps.every((s) => s.status === "not started" && s.attempts.length === 0),
+    true,
+  );
 });
 
 test("CSV fields are quoted when they must be, and never run as spreadsheet formulas", () => {
@@ -111,7 +131,7 @@ test("CSV fields are quoted when they must be, and never run as spreadsheet form
   assert.equal(csvField("a,b"), '"a,b"');
   assert.equal(csvField('say "hi"'), '"say ""hi"""');
   assert.equal(csvField("two\nlines"), '"two\nlines"');
-  assert.equal(csvField("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+  assert.equal(csvField('=HYPERLINK("x")'), '"\'=HYPERLINK(""x"")"');
   assert.equal(csvField("+1"), "'+1");
   assert.equal(csvField("-rm"), "'-rm");
   assert.equal(csvField("@sum"), "'@sum");
@@ -126,7 +146,9 @@ test("the CSV has one row per student per step, in the columns it names", () => 
   const lines = gradesCsv(grades).split("\r\n");
   assert.equal(lines[0], CSV_COLUMNS.join(","));
   assert.equal(lines.at(-1), "", "the file ends with a line break");
-  const body = gradesCsv(grades).trimEnd().split(/\r\n(?=")/); // each row starts with the quoted cohort name
+  const body = gradesCsv(grades)
+    .trimEnd()
+    .split(/\r\n(?=")/); // each row starts with the quoted cohort name
   assert.equal(body.length - 1, 2 * lesson.steps.length);
   const kimRun = body.find((l) => l.includes("kim@example.com") && l.includes(",run,"))!;
   assert.equal(

@@ -1,6 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULT_NODE, frontmatterSchema, idPath, isLessonSlug, isNodeName, isSandboxId, isStepId, MAX_NODES, nodeNames, sandboxIdFor } from "@dockyard/contract/server";
+import {
+  DEFAULT_NODE,
+  frontmatterSchema,
+  idPath,
+  isLessonSlug,
+  isNodeName,
+  isSandboxId,
+  isStepId,
+  MAX_NODES,
+  nodeNames,
+  sandboxIdFor,
+} from "@dockyard/contract/server";
 
 // The ids the site and the lab-runner pass each other, and the one pattern each must match.
 
@@ -36,5 +47,6 @@ test("idPath anchors a path and captures each id in it", () => {
   const route = idPath`/sandboxes/${/^[a-z0-9-]{1,64}$/}(/checks/${/^[a-z]+$/})?`;
   assert.deepEqual([...(`/sandboxes/${id}/checks/run`.match(route) ?? [])], [`/sandboxes/${id}/checks/run`, id, "/checks/run", "run"]);
   assert.deepEqual(`/sandboxes/${id}`.match(route)?.slice(1), [id, undefined, undefined]);
-  for (const bad of [`/sandboxes/${id}/`, `x/sandboxes/${id}`, `/sandboxes/${id}/checks/1`, "/sandboxes/../checks/run"]) assert.equal(route.test(bad), false, bad);
+  for (const bad of [`/sandboxes/${id}/`, `x/sandboxes/${id}`, `/sandboxes/${id}/checks/1`, "/sandboxes/../checks/run"])
+    assert.equal(route.test(bad), false, bad);
 });

@@ -88,7 +88,10 @@ test("image references: a missing tag means latest", () => {
 test("a container from the image whose output contains the text passes", async () => {
   const result = await judge(HELLO, context([busybox("hello\n"), busybox("hello world\n")]));
   assert.equal(result.passed, true);
-  assert.deepEqual(result.criteria.map((c) => c.passed), [true, true]);
+  assert.deepEqual(
+    result.criteria.map((c) => c.passed),
+    [true, true],
+  );
 });
 
 test("no container at all says what is missing", async () => {
@@ -124,7 +127,12 @@ test("with several containers from the image, the one closest to every criterion
   const result = await judge(wanted, context([busybox("", { State: "exited" }), busybox("", { State: "running", Labels: { app: "web" } })]));
   assert.deepEqual(
     result.criteria.map((c) => [c.name, c.passed]),
-    [["container exists", true], ["container running", true], ["label app=web", true], ["exit code 0", false]],
+    [
+      ["container exists", true],
+      ["container running", true],
+      ["label app=web", true],
+      ["exit code 0", false],
+    ],
   );
   assert.match(result.message, /is still running, so it has no exit code yet/);
 });
@@ -164,7 +172,10 @@ test("a command check passes on a command of this step and quotes the recent one
   assert.equal(ok.passed, true);
   assert.equal(ok.criteria[0]!.message, "You ran “docker ps -a -q”.");
   const noIds = await judge(wanted, context([], undefined, [ran("docker ps"), ran("docker ps -a")]));
-  assert.deepEqual(noIds.criteria.map((c) => c.passed), [false, true]);
+  assert.deepEqual(
+    noIds.criteria.map((c) => c.passed),
+    [false, true],
+  );
   assert.equal(noIds.message, "Run a command that matches /^docker (ps|container ls) .*-q/; you ran: “docker ps”, “docker ps -a”.");
   const notAll = await judge(wanted, context([], undefined, [ran("docker ps"), ran("docker ps -q")]));
   assert.equal(notAll.message, "Run a command that contains “-a”; you ran: “docker ps”, “docker ps -q”.");
@@ -212,16 +223,28 @@ test("registry: a repository with its tag passes; a missing tag or repository fa
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const withRegistry = (password = "pw") => ({ ...context([]), registry: async () => ({ host: "registry:5000", username: "learner", password, url }) });
-  const verdict = async (yaml: Record<string, unknown>, ctx: JudgeContext = withRegistry()) => (await judge(check({ kind: "registry", ...yaml }), ctx)).criteria[0]!;
+  const verdict = async (yaml: Record<string, unknown>, ctx: JudgeContext = withRegistry()) =>
+    (await judge(check({ kind: "registry", ...yaml }), ctx)).criteria[0]!;
   try {
-    assert.deepEqual(await verdict({ repository: "registry:5000/app", tag: "v1" }), { name: "registry:5000/app:v1 pushed", passed: true, message: "The registry has registry:5000/app:v1." });
+    assert.deepEqual(await verdict({ repository: "registry:5000/app", tag: "v1" }), {
+      name: "registry:5000/app:v1 pushed",
+      passed: true,
+      message: "The registry has registry:5000/app:v1.",
+    });
     assert.equal((await verdict({ repository: "app" })).passed, true, "any tag will do when none is asked");
     assert.equal(
       (await verdict({ repository: "app", tag: "v2" })).message,
       "The registry has app with the tag(s) v1, latest, but not v2; tag an image as registry:5000/app:v2 and docker push it.",
     );
-    assert.equal((await verdict({ repository: "web", tag: "1.0" })).message, "The registry has no repository “web” yet; tag an image as registry:5000/web:1.0 and docker push it.");
-    assert.deepEqual(await verdict({ repository: "web", exists: false }), { name: "no registry:5000/web", passed: true, message: "The registry has no registry:5000/web." });
+    assert.equal(
+      (await verdict({ repository: "web", tag: "1.0" })).message,
+      "The registry has no repository “web” yet; tag an image as registry:5000/web:1.0 and docker push it.",
+    );
+    assert.deepEqual(await verdict({ repository: "web", exists: false }), {
+      name: "no registry:5000/web",
+      passed: true,
+      message: "The registry has no registry:5000/web.",
+    });
     assert.equal((await verdict({ repository: "app", tag: "v1", exists: false })).message, "The registry still has registry:5000/app:v1.");
     assert.match((await verdict({ repository: "app" }, withRegistry("wrong"))).message, /could not run: the registry answered 401/);
     assert.match((await verdict({ repository: "app" }, context([]))).message, /could not run: this lab has no running registry/);

@@ -48,7 +48,10 @@ test("unknown lessons are refused; a failed boot is reported and the next attemp
   driver.failNext = true;
   const id = await labs.ensure("ann", "first");
   const seen: ServerMessage[] = [];
-  await assert.rejects(labs.watch(id, (m) => seen.push(m)), /engine down/);
+  await assert.rejects(
+    labs.watch(id, (m) => seen.push(m)),
+    /engine down/,
+  );
   assert.equal(seen.at(-1)!.type, "error");
   await labs.ensure("ann", "first");
   await labs.watch(id, () => {});
@@ -121,7 +124,10 @@ test("a lab of several nodes: a shell per node, the step written on every node, 
   driver.execs = [];
   const result = await labs.check(id, "swarm", "join");
   assert.equal(result.passed, true, result.message);
-  assert.ok(driver.execs.some((e) => e.node === "node2" && e.cmd.includes("/etc/motd")), "the file was looked for on node2");
+  assert.ok(
+    driver.execs.some((e) => e.node === "node2" && e.cmd.includes("/etc/motd")),
+    "the file was looked for on node2",
+  );
   assert.ok(!driver.execs.some((e) => e.node !== "node2" && e.cmd.includes("/etc/motd")));
   advance(5000);
   assert.deepEqual(await labs.reap(), [id]);
@@ -157,7 +163,10 @@ test("a learner runs at most their quota of labs, the host at most its capacity;
   assert.equal(driver.starts, 2, "a lab already running is no new lab");
 
   await labs.ensure("bob", "extra-1");
-  await assert.rejects(labs.ensure("cy", "extra-1"), (e: Error & { code?: string }) => e.code === "at_capacity" && /as many labs as it can \(3\)/.test(e.message));
+  await assert.rejects(
+    labs.ensure("cy", "extra-1"),
+    (e: Error & { code?: string }) => e.code === "at_capacity" && /as many labs as it can \(3\)/.test(e.message),
+  );
   await labs.remove(started[0]!);
   await labs.ensure("cy", "extra-1");
   await assert.rejects(labs.ensure("ann", "extra-3"), /as many labs/, "full again");
@@ -171,7 +180,10 @@ test("a limit the lab runs into is told to everyone at that terminal, naming the
   const told: ServerMessage[] = [];
   labs.session(id).attach({ output() {}, control: (m) => told.push(m) });
   await labs.tellLimits();
-  assert.deepEqual(told.filter((m) => m.type === "limit"), []);
+  assert.deepEqual(
+    told.filter((m) => m.type === "limit"),
+    [],
+  );
 
   driver.hits.set(`${id}/node1`, { memory: 3, processes: 1, diskFull: true });
   await labs.tellLimits();
@@ -182,11 +194,19 @@ test("a limit the lab runs into is told to everyone at that terminal, naming the
   driver.hits.set(`${id}/node1`, { memory: 3, processes: 9, diskFull: true });
   await labs.tellLimits();
   const limits = told.filter((m): m is Extract<ServerMessage, { type: "limit" }> => m.type === "limit");
-  assert.deepEqual(limits.map((m) => m.limit), ["memory", "processes", "disk", "disk"], "the disk is told when it becomes full, again after it was freed");
+  assert.deepEqual(
+    limits.map((m) => m.limit),
+    ["memory", "processes", "disk", "disk"],
+    "the disk is told when it becomes full, again after it was freed",
+  );
   advance(30_000);
   driver.hits.set(`${id}/node1`, { memory: 3, processes: 10, diskFull: true });
   await labs.tellLimits();
-  assert.equal(told.filter((m) => m.type === "limit").at(-1)!.type === "limit" && (told.at(-1) as { limit: string }).limit, "processes", "told again once the 30 s passed");
+  assert.equal(
+    told.filter((m) => m.type === "limit").at(-1)!.type === "limit" && (told.at(-1) as { limit: string }).limit,
+    "processes",
+    "told again once the 30 s passed",
+  );
   assert.match(limits[0]!.message, /memory limit \(1 GiB\).*docker stats/);
   assert.match(limits[1]!.message, /limit of 512 processes.*Ctrl-C/);
   assert.match(limits[2]!.message, /disk is full \(10 GiB .*\).*docker system prune/);
@@ -205,6 +225,9 @@ test("everyone at a terminal is told when the engine stops answering and when it
   driver.engineUp = true;
   await labs.watchEngine();
   const notices = told.filter((m): m is Extract<ServerMessage, { type: "notice" }> => m.type === "notice");
-  assert.deepEqual(notices.map((m) => m.code), ["engine_down", "engine_back"]);
+  assert.deepEqual(
+    notices.map((m) => m.code),
+    ["engine_down", "engine_back"],
+  );
   assert.match(notices[0]!.message, /stopped answering.*keeps its files/);
 });

@@ -6,7 +6,8 @@ import path from "node:path";
 import { loadLessons, parseLesson, LessonError, judgeQuiz } from "@dockyard/contract/server";
 
 const FRONT = "---\ntitle: T\nsummary: S\norder: 1\nminutes: 5\nimages: [busybox]\n---\n";
-const STEP = '<Step id="one" title="First">\n\n```sh run\ndocker run busybox echo hi\n```\n\n```check\nkind: container\nimage: busybox\nlogsContain: hi\n```\n\n</Step>\n';
+const STEP =
+  '<Step id="one" title="First">\n\n```sh run\ndocker run busybox echo hi\n```\n\n```check\nkind: container\nimage: busybox\nlogsContain: hi\n```\n\n</Step>\n';
 
 function errorOf(source: string): LessonError {
   try {
@@ -83,13 +84,21 @@ test("hints, solutions, known-wrong answers, quizzes and links are read", () => 
   assert.deepEqual(build!.commands, [], "a copy-only block is not a command, and the solution's are not the step's");
   assert.deepEqual(build!.solution, ["docker build -t app ."]);
   assert.deepEqual(build!.wrong, ["docker build .", "docker build -t other ."]);
-  assert.deepEqual(why!.quiz, { question: "What does each Dockerfile instruction add to an image?", options: ["A container", "A layer", "A volume"], correct: [1] });
-  assert.deepEqual(lesson.links.map((l) => l.url), ["/lessons/first-container", "./layers.svg"]);
+  assert.deepEqual(why!.quiz, {
+    question: "What does each Dockerfile instruction add to an image?",
+    options: ["A container", "A layer", "A volume"],
+    correct: [1],
+  });
+  assert.deepEqual(
+    lesson.links.map((l) => l.url),
+    ["/lessons/first-container", "./layers.svg"],
+  );
 });
 
 test("a multi-node lab: steps run on the node they name, checks judge the node they name, the registry is asked for", () => {
   const front = FRONT.replace("images: [busybox]", "images: [busybox]\nnodes: 3\nregistry: true");
-  const join = '<Step id="join" title="Join" node="node2">\n\n```sh run\ndocker swarm join node1:2377\n```\n\n```check\n- kind: script\n  script: docker info\n  node: node2\n- kind: registry\n  repository: registry:5000/app\n  tag: v1\n```\n\n</Step>\n';
+  const join =
+    '<Step id="join" title="Join" node="node2">\n\n```sh run\ndocker swarm join node1:2377\n```\n\n```check\n- kind: script\n  script: docker info\n  node: node2\n- kind: registry\n  repository: registry:5000/app\n  tag: v1\n```\n\n</Step>\n';
   const lesson = parseLesson(front + STEP + join, "lesson.mdx", "demo");
   assert.equal(lesson.nodes, 3);
   assert.equal(lesson.registry, true);
@@ -101,7 +110,10 @@ test("a multi-node lab: steps run on the node they name, checks judge the node t
     { kind: "registry", repository: "app", tag: "v1", exists: true },
   ]);
   assert.equal(parseLesson(FRONT + STEP, "lesson.mdx", "demo").registry, false);
-  assert.match(errorOf(front + join.replace('node="node2"', 'node="node4"')).message, /:\d+: step "join": node="node4" is not a node of this lab \(it has node1, node2, node3; see frontmatter nodes\)/);
+  assert.match(
+    errorOf(front + join.replace('node="node2"', 'node="node4"')).message,
+    /:\d+: step "join": node="node4" is not a node of this lab \(it has node1, node2, node3; see frontmatter nodes\)/,
+  );
   assert.match(errorOf(front + join.replace("node: node2", "node: node5")).message, /:\d+: invalid check: node: node5 is not a node of this lab/);
   assert.match(errorOf(FRONT + join.replace(' node="node2"', "").replace("  node: node2\n", "")).message, /a registry check needs `registry: true`/);
   assert.match(errorOf(front + join.replace("node: node2", "node: server")).message, /invalid check: .*node: must be a node name like node2/);
@@ -109,10 +121,10 @@ test("a multi-node lab: steps run on the node they name, checks judge the node t
 });
 
 test("unknown components, misplaced components, scripts and bad quizzes are errors with a line", () => {
-  assert.match(errorOf(FRONT + STEP + "<Video src=\"x\" />\n").message, /lesson\.mdx:\d+: unknown component <Video>/);
+  assert.match(errorOf(FRONT + STEP + '<Video src="x" />\n').message, /lesson\.mdx:\d+: unknown component <Video>/);
   assert.match(errorOf(FRONT + STEP + "<Hint>outside</Hint>\n").message, /<Hint> belongs inside a <Step>/);
   assert.match(errorOf(FRONT + STEP.replace("</Step>", "<Option>x</Option>\n</Step>")).message, /<Option> belongs inside a <Quiz>/);
-  assert.match(errorOf(FRONT + STEP.replace("</Step>", "<Step id=\"two\" title=\"t\">x</Step>\n</Step>")).message, /<Step> cannot be inside a <Step>/);
+  assert.match(errorOf(FRONT + STEP.replace("</Step>", '<Step id="two" title="t">x</Step>\n</Step>')).message, /<Step> cannot be inside a <Step>/);
   assert.match(errorOf(FRONT + 'import fs from "node:fs"\n\n' + STEP).message, /:8: imports and exports are not allowed/);
   assert.match(errorOf(FRONT + STEP + "\n{process.exit(1)}\n").message, /:\d+: JavaScript expressions/);
   assert.match(errorOf(FRONT + STEP.replace('title="First"', "title={1}")).message, /attributes must be plain text/);
@@ -136,27 +148,36 @@ test("errors name the file and line", () => {
   assert.match(noId.message, /lesson\.mdx:8: <Step> needs a id/);
   const dup = errorOf(FRONT + STEP + STEP);
   assert.match(dup.message, /duplicate step id "one"/);
-  const syntax = errorOf(FRONT + "<Step id=\"x\" title=\"y\">\nunclosed\n");
+  const syntax = errorOf(FRONT + '<Step id="x" title="y">\nunclosed\n');
   assert.match(syntax.message, /MDX syntax error/);
   assert.match(errorOf(FRONT + "no steps here\n").message, /at least one <Step>/);
 });
 
 test("one broken lesson is reported and never hides the others", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockyard-lessons-"));
-  for (const [slug, source] of [["good", FRONT + STEP], ["broken", "---\ntitle: [\n---\n"]] as const) {
+  for (const [slug, source] of [
+    ["good", FRONT + STEP],
+    ["broken", "---\ntitle: [\n---\n"],
+  ] as const) {
     fs.mkdirSync(path.join(dir, "lessons", slug), { recursive: true });
     fs.writeFileSync(path.join(dir, "lessons", slug, "lesson.mdx"), source);
   }
   const { lessons, errors } = loadLessons(dir);
   fs.rmSync(dir, { recursive: true });
-  assert.deepEqual(lessons.map((l) => l.slug), ["good"]);
+  assert.deepEqual(
+    lessons.map((l) => l.slug),
+    ["good"],
+  );
   assert.equal(errors.length, 1);
   assert.match(errors[0]!.message, /broken\/lesson\.mdx:1: frontmatter is not valid YAML/);
 });
 
 test("the shipped course parses without errors, and every hands-on step lists at least two known-wrong answers", () => {
   const { lessons, errors } = loadLessons(path.resolve("content"));
-  assert.deepEqual(errors.map((e) => e.message), []);
+  assert.deepEqual(
+    errors.map((e) => e.message),
+    [],
+  );
   const thin = lessons.flatMap((l) => l.steps.filter((s) => s.checks.length && s.wrong.length < 2).map((s) => `${l.slug}/${s.id}: ${s.wrong.length}`));
   assert.deepEqual(thin, []);
   assert.ok(lessons.some((l) => l.slug === "first-container" && l.title === "Your first container"));

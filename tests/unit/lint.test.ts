@@ -12,7 +12,8 @@ const dirs: string[] = [];
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 const front = (extra = "", order = 1) => `---\ntitle: T\nsummary: S\norder: ${order}\nminutes: 5\n${extra}---\n\n`;
-const STEP = '<Step id="one" title="One">\n\n```sh run\ndocker run busybox echo hi\n```\n\n```check\nkind: container\nimage: busybox\nlogsContain: hi\n```\n\n</Step>\n';
+const STEP =
+  '<Step id="one" title="One">\n\n```sh run\ndocker run busybox echo hi\n```\n\n```check\nkind: container\nimage: busybox\nlogsContain: hi\n```\n\n</Step>\n';
 
 /** A content directory with these lessons (slug → lesson.mdx, or path → file for assets) and course images. */
 function content(lessons: Record<string, string>, images = ["busybox"]): string {
@@ -72,7 +73,10 @@ describe("checks name only images the lesson loads or creates", () => {
       "lessons/demo/lesson.mdx:17: error: step “s” checks the image “app”, which the lesson neither loads (frontmatter images) nor creates by this step (docker build -t, tag, commit, pull)",
     ]);
     const imageCheck = lint({ demo: front("images: [busybox]\n") + step("docker build .", "kind: image\nname: app\nsmallerThan: {image: busybox}") });
-    assert.deepEqual(imageCheck.map((p) => [p.line, p.message.slice(0, 40)]), [[17, "step “s” checks the image “app:latest”, "]]);
+    assert.deepEqual(
+      imageCheck.map((p) => [p.line, p.message.slice(0, 40)]),
+      [[17, "step “s” checks the image “app:latest”, "]],
+    );
   });
 
   test("loaded, built, tagged, committed or pulled images are fine, in this step or an earlier one", () => {
@@ -84,21 +88,34 @@ describe("checks name only images the lesson loads or creates", () => {
       ["docker image pull registry.local:5000/app", "registry.local:5000/app"],
     ])
       assert.deepEqual(messages(lint({ demo: front("images: [busybox]\n") + step(commands!, `kind: container\nimage: ${image}`) })), [], commands);
-    const later = front("images: [busybox]\n") + step("echo first", "kind: image\nname: app").replace('id="s"', 'id="a"') + step("docker build -t app .", "kind: image\nname: app");
-    assert.deepEqual(lint({ demo: later }).map((p) => p.message.slice(0, 30)), ["step “a” checks the image “app"]);
+    const later =
+      front("images: [busybox]\n") +
+      step("echo first", "kind: image\nname: app").replace('id="s"', 'id="a"') +
+      step("docker build -t app .", "kind: image\nname: app");
+    assert.deepEqual(
+      lint({ demo: later }).map((p) => p.message.slice(0, 30)),
+      ["step “a” checks the image “app"],
+    );
   });
 
   test("the command reader finds image names, not look-alikes", () => {
-    assert.deepEqual(imagesCreatedBy(["docker build -t a -tb --tag c .", "cd x && sudo docker buildx build -t d .", 'docker -H unix:///s tag busybox "e:1"']), ["a", "b", "c", "d", "e:1"]);
+    assert.deepEqual(imagesCreatedBy(["docker build -t a -tb --tag c .", "cd x && sudo docker buildx build -t d .", 'docker -H unix:///s tag busybox "e:1"']), [
+      "a",
+      "b",
+      "c",
+      "d",
+      "e:1",
+    ]);
     assert.deepEqual(imagesCreatedBy(["echo docker tag a b", "docker run busybox", "docker build ."]), []);
   });
 });
 
 test("prerequisites must be lessons (even broken ones: their own error says why)", () => {
   const source = front("images: [busybox]\nprerequisites: [first, missing]\n") + STEP;
-  assert.deepEqual(messages(lint({ demo: source, first: "not a lesson" })).filter((m) => m.includes("demo")), [
-    "lessons/demo/lesson.mdx:7: error: prerequisite “missing” is not a lesson",
-  ]);
+  assert.deepEqual(
+    messages(lint({ demo: source, first: "not a lesson" })).filter((m) => m.includes("demo")),
+    ["lessons/demo/lesson.mdx:7: error: prerequisite “missing” is not a lesson"],
+  );
 });
 
 test("two lessons with the same order are both reported", () => {

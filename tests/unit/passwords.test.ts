@@ -7,7 +7,8 @@ test("emails are compared trimmed and lower-cased, and must look like one", () =
   assert.equal(emailProblem("ada@example.com"), undefined);
   assert.equal(emailProblem("admin@localhost"), undefined);
   assert.match(emailProblem("")!, /Enter your email/);
-  for (const bad of ["ada", "ada@", "@example.com", "a da@example.com", `${"a".repeat(250)}@x.io`]) assert.match(emailProblem(bad)!, /like ada@example.com/, bad);
+  for (const bad of ["ada", "ada@", "@example.com", "a da@example.com", `${"a".repeat(250)}@x.io`])
+    assert.match(emailProblem(bad)!, /like ada@example.com/, bad);
 });
 
 test("weak passwords are refused with the reason", () => {

@@ -21,7 +21,11 @@ const driver = {
   address: async () => "127.0.0.1",
 } as unknown as SandboxDriver;
 const lesson = { slug: LESSON, nodes: 1, images: [], steps: [] } as unknown as Lesson;
-const labs = new LabManager(driver, { idleTimeoutMs: 60_000, findLesson: (slug) => (slug === LESSON ? lesson : undefined), spawnPty: () => undefined as never });
+const labs = new LabManager(driver, {
+  idleTimeoutMs: 60_000,
+  findLesson: (slug) => (slug === LESSON ? lesson : undefined),
+  spawnPty: () => undefined as never,
+});
 
 let runner: http.Server;
 let app: http.Server;
@@ -113,7 +117,12 @@ test("no token, another learner's token, an expired token or a cookie of another
     [`${prefix()}/?token=${issue(SECRET, "lab", ann, 60, Date.now() - 3600_000)}`, {}, 401, /expired/],
     [`${prefix(appPort, bob.sandbox)}/`, { cookie: await enter() }, 403, /another learner's sandbox/],
     [`${prefix()}/`, { cookie: await enter(closedPort) }, 403, /another learner's sandbox, or the link was for another port/],
-    [`${prefix()}/`, { cookie: `dockyard_preview=${issue(SECRET, "preview", { ...ann, node: "node1", port: String(appPort) }, 60, Date.now() - 3600_000)}` }, 401, /expired/],
+    [
+      `${prefix()}/`,
+      { cookie: `dockyard_preview=${issue(SECRET, "preview", { ...ann, node: "node1", port: String(appPort) }, 60, Date.now() - 3600_000)}` },
+      401,
+      /expired/,
+    ],
   ];
   for (const [path, headers, status, message] of cases) {
     const res = await get(path, headers);

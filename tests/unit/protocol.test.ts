@@ -14,7 +14,12 @@ test("malformed, unknown and out-of-range messages are refused with a reason", (
     assert.equal(parsed.ok, false, raw);
     assert.ok(!parsed.ok && parsed.code === "bad_message" && parsed.message.length > 10, raw);
   }
-  for (const [cols, rows] of [[0, 10], [-5, 10], [80, 100000], [1.5, 10]]) {
+  for (const [cols, rows] of [
+    [0, 10],
+    [-5, 10],
+    [80, 100000],
+    [1.5, 10],
+  ]) {
     assert.equal(parseClientMessage(JSON.stringify({ type: "resize", cols, rows })).ok, false, `${cols}x${rows}`);
   }
 });

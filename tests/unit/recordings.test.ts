@@ -60,7 +60,12 @@ test("a UTF-8 character split across two output chunks is recorded whole", () =>
   w.output(bytes.subarray(0, 4));
   w.output(bytes.subarray(4, 8));
   w.output(bytes.subarray(8));
-  assert.deepEqual(lines(file).slice(1).map((e) => e[2]), ["caf", "é ", "✓"]);
+  assert.deepEqual(
+    lines(file)
+      .slice(1)
+      .map((e) => e[2]),
+    ["caf", "é ", "✓"],
+  );
 });
 
 test("a recording is continued by a later writer (a new shell, a restarted lab-runner): one header, times from it, a cut line dropped", () => {
@@ -94,7 +99,12 @@ test("event times never go backwards, even if the clock does", () => {
   w.output(Buffer.from("a"));
   c.advance(-3);
   w.output(Buffer.from("b"));
-  assert.deepEqual(lines(file).slice(1).map((e) => e[0]), [5.25, 5.25]);
+  assert.deepEqual(
+    lines(file)
+      .slice(1)
+      .map((e) => e[0]),
+    [5.25, 5.25],
+  );
 });
 
 test("at its size limit a recording stops with a final marker, stays under the limit and is never appended to again", () => {
@@ -144,7 +154,13 @@ test("the store keeps <sandbox>/<node>.cast, lists them, and marks every recorde
     recordings.list("dy-a").map((r) => r.node),
     ["node1", "node2"],
   );
-  for (const node of ["node1", "node2"]) assert.deepEqual(lines(path.join(dir, "dy-a", `${node}.cast`)).at(-1)!.slice(1), ["m", "step build"]);
+  for (const node of ["node1", "node2"])
+    assert.deepEqual(
+      lines(path.join(dir, "dy-a", `${node}.cast`))
+        .at(-1)!
+        .slice(1),
+      ["m", "step build"],
+    );
   assert.equal(lines(path.join(dir, "dy-b", "node1.cast")).length, 1, "another lab is not marked");
   assert.equal(recordings.file("dy-a", "node3"), undefined);
   assert.deepEqual(recordings.list("dy-none"), []);

@@ -26,15 +26,51 @@ test("every code has an error status, an application close code and a message", 
 
 test("the statuses and close codes the tests and the README promise", () => {
   const promised: Partial<Record<RefusalCode, number>> = {
-    unauthorized: 401, missing: 401, malformed: 401, bad_signature: 401, expired: 401, wrong_kind: 401, sign_in_required: 401, no_session: 401,
-    wrong_sandbox: 403, forbidden: 403,
-    not_running: 409, lab_quota: 429, at_capacity: 503, engine_down: 503, boot_failed: 503, runner_unreachable: 503,
-    broken_lesson: 422, file_error: 422, bad_path: 400, bad_json: 400, bad_request: 400, too_large: 413, method_not_allowed: 405, upstream_failed: 502,
-    not_found: 404, no_recording: 404, no_registry: 404, no_asset: 404, no_quiz: 404,
+    unauthorized: 401,
+    missing: 401,
+    malformed: 401,
+    bad_signature: 401,
+    expired: 401,
+    wrong_kind: 401,
+    sign_in_required: 401,
+    no_session: 401,
+    wrong_sandbox: 403,
+    forbidden: 403,
+    not_running: 409,
+    lab_quota: 429,
+    at_capacity: 503,
+    engine_down: 503,
+    boot_failed: 503,
+    runner_unreachable: 503,
+    broken_lesson: 422,
+    file_error: 422,
+    bad_path: 400,
+    bad_json: 400,
+    bad_request: 400,
+    too_large: 413,
+    method_not_allowed: 405,
+    upstream_failed: 502,
+    not_found: 404,
+    no_recording: 404,
+    no_registry: 404,
+    no_asset: 404,
+    no_quiz: 404,
   };
   for (const code of codes.filter((c) => c.startsWith("unknown_"))) promised[code] = 404;
   for (const [code, status] of Object.entries(promised)) assert.equal(REFUSALS[code as RefusalCode].status, status, code);
-  const closes = { unauthorized: 4401, forbidden: 4403, not_found: 4404, unknown_node: 4404, lagging: 4408, not_running: 4409, ended: 4410, too_many_connections: 4429, too_many_terminals: 4429, lab_quota: 4429, boot_failed: 4500 };
+  const closes = {
+    unauthorized: 4401,
+    forbidden: 4403,
+    not_found: 4404,
+    unknown_node: 4404,
+    lagging: 4408,
+    not_running: 4409,
+    ended: 4410,
+    too_many_connections: 4429,
+    too_many_terminals: 4429,
+    lab_quota: 4429,
+    boot_failed: 4500,
+  };
   for (const [code, close] of Object.entries(closes)) assert.equal(REFUSALS[code as RefusalCode].close, close, code);
 });
 
@@ -62,7 +98,11 @@ test("a refusal relayed from the lab-runner keeps its code; an unknown one keeps
 });
 
 test("a socket's close is explained by the error told before it only when that code closes with that close code", () => {
-  assert.deepEqual(closedBy({ code: "lab_quota", message: "two labs already" }, 4429), { ...REFUSALS.lab_quota, code: "lab_quota", message: "two labs already" });
+  assert.deepEqual(closedBy({ code: "lab_quota", message: "two labs already" }, 4429), {
+    ...REFUSALS.lab_quota,
+    code: "lab_quota",
+    message: "two labs already",
+  });
   assert.equal(closedBy({ code: "lab_quota", message: "two labs already" }, 1006), undefined, "cut, not refused");
   assert.equal(closedBy({ code: "no_such_code", message: "?" }, 4500), undefined);
   assert.equal(closedBy(undefined, 4401), undefined);

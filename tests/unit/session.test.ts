@@ -160,8 +160,14 @@ test("a watcher sees the terminal's size and recent output, then live output; th
   const again = new RecordingClient();
   session.attach(again); // a learner's tab opened later learns of the watcher at once
   stop();
-  assert.deepEqual(learner.messages, [{ type: "watchers", count: 1 }, { type: "watchers", count: 0 }]);
-  assert.deepEqual(again.messages, [{ type: "watchers", count: 1 }, { type: "watchers", count: 0 }]);
+  assert.deepEqual(learner.messages, [
+    { type: "watchers", count: 1 },
+    { type: "watchers", count: 0 },
+  ]);
+  assert.deepEqual(again.messages, [
+    { type: "watchers", count: 1 },
+    { type: "watchers", count: 0 },
+  ]);
   assert.equal(ptys.length, 1, "watching starts no shell of its own");
 });
 
@@ -182,13 +188,19 @@ test("a watcher that does not acknowledge is disconnected and never pauses the l
   }
   assert.equal(slow.disconnected, "lagging");
   assert.equal(keeping.disconnected, undefined);
-  assert.equal(slow.received.reduce((n, b) => n + b.length, 0), 3500, "nothing more after it fell behind");
+  assert.equal(
+    slow.received.reduce((n, b) => n + b.length, 0),
+    3500,
+    "nothing more after it fell behind",
+  );
   assert.deepEqual(learner.messages.at(-1), { type: "watchers", count: 1 });
 });
 
 test("watchers are ended with the session; the recorder gets the output and every size", async () => {
   const recorded: string[] = [];
-  const { session, ptys } = setup({ recorder: { output: (d: Buffer) => recorded.push(`o:${d}`), resize: (c: number, r: number) => recorded.push(`r:${c}x${r}`) } });
+  const { session, ptys } = setup({
+    recorder: { output: (d: Buffer) => recorded.push(`o:${d}`), resize: (c: number, r: number) => recorded.push(`r:${c}x${r}`) },
+  });
   session.attach(new RecordingClient());
   ptys[0]!.emit("hi");
   await tick();

@@ -52,5 +52,8 @@ test("no source file of the site or the lab-runner but config.ts reads a setting
 });
 
 test("the probe finds both ways of reading a variable", () => {
-  assert.deepEqual([...envReads(`process.env.DOCKYARD_A ?? process.env["DOCKYARD_B"]; process.env[ 'DATABASE_URL' ]`)], ["DOCKYARD_A", "DOCKYARD_B", "DATABASE_URL"]);
+  assert.deepEqual(
+    [...envReads(`process.env.DOCKYARD_A ?? process.env["DOCKYARD_B"]; process.env[ 'DATABASE_URL' ]`)],
+    ["DOCKYARD_A", "DOCKYARD_B", "DATABASE_URL"],
+  );
 });

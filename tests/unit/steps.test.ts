@@ -68,7 +68,12 @@ test("a check judges and returns the commands of its own step only", async () =>
     { at: new Date(3000).toISOString(), step: "ids", exitCode: 0, command: "docker ps -q" },
   ]);
   const read = await labs.check("sb", "demo", "read");
-  assert.deepEqual(read, { passed: true, message: "This step has nothing to check.", criteria: [], commands: [{ at: new Date(4000).toISOString(), step: "read", exitCode: 0, command: "docker ps -q" }] });
+  assert.deepEqual(read, {
+    passed: true,
+    message: "This step has nothing to check.",
+    criteria: [],
+    commands: [{ at: new Date(4000).toISOString(), step: "read", exitCode: 0, command: "docker ps -q" }],
+  });
 });
 
 test("a step without recorded commands carries no commands field", async () => {

@@ -26,8 +26,18 @@ export function InviteLink({ path }: { path: string }) {
         Invite link
       </label>
       <div className="mt-1 flex gap-2">
-        <input id="invite-link" readOnly value={url} onFocus={(e) => e.currentTarget.select()} className="block w-full rounded border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-sm" />
-        <button type="button" onClick={copy} className="rounded bg-sky-600 px-4 py-2 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400">
+        <input
+          id="invite-link"
+          readOnly
+          value={url}
+          onFocus={(e) => e.currentTarget.select()}
+          className="block w-full rounded border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-sm"
+        />
+        <button
+          type="button"
+          onClick={copy}
+          className="rounded bg-sky-600 px-4 py-2 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
+        >
           Copy
         </button>
       </div>

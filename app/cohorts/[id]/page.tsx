@@ -36,7 +36,10 @@ export default async function CohortPage({ params }: { params: Promise<{ id: str
         {facts.membership && ` · you are ${facts.membership === "grader" ? "a grader" : "a student"} here`}
       </p>
       {grades && (
-        <Link href={`/cohorts/${cohort.id}/grades`} className="mt-4 inline-block rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400">
+        <Link
+          href={`/cohorts/${cohort.id}/grades`}
+          className="mt-4 inline-block rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
+        >
           Grades and evidence
         </Link>
       )}
@@ -54,9 +57,7 @@ export default async function CohortPage({ params }: { params: Promise<{ id: str
             Invite students
           </h2>
           <InviteLink path={`/join/${cohort.inviteCode}`} />
-          <p className="text-sm text-slate-600">
-            Anyone with this link can join until {formatDay(cohort.inviteExpiresAt)}. A new link ends this one.
-          </p>
+          <p className="text-sm text-slate-600">Anyone with this link can join until {formatDay(cohort.inviteExpiresAt)}. A new link ends this one.</p>
           <ActionForm action={renewInviteAction} submit="Make a new invite link" hidden={hidden} />
         </section>
       )}
@@ -104,7 +105,10 @@ export default async function CohortPage({ params }: { params: Promise<{ id: str
           <h2 id="graders" className="text-xl font-semibold">
             Add a grader
           </h2>
-          <p className="mt-1 text-sm text-slate-600">Graders see who is in the cohort and each student&apos;s work: grades, evidence, terminal recordings and a live view. Their account needs the grader (or instructor) role.</p>
+          <p className="mt-1 text-sm text-slate-600">
+            Graders see who is in the cohort and each student&apos;s work: grades, evidence, terminal recordings and a live view. Their account needs the grader
+            (or instructor) role.
+          </p>
           <ActionForm action={addGraderAction} submit="Add grader" hidden={hidden} label="Add a grader" className="mt-3 space-y-4">
             <TextField name="email" label="Grader's email" type="email" autoComplete="off" />
           </ActionForm>

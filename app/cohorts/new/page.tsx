@@ -13,9 +13,7 @@ export default async function NewCohortPage() {
   return (
     <div className="mx-auto max-w-3xl px-4 py-8">
       <h1 className="text-3xl font-bold">Create a cohort</h1>
-      <p className="mt-2 text-slate-600">
-        Choose the lessons your students take and when they are due. You then get an invite link to give them.
-      </p>
+      <p className="mt-2 text-slate-600">Choose the lessons your students take and when they are due. You then get an invite link to give them.</p>
       <div className="mt-6 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
         <NewCohortForm action={createCohortAction} lessons={lessons} />
       </div>

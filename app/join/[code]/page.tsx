@@ -37,7 +37,10 @@ export default async function JoinPage({ params }: { params: Promise<{ code: str
         {summary}
         <p className="mt-4">To join, create an account or sign in.</p>
         <div className="mt-4 flex gap-4">
-          <Link href={`/signup?${invite}`} className="rounded bg-sky-600 px-4 py-2 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400">
+          <Link
+            href={`/signup?${invite}`}
+            className="rounded bg-sky-600 px-4 py-2 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
+          >
             Create an account to join
           </Link>
           <Link href={`/signin?${invite}`} className="px-2 py-2 text-sm text-sky-700 underline">

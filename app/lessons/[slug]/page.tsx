@@ -56,7 +56,9 @@ async function LessonView({ lesson }: { lesson: Lesson }) {
         <article className="min-w-0">
           <h1 className="text-3xl font-bold">{lesson.title}</h1>
           <p className="mt-2 text-slate-600">{lesson.summary}</p>
-          <Link className="mt-1 inline-block text-sm text-sky-700 underline" href={`/lessons/${slug}/replay`}>Replay your terminal</Link>
+          <Link className="mt-1 inline-block text-sm text-sky-700 underline" href={`/lessons/${slug}/replay`}>
+            Replay your terminal
+          </Link>
           <div className="mt-4">
             <LessonProgress steps={checkable} initiallyPassed={checkablePassed} />
           </div>

@@ -38,14 +38,12 @@ const imageRef = z
   .transform((ref) => (/:[^/]*$/.test(ref) ? ref : `${ref}:latest`));
 
 /** 80, "80" or "80/udp", normalized to "80/tcp" or "80/udp". */
-const port = z
-  .union([z.number(), z.string()])
-  .transform((value, ctx) => {
-    const [, number, protocol = "tcp"] = String(value).match(/^(\d{1,5})(?:\/(tcp|udp|sctp))?$/) ?? [];
-    if (number && Number(number) >= 1 && Number(number) <= 65535) return `${Number(number)}/${protocol}`;
-    ctx.addIssue({ code: "custom", message: `“${value}” is not a port like 80 or "53/udp"` });
-    return z.NEVER;
-  });
+const port = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const [, number, protocol = "tcp"] = String(value).match(/^(\d{1,5})(?:\/(tcp|udp|sctp))?$/) ?? [];
+  if (number && Number(number) >= 1 && Number(number) <= 65535) return `${Number(number)}/${protocol}`;
+  ctx.addIssue({ code: "custom", message: `“${value}” is not a port like 80 or "53/udp"` });
+  return z.NEVER;
+});
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
@@ -74,8 +72,7 @@ const commandLine = z.union([text, z.array(z.string()).min(1)]);
 const oneOrMore = z.union([text.transform((item) => [item]), z.array(text).min(1)]);
 
 /** Nothing else can be asked of something that must not exist. */
-const existsOnly = (check: { exists: boolean }) =>
-  check.exists || Object.keys(check).every((key) => ["kind", "name", "path", "exists", "node"].includes(key));
+const existsOnly = (check: { exists: boolean }) => check.exists || Object.keys(check).every((key) => ["kind", "name", "path", "exists", "node"].includes(key));
 const EXISTS_ONLY = { message: "exists: false cannot be combined with other criteria" };
 
 const containerCheck = z
@@ -204,7 +201,10 @@ const registryCheck = z
   .object({
     kind: z.literal("registry"),
     repository,
-    tag: z.string().regex(/^\w[\w.-]{0,127}$/, "must be a tag like v1 or latest").optional(),
+    tag: z
+      .string()
+      .regex(/^\w[\w.-]{0,127}$/, "must be a tag like v1 or latest")
+      .optional(),
     exists: z.boolean().default(true),
   })
   .strict();

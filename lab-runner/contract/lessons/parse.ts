@@ -22,8 +22,7 @@ import { isLessonSlug, isStepId, nodeNames } from "../ids";
 
 export const LESSON_FILE = "lesson.mdx";
 
-const zodDetail = (error: ZodError) =>
-  error.issues.map((i) => `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`).join("; ");
+const zodDetail = (error: ZodError) => error.issues.map((i) => `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`).join("; ");
 
 type Element = MdxJsxFlowElement | MdxJsxTextElement;
 
@@ -37,8 +36,7 @@ export const isElement = (node: Node): node is Element => node.type === "mdxJsxF
 
 function attribute(node: Element, name: string, file: string): string {
   const attr = node.attributes.find((a) => a.type === "mdxJsxAttribute" && a.name === name);
-  if (!attr || typeof attr.value !== "string" || !attr.value.trim())
-    throw new LessonError(file, lineOf(node), `<${node.name}> needs a ${name}="…" attribute`);
+  if (!attr || typeof attr.value !== "string" || !attr.value.trim()) throw new LessonError(file, lineOf(node), `<${node.name}> needs a ${name}="…" attribute`);
   return attr.value;
 }
 
@@ -119,7 +117,11 @@ function parseCheck(code: Code, file: string, lab: Lab) {
   if (!parsed.success) throw new LessonError(file, lineOf(code), `invalid check: ${zodDetail(parsed.error)}`);
   for (const check of parsed.data) {
     if ("node" in check && check.node && !lab.nodes.includes(check.node))
-      throw new LessonError(file, lineOf(code), `invalid check: node: ${check.node} is not a node of this lab (it has ${lab.nodes.join(", ")}; see frontmatter nodes)`);
+      throw new LessonError(
+        file,
+        lineOf(code),
+        `invalid check: node: ${check.node} is not a node of this lab (it has ${lab.nodes.join(", ")}; see frontmatter nodes)`,
+      );
     if (check.kind === "registry" && !lab.registry)
       throw new LessonError(file, lineOf(code), "invalid check: a registry check needs `registry: true` in the frontmatter");
   }

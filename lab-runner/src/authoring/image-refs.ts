@@ -6,7 +6,25 @@
 const GLOBAL_VALUE_OPTIONS = ["-H", "--host", "-c", "--context", "-l", "--log-level", "--config"];
 /** The subcommands that create an image, with their options that take a value. */
 const VALUE_OPTIONS: Record<string, string[]> = {
-  build: ["-t", "--tag", "-f", "--file", "--build-arg", "--target", "--platform", "--label", "--network", "--secret", "--ssh", "--progress", "--iidfile", "--cache-from", "--cache-to", "-o", "--output"],
+  build: [
+    "-t",
+    "--tag",
+    "-f",
+    "--file",
+    "--build-arg",
+    "--target",
+    "--platform",
+    "--label",
+    "--network",
+    "--secret",
+    "--ssh",
+    "--progress",
+    "--iidfile",
+    "--cache-from",
+    "--cache-to",
+    "-o",
+    "--output",
+  ],
   commit: ["-a", "--author", "-c", "--change", "-m", "--message"],
   pull: ["--platform"],
   import: ["-c", "--change", "-m", "--message", "--platform"],

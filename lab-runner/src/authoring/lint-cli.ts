@@ -12,7 +12,12 @@ const shown = (file: string) => (path.relative(process.cwd(), file).startsWith("
 for (const p of problems) console.log(`${shown(p.file)}${p.line ? `:${p.line}` : ""}: ${p.severity}: ${p.message}`);
 
 const errors = problems.filter((p) => p.severity === "error");
-const slugs = fs.existsSync(lessonsDir) ? fs.readdirSync(lessonsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name) : [];
+const slugs = fs.existsSync(lessonsDir)
+  ? fs
+      .readdirSync(lessonsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+  : [];
 const failing = slugs.filter((slug) => errors.some((p) => p.file.startsWith(path.join(lessonsDir, slug) + path.sep)));
 console.log(`ℹ lessons ${slugs.length}`);
 console.log(`ℹ pass ${slugs.length - failing.length}`);

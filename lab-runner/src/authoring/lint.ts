@@ -26,8 +26,7 @@ interface Course {
 /** The image names a check asks about. */
 function imagesCheckedBy(check: Check): string[] {
   if (check.kind === "container") return check.image ? [check.image] : [];
-  if (check.kind === "image")
-    return [check.name, ...(typeof check.smallerThan === "object" ? [check.smallerThan.image] : [])];
+  if (check.kind === "image") return [check.name, ...(typeof check.smallerThan === "object" ? [check.smallerThan.image] : [])];
   return [];
 }
 
@@ -56,7 +55,12 @@ function lintLesson(lesson: Lesson, course: Course): LintProblem[] {
     if (step.checks.length && !step.solution.length)
       error(stepLine, `step “${step.id}” has checks but no solution (a <Solution> or \`\`\`sh run blocks), so lessons:test cannot prove it can be passed`);
     if (!isGraded(step))
-      problems.push({ file: lesson.file, line: stepLine, message: `step “${step.id}” has neither a check nor a quiz: nothing tells the learner it is done`, severity: "warning" });
+      problems.push({
+        file: lesson.file,
+        line: stepLine,
+        message: `step “${step.id}” has neither a check nor a quiz: nothing tells the learner it is done`,
+        severity: "warning",
+      });
   }
 
   for (const link of lesson.links) {

@@ -16,10 +16,13 @@ const VERDICTS: Record<CheckAttempt["phase"], { ok: string; wrong: string }> = {
 
 function attemptLine(a: CheckAttempt): string {
   const what =
-    a.phase === "before" ? "before the step" :
-    a.phase === "solution" ? "after the solution" :
-    a.phase === "quiz" ? `quiz answer ${a.answer} (should ${a.expected})` :
-    `wrong answer ${code(a.answer!)}${a.typed ? ` (exit ${a.typed.exitCode}, ${seconds(a.typed.ms)})` : ""}`;
+    a.phase === "before"
+      ? "before the step"
+      : a.phase === "solution"
+        ? "after the solution"
+        : a.phase === "quiz"
+          ? `quiz answer ${a.answer} (should ${a.expected})`
+          : `wrong answer ${code(a.answer!)}${a.typed ? ` (exit ${a.typed.exitCode}, ${seconds(a.typed.ms)})` : ""}`;
   const verdict = a.ok ? VERDICTS[a.phase].ok : VERDICTS[a.phase].wrong;
   const timing = a.phase === "quiz" ? "" : ` (${times(a.tries)}, ${seconds(a.ms)})`;
   const message = !a.passed || !a.ok ? `: ${a.message}` : "";
@@ -38,13 +41,21 @@ export function stepLines(step: StepReport): string[] {
   ];
   if (!step.attempts.length && !step.error) lines.push("  nothing to check in this step");
   if (step.error) lines.push(`✖ ${step.error}`);
-  if (step.output) lines.push(...step.output.trimEnd().split("\n").map((l) => `    │ ${l}`));
+  if (step.output)
+    lines.push(
+      ...step.output
+        .trimEnd()
+        .split("\n")
+        .map((l) => `    │ ${l}`),
+    );
   return lines;
 }
 
 /** Why a step failed, for the test's assertion: its wrong verdicts, error and terminal output. */
 export function stepFailure(step: StepReport): string {
-  return stepLines(step).filter((l) => !l.startsWith("✔") && !l.startsWith("  ")).join("\n");
+  return stepLines(step)
+    .filter((l) => !l.startsWith("✔") && !l.startsWith("  "))
+    .join("\n");
 }
 
 /** The closing summary over every lesson rehearsed. */
@@ -53,7 +64,9 @@ export function summaryLines(lessons: LessonReport[]): string[] {
   const lines = ["", "lessons:test summary"];
   for (const lesson of lessons) {
     const boot = lesson.bootMs !== undefined ? `boot ${seconds(lesson.bootMs)}, ` : "";
-    lines.push(`${mark(lesson.ok)} ${lesson.slug} (${boot}${lesson.steps.length} step${lesson.steps.length === 1 ? "" : "s"}, ${seconds(lesson.ms)})${lesson.error ? `: ${lesson.error}` : ""}`);
+    lines.push(
+      `${mark(lesson.ok)} ${lesson.slug} (${boot}${lesson.steps.length} step${lesson.steps.length === 1 ? "" : "s"}, ${seconds(lesson.ms)})${lesson.error ? `: ${lesson.error}` : ""}`,
+    );
     for (const step of lesson.steps) {
       const right = step.attempts.filter((a) => a.ok).length;
       const verdicts = step.attempts.length ? `${right}/${step.attempts.length} verdicts as expected` : "nothing to check";

@@ -110,7 +110,15 @@ export class ScriptedShell {
     if (settled && continuation && continuation.index! > (prompts.at(-1)?.index ?? -1)) return "incomplete";
     const prompt = multiLine ? prompts.at(-1) : prompts[0];
     if (!prompt) return undefined;
-    if (multiLine && (!settled || this.text.slice(prompt.index! + prompt[0].length).replace(ESCAPES, "").trim())) return undefined;
+    if (
+      multiLine &&
+      (!settled ||
+        this.text
+          .slice(prompt.index! + prompt[0].length)
+          .replace(ESCAPES, "")
+          .trim())
+    )
+      return undefined;
     return Number(prompt[1]);
   }
 

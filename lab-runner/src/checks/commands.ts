@@ -43,7 +43,10 @@ const SHOWN_COMMANDS = 5;
 export async function judgeCommand(check: CommandCheck, ctx: JudgeContext): Promise<CriterionResult[]> {
   const ran = (await ctx.commands()).map((c) => c.command);
   const tried = ran.length
-    ? `you ran: ${ran.slice(-SHOWN_COMMANDS).map((c) => quote(c, 60)).join(", ")}.`
+    ? `you ran: ${ran
+        .slice(-SHOWN_COMMANDS)
+        .map((c) => quote(c, 60))
+        .join(", ")}.`
     : "you have not run any command in this step yet.";
   const results: CriterionResult[] = [];
   const judged = (name: string, wanted: string, test: (command: string) => boolean) => {

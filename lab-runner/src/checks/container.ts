@@ -34,8 +34,7 @@ export function publishedOn(info: Container, port: string): string[] | undefined
 
 export async function judgeContainer(check: ContainerCheck, ctx: JudgeContext): Promise<CriterionResult[]> {
   const wantedImageId = check.image ? (await unlessMissing(ctx.docker.getImage(check.image).inspect()))?.Id : undefined;
-  const fromImage = (image: string, imageId: string) =>
-    sameImage(check.image!, image) || (wantedImageId !== undefined && imageId === wantedImageId);
+  const fromImage = (image: string, imageId: string) => sameImage(check.image!, image) || (wantedImageId !== undefined && imageId === wantedImageId);
 
   if (check.name) {
     const info = await findContainer(ctx.docker, check.name);
@@ -113,7 +112,13 @@ async function stateCriteria(check: ContainerCheck, ctx: JudgeContext, info: Con
     else if (info.State.Running) results.push(criterion(name, false, `${Subject} is still running, so it has no exit code yet.`));
     else {
       const ok = info.State.ExitCode === check.exitCode;
-      results.push(criterion(name, ok, ok ? `${Subject} exited with code ${check.exitCode}.` : `${Subject} exited with code ${info.State.ExitCode}, not ${check.exitCode}.`));
+      results.push(
+        criterion(
+          name,
+          ok,
+          ok ? `${Subject} exited with code ${check.exitCode}.` : `${Subject} exited with code ${info.State.ExitCode}, not ${check.exitCode}.`,
+        ),
+      );
     }
   }
 

@@ -76,5 +76,7 @@ export function existence(kind: "volume" | "network", name: string, found: boole
         ? criterion(`no ${kind} ${name}`, false, `The ${kind} “${name}” still exists; remove it with docker ${kind} rm ${name}.`)
         : criterion(`no ${kind} ${name}`, true, `There is no ${kind} “${name}”.`),
     ];
-  return [found ? criterion(`${kind} exists`, true, `The ${kind} “${name}” exists.`) : criterion(`${kind} exists`, false, `No ${kind} named “${name}” exists yet.`)];
+  return [
+    found ? criterion(`${kind} exists`, true, `The ${kind} “${name}” exists.`) : criterion(`${kind} exists`, false, `No ${kind} named “${name}” exists yet.`),
+  ];
 }

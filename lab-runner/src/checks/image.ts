@@ -22,7 +22,11 @@ export function instructionOf(createdBy: string): string {
  * punctuation is ignored, since histories print ["a" "b"] for ["a", "b"].
  */
 export function sameInstruction(wanted: string, instruction: string): boolean {
-  const words = (s: string) => s.replace(/[[\]",]/g, " ").trim().split(/\s+/);
+  const words = (s: string) =>
+    s
+      .replace(/[[\]",]/g, " ")
+      .trim()
+      .split(/\s+/);
   const [wantedKeyword = "", ...wantedArgs] = words(wanted);
   const [keyword = "", ...args] = words(instruction);
   if (keyword.toUpperCase() !== wantedKeyword.toUpperCase()) return false;
@@ -64,7 +68,13 @@ export async function judgeImage(check: ImageCheck, ctx: JudgeContext): Promise<
     const port = showPort(check.exposedPort);
     const ok = exposed.includes(check.exposedPort);
     const others = exposed.length ? `it exposes ${exposed.map(showPort).join(", ")}` : "it exposes no port";
-    results.push(criterion(`port ${port} exposed`, ok, ok ? `The image ${ref} exposes port ${port}.` : `The image ${ref} does not expose port ${port} (${others}); add EXPOSE ${port} to its Dockerfile.`));
+    results.push(
+      criterion(
+        `port ${port} exposed`,
+        ok,
+        ok ? `The image ${ref} exposes port ${port}.` : `The image ${ref} does not expose port ${port} (${others}); add EXPOSE ${port} to its Dockerfile.`,
+      ),
+    );
   }
 
   if (check.layers) {
@@ -84,7 +94,9 @@ export async function judgeImage(check: ImageCheck, ctx: JudgeContext): Promise<
         criterion(
           `Dockerfile has ${wanted}`,
           ok,
-          ok ? `The image ${ref} was built with ${wanted}.` : `The image ${ref} was not built with an instruction ${wanted}; add it to the Dockerfile and build again.`,
+          ok
+            ? `The image ${ref} was built with ${wanted}.`
+            : `The image ${ref} was not built with an instruction ${wanted}; add it to the Dockerfile and build again.`,
         ),
       );
     }
@@ -97,11 +109,19 @@ export async function judgeImage(check: ImageCheck, ctx: JudgeContext): Promise<
 async function smallerThan(limit: number | { image: string }, ref: string, size: number, ctx: JudgeContext): Promise<CriterionResult> {
   if (typeof limit === "number") {
     const ok = size < limit;
-    return criterion(`smaller than ${showBytes(limit)}`, ok, `The image ${ref} is ${showBytes(size)}${ok ? "." : `; it should be smaller than ${showBytes(limit)}.`}`);
+    return criterion(
+      `smaller than ${showBytes(limit)}`,
+      ok,
+      `The image ${ref} is ${showBytes(size)}${ok ? "." : `; it should be smaller than ${showBytes(limit)}.`}`,
+    );
   }
   const other = await unlessMissing(ctx.docker.getImage(limit.image).inspect());
   const name = `smaller than ${limit.image}`;
   if (!other) return criterion(name, false, `There is no image ${limit.image} to compare ${ref} with.`);
   const ok = size < other.Size;
-  return criterion(name, ok, `The image ${ref} is ${showBytes(size)} and ${limit.image} is ${showBytes(other.Size)}${ok ? "." : `: ${ref} should be smaller.`}`);
+  return criterion(
+    name,
+    ok,
+    `The image ${ref} is ${showBytes(size)} and ${limit.image} is ${showBytes(other.Size)}${ok ? "." : `: ${ref} should be smaller.`}`,
+  );
 }

@@ -16,11 +16,7 @@ export async function judgeRegistry(check: RegistryCheck, ctx: JudgeContext): Pr
   const ref = `${REGISTRY_HOST}/${repository}${tag ? `:${tag}` : ""}`;
   const found = tag ? tags.includes(tag) : tags.length > 0;
   if (!check.exists)
-    return [
-      found
-        ? criterion(`no ${ref}`, false, `The registry still has ${ref}.`)
-        : criterion(`no ${ref}`, true, `The registry has no ${ref}.`),
-    ];
+    return [found ? criterion(`no ${ref}`, false, `The registry still has ${ref}.`) : criterion(`no ${ref}`, true, `The registry has no ${ref}.`)];
   if (found) return [criterion(`${ref} pushed`, true, `The registry has ${ref}.`)];
   const push = `tag an image as ${REGISTRY_HOST}/${repository}:${tag ?? "TAG"} and docker push it`;
   return [

@@ -22,9 +22,7 @@ export async function judgeFile(check: FileCheck, ctx: JudgeContext): Promise<Cr
   const content = newline < 0 ? "" : probe.output.slice(newline + 1);
   if (!check.exists)
     return [
-      kind === "missing"
-        ? criterion("file absent", true, `${path} does not exist.`)
-        : criterion("file absent", false, `${path} still exists; remove it.`),
+      kind === "missing" ? criterion("file absent", true, `${path} does not exist.`) : criterion("file absent", false, `${path} still exists; remove it.`),
     ];
   if (kind === "missing") return [criterion("file exists", false, `There is no file ${path} yet.`)];
   const results = [criterion("file exists", true, `${path} exists.`)];

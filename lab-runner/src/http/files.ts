@@ -41,7 +41,13 @@ find "$1" -mindepth 1 -maxdepth 1 -printf '%Y\\t%s\\t%f\\0' | head -z -n "$2"`;
 const ENTRY_TYPES: Record<string, DirectoryEntry["type"]> = { f: "file", d: "directory" };
 
 /** Answers a /files route, or throws the Refusal to answer with. */
-export async function fileRoute(labs: LabManager, claims: LabClaims, req: http.IncomingMessage, url: URL, list: boolean): Promise<FileContent | FileListing | { path: string; size: number }> {
+export async function fileRoute(
+  labs: LabManager,
+  claims: LabClaims,
+  req: http.IncomingMessage,
+  url: URL,
+  list: boolean,
+): Promise<FileContent | FileListing | { path: string; size: number }> {
   const path = sandboxPath(url.searchParams.get("path"));
   const node = await labs.node(claims.sandbox, claims.lesson, url.searchParams.get("node"));
   if (list) {
@@ -108,7 +114,8 @@ async function readText(req: http.IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > FILE_LIMITS.maxBytes) throw new Refusal("too_large", `The file is over ${FILE_LIMITS.maxBytes / 1024 / 1024} MiB; the editor saves files up to that size.`);
+    if (size > FILE_LIMITS.maxBytes)
+      throw new Refusal("too_large", `The file is over ${FILE_LIMITS.maxBytes / 1024 / 1024} MiB; the editor saves files up to that size.`);
     chunks.push(chunk as Buffer);
   }
   try {

@@ -111,7 +111,9 @@ export function createPreview(labs: LabManager, secret: string) {
         await proxy.ws(req, socket as never, { target: await upstream(req, target), headers: forwardedPrefix(target) }, head);
       } catch (e) {
         const refusal = asRefusal(e);
-        socket.end(`HTTP/1.1 ${refusal.status} ${http.STATUS_CODES[refusal.status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify(refusal.body)}`);
+        socket.end(
+          `HTTP/1.1 ${refusal.status} ${http.STATUS_CODES[refusal.status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify(refusal.body)}`,
+        );
       }
     },
   };

@@ -7,10 +7,17 @@ import { STEP_ID, TERMINAL_LIMITS, type ClientMessage } from "@dockyard/contract
 const clientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("input"), data: z.string() }).strict(),
   z.object({ type: z.literal("resize"), cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) }).strict(),
-  z.object({ type: z.literal("ack"), bytes: z.number().int().min(0).max(64 * 1024 * 1024) }).strict(),
   z
-    .object({ type: z.literal("step"), step: z.string().regex(STEP_ID, "a step id is 1–64 lowercase letters, digits and dashes") })
+    .object({
+      type: z.literal("ack"),
+      bytes: z
+        .number()
+        .int()
+        .min(0)
+        .max(64 * 1024 * 1024),
+    })
     .strict(),
+  z.object({ type: z.literal("step"), step: z.string().regex(STEP_ID, "a step id is 1–64 lowercase letters, digits and dashes") }).strict(),
 ]);
 
 export type Parsed = { ok: true; message: ClientMessage } | { ok: false; code: string; message: string };

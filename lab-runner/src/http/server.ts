@@ -95,8 +95,7 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
       // A frame ws refuses (over maxPayload, bad UTF-8, a reserved opcode) closes the socket with its code and
       // emits "error": without a listener that would end the whole lab-runner.
       ws.on("error", () => {});
-      if (!limits.allowOpen(req.socket.remoteAddress ?? ""))
-        return refuse(ws, new Refusal("too_many_connections"));
+      if (!limits.allowOpen(req.socket.remoteAddress ?? "")) return refuse(ws, new Refusal("too_many_connections"));
       const url = new URL(req.url ?? "/", "http://runner");
       const watched = url.pathname.match(WATCH_PATH)?.[1];
       if (watched) void openWatch(ws, url, watched, labs, secret, limits);
@@ -120,7 +119,13 @@ async function openTerminal(ws: WebSocket, url: URL, labs: LabManager, secret: s
 
   const release = limits.acquire(`terminal ${id}`, SOCKET_LIMITS.terminalsPerLab);
   if (!release)
-    return refuse(ws, new Refusal("too_many_terminals", `Your lab already has ${SOCKET_LIMITS.terminalsPerLab} terminals open (in other tabs or windows): close some, then reload this page.`));
+    return refuse(
+      ws,
+      new Refusal(
+        "too_many_terminals",
+        `Your lab already has ${SOCKET_LIMITS.terminalsPerLab} terminals open (in other tabs or windows): close some, then reload this page.`,
+      ),
+    );
   ws.on("close", release);
 
   try {
@@ -152,8 +157,7 @@ async function openTerminal(ws: WebSocket, url: URL, labs: LabManager, secret: s
 
 async function changeStep(ws: WebSocket, labs: LabManager, id: string, lessonSlug: string, step: string): Promise<void> {
   try {
-    if (!labs.lesson(lessonSlug).steps.some((s) => s.id === step))
-      throw new Refusal("unknown_step", `Lesson “${lessonSlug}” has no step “${step}”.`);
+    if (!labs.lesson(lessonSlug).steps.some((s) => s.id === step)) throw new Refusal("unknown_step", `Lesson “${lessonSlug}” has no step “${step}”.`);
     await labs.setStep(id, step);
   } catch (e) {
     const refusal = Refusal.from(e, "step_failed", "The step could not be recorded: ");

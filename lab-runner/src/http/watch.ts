@@ -13,7 +13,6 @@ import { SOCKET_LIMITS, type SocketLimits } from "./socketLimits";
 
 export const WATCH_PATH = idPath`/sandboxes/${SANDBOX_ID}/watch`;
 
-
 export async function openWatch(ws: WebSocket, url: URL, id: string, labs: LabManager, secret: string, limits: SocketLimits): Promise<void> {
   let session: TerminalSession;
   try {

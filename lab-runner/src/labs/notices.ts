@@ -35,11 +35,16 @@ export class Notices {
     if (up === this.engineUp) return up;
     this.engineUp = up;
     const message: ServerMessage = up
-      ? { type: "notice", code: "engine_back", message: "Dockyard's Docker engine is back. Press Enter for a shell: your lab and its files are as you left them." }
+      ? {
+          type: "notice",
+          code: "engine_back",
+          message: "Dockyard's Docker engine is back. Press Enter for a shell: your lab and its files are as you left them.",
+        }
       : {
           type: "notice",
           code: "engine_down",
-          message: "Dockyard's Docker engine stopped answering, so your shell ended. Your lab keeps its files and containers; wait a moment, you will be told here when it is back.",
+          message:
+            "Dockyard's Docker engine stopped answering, so your shell ended. Your lab keeps its files and containers; wait a moment, you will be told here when it is back.",
         };
     for (const sessions of this.terminals.values()) for (const session of sessions.values()) session.notify(message);
     return up;
@@ -48,20 +53,22 @@ export class Notices {
   /** Tells the learners at their terminals about every limit their lab ran into since the last look. */
   async tellLimits(): Promise<void> {
     const looks = [...this.terminals].flatMap(([id, sessions]) =>
-      [...sessions].filter(([, session]) => session.attachedClients > 0).map(async ([node, session]) => {
-        const before = this.limitsSeen.get(`${id}/${node}`);
-        const now = await this.lookAtLimits(id, node);
-        if (!before) return;
-        const tell = (limit: LimitKind, message: string) => {
-          const key = `${id}/${node}/${limit}`;
-          if (this.options.now() - (this.limitsTold.get(key) ?? -Infinity) < LIMIT_RETELL_MS) return;
-          this.limitsTold.set(key, this.options.now());
-          session.notify({ type: "limit", limit, message });
-          this.options.recordings?.mark(id, `limit ${limit}`);
-        };
-        for (const limit of ["memory", "processes"] as const) if (now[limit] > before[limit]) tell(limit, this.limitMessage(limit));
-        if (now.diskFull && !before.diskFull) tell("disk", this.diskMessage());
-      }),
+      [...sessions]
+        .filter(([, session]) => session.attachedClients > 0)
+        .map(async ([node, session]) => {
+          const before = this.limitsSeen.get(`${id}/${node}`);
+          const now = await this.lookAtLimits(id, node);
+          if (!before) return;
+          const tell = (limit: LimitKind, message: string) => {
+            const key = `${id}/${node}/${limit}`;
+            if (this.options.now() - (this.limitsTold.get(key) ?? -Infinity) < LIMIT_RETELL_MS) return;
+            this.limitsTold.set(key, this.options.now());
+            session.notify({ type: "limit", limit, message });
+            this.options.recordings?.mark(id, `limit ${limit}`);
+          };
+          for (const limit of ["memory", "processes"] as const) if (now[limit] > before[limit]) tell(limit, this.limitMessage(limit));
+          if (now.diskFull && !before.diskFull) tell("disk", this.diskMessage());
+        }),
     );
     await Promise.all(looks);
   }

@@ -149,7 +149,7 @@ function readExisting(fd: number): { timestamp: number; lastTime: number; bytes:
 function completeLines(fd: number, size: number): { end: number; lastStart: number } {
   const chunk = Buffer.alloc(TAIL_CHUNK);
   let end = -1;
-  for (let pos = size; pos > 0; ) {
+  for (let pos = size; pos > 0;) {
     const from = Math.max(0, pos - chunk.length);
     const read = fs.readSync(fd, chunk, 0, pos - from, from);
     for (let i = read - 1; i >= 0; i--) {

@@ -10,7 +10,13 @@ export const dynamic = "force-dynamic";
 // The learner replays their own terminal of a lesson, seeking by its markers: the steps they moved to and the
 // checks they ran. With ?live=1, it is also shown live, read-only, as a grader would watch it.
 
-export default async function ReplayPage({ params, searchParams }: { params: Promise<{ slug: string }>; searchParams: Promise<{ node?: string; live?: string }> }) {
+export default async function ReplayPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ slug: string }>;
+  searchParams: Promise<{ node?: string; live?: string }>;
+}) {
   const { slug } = await params;
   const { node: asked, live } = await searchParams;
   enforce(await lessonsDecision());

@@ -90,7 +90,11 @@ function StepItem({ step, replay }: { step: StepReport; replay: string }) {
           <summary className="cursor-pointer text-sm text-sky-700">Attempts</summary>
           <ol className="mt-2 space-y-2">
             {step.attempts.map((attempt, i) => (
-              <AttemptItem key={i} attempt={attempt} replay={step.quiz ? undefined : `${replay}?${new URLSearchParams({ check: step.stepId, attempt: String(i + 1) })}`} />
+              <AttemptItem
+                key={i}
+                attempt={attempt}
+                replay={step.quiz ? undefined : `${replay}?${new URLSearchParams({ check: step.stepId, attempt: String(i + 1) })}`}
+              />
             ))}
           </ol>
         </details>
@@ -101,7 +105,8 @@ function StepItem({ step, replay }: { step: StepReport; replay: string }) {
           <ol className="mt-2 space-y-1 font-mono text-xs" data-testid="commands">
             {step.commands.map((c) => (
               <li key={`${c.at}${c.command}`} className="whitespace-pre-wrap break-all">
-                <span className="text-slate-500">{formatMoment(new Date(c.at))}</span> <span className={c.exitCode === 0 ? "" : "text-rose-700"}>$ {c.command}</span>
+                <span className="text-slate-500">{formatMoment(new Date(c.at))}</span>{" "}
+                <span className={c.exitCode === 0 ? "" : "text-rose-700"}>$ {c.command}</span>
                 {c.exitCode !== 0 && <span className="text-rose-700"> (exit {c.exitCode})</span>}
               </li>
             ))}

@@ -27,8 +27,7 @@ export async function GET(_req: Request, { params }: { params: Promise<{ slug: s
   const folder = path.join(contentDir(), "lessons", slug);
   const file = path.resolve(folder, ...parts);
   const type = TYPES[path.extname(file).toLowerCase()];
-  if (!file.startsWith(folder + path.sep) || path.basename(file) === LESSON_FILE || !type)
-    return apiError("no_asset", "There is no such file in this lesson.");
+  if (!file.startsWith(folder + path.sep) || path.basename(file) === LESSON_FILE || !type) return apiError("no_asset", "There is no such file in this lesson.");
   try {
     const real = await fs.realpath(file);
     if (!real.startsWith((await fs.realpath(folder)) + path.sep)) return apiError("no_asset", "There is no such file in this lesson.");

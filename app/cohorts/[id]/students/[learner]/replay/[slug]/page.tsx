@@ -11,7 +11,10 @@ export const dynamic = "force-dynamic";
 // A grader replays a student's terminal of one of the cohort's lessons, opened at a check attempt when asked
 // (?check=<step>&attempt=<n>), and may watch it live, read-only: the student's terminal shows a live view is open.
 
-type Params = { params: Promise<{ id: string; learner: string; slug: string }>; searchParams: Promise<{ node?: string; live?: string; check?: string; attempt?: string }> };
+type Params = {
+  params: Promise<{ id: string; learner: string; slug: string }>;
+  searchParams: Promise<{ node?: string; live?: string; check?: string; attempt?: string }>;
+};
 
 export default async function StudentReplayPage({ params, searchParams }: Params) {
   const { id, learner, slug } = await params;
@@ -33,7 +36,9 @@ export default async function StudentReplayPage({ params, searchParams }: Params
       <h1 className="mt-2 text-3xl font-bold">
         {email}: {lesson?.title ?? slug}
       </h1>
-      <p className="mt-2 text-slate-600">Their terminal as it was recorded. Each step they moved to and each check they ran left a marker: click one to jump there.</p>
+      <p className="mt-2 text-slate-600">
+        Their terminal as it was recorded. Each step they moved to and each check they ran left a marker: click one to jump there.
+      </p>
       <ReplayView
         api={`/api/cohorts/${id}/students/${learner}/labs/${slug}`}
         page={`/cohorts/${id}/students/${learner}/replay/${slug}`}
