@@ -86,9 +86,13 @@ export const nodeDiskBytes = () => Number(process.env.DOCKYARD_NODE_DISK_GIB ?? 
 /** The Docker client a node's terminal runs (docker exec -it): the Engine 20.10 client, matching the engine. */
 export const dockerCli = () => process.env.DOCKYARD_DOCKER_CLI ?? "/usr/bin/docker";
 
-/** What each node of a lab may use: memory (no swap on top), CPUs, processes. */
+/**
+ * What each node of a lab may use: memory (no swap on top), CPUs, processes. Of the memory, the reserve is kept
+ * for the node's own engine and shells: inner containers share the rest, so they hit a wall of their own first.
+ */
 export const nodeLimits = () => ({
   memoryBytes: Number(process.env.DOCKYARD_NODE_MEMORY_MIB ?? 1024) * 1024 ** 2,
+  memoryReserveBytes: Number(process.env.DOCKYARD_NODE_MEMORY_RESERVE_MIB ?? 160) * 1024 ** 2,
   cpus: Number(process.env.DOCKYARD_NODE_CPUS ?? 1),
   pidsLimit: Number(process.env.DOCKYARD_NODE_PIDS ?? 512),
 });

@@ -54,6 +54,13 @@ mount_cgroups() {
   done </proc/self/cgroup
 }
 
+# Inner containers share a memory cgroup below ours that the host made, with a limit it set and we cannot change
+# (CONTAINERS_CGROUP in lab-runner/src/sandbox/docker/cgroups.ts): a memory bomb in a container is killed at that
+# wall while this dockerd and the learner's shells keep the rest. Where the host made none, Docker's default.
+cgroup_parent() {
+  [ -d /sys/fs/cgroup/memory/containers ] && echo --cgroup-parent=/containers
+}
+
 # apt and pip in inner containers (content/images/debian, python) install from http://10.220.0.1:3142, served
 # here on docker0's address, which exists once dockerd has created the bridge. The root is the read-only mount.
 serve_packages() {
@@ -88,4 +95,5 @@ use_disk
 mount_cgroups
 mkdir -p "$API" /run/dockyard # /run/dockyard: the step and command log of ~/.bashrc
 load_images_when_up &
-exec dockerd -H unix:///var/run/docker.sock -H "unix://$API/docker.sock" >>/var/log/dockerd.log 2>&1
+# shellcheck disable=SC2046 # cgroup_parent prints one word or none
+exec dockerd -H unix:///var/run/docker.sock -H "unix://$API/docker.sock" $(cgroup_parent) >>/var/log/dockerd.log 2>&1

@@ -17,11 +17,11 @@ export class FakeDriver implements SandboxDriver {
   async engineAnswers() {
     return this.engineUp;
   }
-  readonly limits = { memoryBytes: 1024 ** 3, cpus: 1, processes: 512, diskBytes: 10 * 1024 ** 3 };
+  readonly limits = { memoryBytes: 1024 ** 3, containersMemoryBytes: 864 * 1024 ** 2, cpus: 1, processes: 512, diskBytes: 10 * 1024 ** 3 };
   /** What each node's limits stopped so far, by "<sandbox>/<node>". */
   hits = new Map<string, LimitHits>();
   async limitHits(id: string, node = "node1") {
-    return this.hits.get(`${id}/${node}`) ?? { memory: 0, processes: 0, diskFull: false };
+    return this.hits.get(`${id}/${node}`) ?? { memory: 0, containersMemory: 0, processes: 0, diskFull: false };
   }
   async start(spec: SandboxSpec, onStage?: (stage: BootStage, detail?: string) => void) {
     this.starts++;

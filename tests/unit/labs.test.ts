@@ -176,7 +176,7 @@ test("a limit the lab runs into is told to everyone at that terminal, naming the
   const { labs, driver, advance } = setup();
   const id = await labs.ensure("ann", "first");
   await labs.watch(id, () => {});
-  driver.hits.set(`${id}/node1`, { memory: 2, processes: 0, diskFull: false }); // before this shell: not news
+  driver.hits.set(`${id}/node1`, { memory: 2, containersMemory: 0, processes: 0, diskFull: false }); // before this shell: not news
   const told: ServerMessage[] = [];
   labs.session(id).attach({ output() {}, control: (m) => told.push(m) });
   await labs.tellLimits();
@@ -185,13 +185,13 @@ test("a limit the lab runs into is told to everyone at that terminal, naming the
     [],
   );
 
-  driver.hits.set(`${id}/node1`, { memory: 3, processes: 1, diskFull: true });
+  driver.hits.set(`${id}/node1`, { memory: 3, containersMemory: 0, processes: 1, diskFull: true });
   await labs.tellLimits();
   await labs.tellLimits();
-  driver.hits.set(`${id}/node1`, { memory: 3, processes: 9, diskFull: false });
+  driver.hits.set(`${id}/node1`, { memory: 3, containersMemory: 0, processes: 9, diskFull: false });
   await labs.tellLimits(); // the fork bomb goes on: not told again so soon
   advance(30_000);
-  driver.hits.set(`${id}/node1`, { memory: 3, processes: 9, diskFull: true });
+  driver.hits.set(`${id}/node1`, { memory: 3, containersMemory: 0, processes: 9, diskFull: true });
   await labs.tellLimits();
   const limits = told.filter((m): m is Extract<ServerMessage, { type: "limit" }> => m.type === "limit");
   assert.deepEqual(
@@ -200,7 +200,7 @@ test("a limit the lab runs into is told to everyone at that terminal, naming the
     "the disk is told when it becomes full, again after it was freed",
   );
   advance(30_000);
-  driver.hits.set(`${id}/node1`, { memory: 3, processes: 10, diskFull: true });
+  driver.hits.set(`${id}/node1`, { memory: 3, containersMemory: 0, processes: 10, diskFull: true });
   await labs.tellLimits();
   assert.equal(
     told.filter((m) => m.type === "limit").at(-1)!.type === "limit" && (told.at(-1) as { limit: string }).limit,
@@ -210,6 +210,23 @@ test("a limit the lab runs into is told to everyone at that terminal, naming the
   assert.match(limits[0]!.message, /memory limit \(1 GiB\).*docker stats/);
   assert.match(limits[1]!.message, /limit of 512 processes.*Ctrl-C/);
   assert.match(limits[2]!.message, /disk is full \(10 GiB .*\).*docker system prune/);
+});
+
+test("a kill at the containers' own memory limit is told as that limit, not the lab's", async () => {
+  const { labs, driver } = setup();
+  const id = await labs.ensure("ann", "first");
+  await labs.watch(id, () => {});
+  const told: ServerMessage[] = [];
+  labs.session(id).attach({ output() {}, control: (m) => told.push(m) });
+  await labs.tellLimits();
+  driver.hits.set(`${id}/node1`, { memory: 0, containersMemory: 1, processes: 0, diskFull: false });
+  await labs.tellLimits();
+  const limits = told.filter((m): m is Extract<ServerMessage, { type: "limit" }> => m.type === "limit");
+  assert.deepEqual(
+    limits.map((m) => m.limit),
+    ["memory"],
+  );
+  assert.match(limits[0]!.message, /Your containers reached their memory limit \(864 MiB of the lab's 1 GiB;.*docker stats/);
 });
 
 test("everyone at a terminal is told when the engine stops answering and when it is back, once each", async () => {

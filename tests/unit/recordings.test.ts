@@ -191,7 +191,7 @@ test("the lab marks each step change and each check attempt with its verdict in 
     exec: async () => ({ exitCode: 0, output: "" }),
     shellCommand: () => ({ file: "/bin/true", args: [], env: {} }),
     remove: async () => {},
-    limitHits: async () => ({ memory: 0, processes: 0, diskFull: false }),
+    limitHits: async () => ({ memory: 0, containersMemory: 0, processes: 0, diskFull: false }),
   } as unknown as SandboxDriver;
   const lesson = { slug: "demo", nodes: 1, steps: [{ id: "free", checks: [] }] } as unknown as Lesson;
   const fakePty = { onData() {}, onExit() {}, write() {}, resize() {}, pause() {}, resume() {}, kill() {} } as Pty;

@@ -66,6 +66,7 @@ export class Notices {
             session.notify({ type: "limit", limit, message });
             this.options.recordings?.mark(id, `limit ${limit}`);
           };
+          if (now.containersMemory > before.containersMemory) tell("memory", this.containersMemoryMessage());
           for (const limit of ["memory", "processes"] as const) if (now[limit] > before[limit]) tell(limit, this.limitMessage(limit));
           if (now.diskFull && !before.diskFull) tell("disk", this.diskMessage());
         }),
@@ -79,7 +80,7 @@ export class Notices {
     try {
       hits = await this.driver.limitHits(id, node);
     } catch {
-      hits = { memory: 0, processes: 0, diskFull: false }; // the node is gone or going: nothing to tell
+      hits = { memory: 0, containersMemory: 0, processes: 0, diskFull: false }; // the node is gone or going: nothing to tell
     }
     this.limitsSeen.set(`${id}/${node}`, hits);
     return hits;
@@ -97,6 +98,11 @@ export class Notices {
       processes: `Your lab reached its limit of ${processes} processes, so new ones could not start. Stop the program that keeps starting processes (Ctrl-C), or remove containers you no longer need (\`docker ps\`, \`docker rm -f <name>\`).`,
     };
     return messages[limit];
+  }
+
+  private containersMemoryMessage(): string {
+    const { memoryBytes, containersMemoryBytes } = this.driver.limits;
+    return `Your containers reached their memory limit (${size(containersMemoryBytes)} of the lab's ${size(memoryBytes)}; the rest keeps your shell and the lab's Docker engine running), so the process using the most memory in them was stopped. Run fewer or smaller containers at once; \`docker stats --no-stream\` shows what uses memory, \`docker rm -f <name>\` removes a container.`;
   }
 
   private diskMessage(): string {

@@ -4,7 +4,7 @@ import type { ExecResult, LimitHits, NodeLimits, Sandbox, SandboxDriver, Sandbox
 import { labRegistry, type LabRegistry } from "./registry";
 import { bootLab } from "./docker/boot";
 import { limitCounters } from "./docker/cgroups";
-import { dockerContext, type DockerContext, type DockerSandboxOptions } from "./docker/context";
+import { containersMemoryBytes, dockerContext, type DockerContext, type DockerSandboxOptions } from "./docker/context";
 import { isFull, usageOf } from "./docker/disk";
 import { asDriverError, inspectContainer } from "./docker/engine";
 import { execIn, shellCommand } from "./docker/exec";
@@ -23,7 +23,7 @@ import { networkName, nodeContainer } from "./docker/naming";
 // exec.ts (commands and the login shell), disk.ts (each node's own disk), inventory.ts (finding and removing a
 // lab), naming.ts (names and labels), paths.ts (where things are on the host and in a node), context.ts (settings).
 
-const NO_HITS: LimitHits = { memory: 0, processes: 0, diskFull: false };
+const NO_HITS: LimitHits = { memory: 0, containersMemory: 0, processes: 0, diskFull: false };
 
 export class DockerSandboxDriver implements SandboxDriver {
   private readonly context: DockerContext;
@@ -39,8 +39,14 @@ export class DockerSandboxDriver implements SandboxDriver {
   }
 
   get limits(): NodeLimits {
-    const { memoryBytes, cpus, pidsLimit, diskBytes } = this.context.settings;
-    return { memoryBytes, cpus, processes: pidsLimit, diskBytes };
+    const { settings } = this.context;
+    return {
+      memoryBytes: settings.memoryBytes,
+      containersMemoryBytes: containersMemoryBytes(settings),
+      cpus: settings.cpus,
+      processes: settings.pidsLimit,
+      diskBytes: settings.diskBytes,
+    };
   }
 
   engineAnswers(): Promise<boolean> {
@@ -54,7 +60,7 @@ export class DockerSandboxDriver implements SandboxDriver {
     ]);
   }
 
-  /** Read on the host, where the sandbox cannot write: the node's own cgroups, and its disk. */
+  /** Read on the host, where the sandbox cannot write: the node's own cgroups (and its containers'), and its disk. */
   limitHits(id: string, node?: string): Promise<LimitHits> {
     return guard(async () => {
       const container = nodeContainer(id, node);

@@ -38,7 +38,10 @@ export interface Sandbox {
 
 /** How many times so far a node's limits stopped something: processes the OOM killer ended, forks refused. */
 export interface LimitHits {
+  /** Processes of the node itself (its shells, their programs) ended at the node's memory limit. */
   memory: number;
+  /** Processes in inner containers ended at the limit the containers share (NodeLimits.containersMemoryBytes). */
+  containersMemory: number;
   processes: number;
   /** Whether the node's disk is full now. */
   diskFull: boolean;
@@ -47,6 +50,8 @@ export interface LimitHits {
 /** The resources each node of a lab may use. */
 export interface NodeLimits {
   memoryBytes: number;
+  /** What the node's inner containers may use together, within memoryBytes. */
+  containersMemoryBytes: number;
   cpus: number;
   processes: number;
   diskBytes: number;

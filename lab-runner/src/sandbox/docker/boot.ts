@@ -4,7 +4,7 @@ import { DriverError, type DriverErrorCode, type Sandbox, type SandboxSpec } fro
 import { decodeLogs } from "../logs";
 import { createRegistry, labRegistry, registryAnswers } from "../registry";
 import { delegateToNode } from "./cgroups";
-import type { DockerContext } from "./context";
+import { containersMemoryBytes, type DockerContext } from "./context";
 import { asDriverError, errorMessage, inspectContainer, sleep, statusOf } from "./engine";
 import { execIn } from "./exec";
 import { checkHostPrerequisites, innerEngineAnswers, nodeFailure, nodeReported, secureInnerSocket, trustedInnerSocket } from "./host";
@@ -61,7 +61,7 @@ export async function bootLab(context: DockerContext, id: string, spec: SandboxS
     await onEvery(async (container) => {
       const pid = (await inspectContainer(docker, container))?.State.Pid;
       if (!pid) throw new DriverError("boot_failed", "the sandbox container is not running");
-      await delegateToNode(pid, context.disks, container);
+      await delegateToNode(pid, context.disks, container, containersMemoryBytes(settings));
       await execIn(docker, container, ["touch", INSIDE.hostSetupDone], { timeoutMs: 10_000 });
     });
     enter("engine");

@@ -7,39 +7,94 @@ import type { NodeDisks } from "./disk";
 // place inner containers in child cgroups within the node's limits; and read, where the node cannot write, to
 // count what those limits stopped.
 
+/**
+ * The child of the node's memory cgroup its inner containers share (entry.sh makes it their cgroup parent).
+ * Its limit, below the node's, is set here on the host: a memory bomb in a container is reclaimed and killed in
+ * there, where little else lives, while the node's own engine and shells keep the reserve. At the node's limit
+ * instead, the kernel first evicts the engine's and the shell's pages for seconds (9–15 s measured on a quiet
+ * host, over 60 s on a loaded one) before it kills.
+ */
+export const CONTAINERS_CGROUP = "containers";
+
+interface Hierarchy {
+  controllers: string[];
+  /** The node's directory in it, on the host. */
+  dir: string;
+}
+
 // What the sandbox's remapped root must own. Its own disk; and cgroup v1 delegation: the inner dockerd must
-// create child cgroups and move processes, so the directory and its membership files (never the limit files).
-export async function delegateToNode(pid: number, disks: NodeDisks, container: string): Promise<void> {
-  const [uidMap, gidMap, dirs] = await Promise.all([
+// create child cgroups and move processes, so the directories and their membership files (never the limit files).
+export async function delegateToNode(pid: number, disks: NodeDisks, container: string, containersMemoryBytes: number): Promise<void> {
+  const [uidMap, gidMap, hierarchies] = await Promise.all([
     fs.readFile(`/proc/${pid}/uid_map`, "utf8"),
     fs.readFile(`/proc/${pid}/gid_map`, "utf8"),
-    cgroupDirsOf(pid),
+    cgroupsOf(pid),
   ]);
   const uid = remappedRoot(uidMap);
   const gid = remappedRoot(gidMap);
   if (uid === 0 || gid === 0) throw new DriverError("host_not_prepared", "the engine is not userns-remapped; refusing to delegate cgroups to host root");
   await disks.chown(container, uid, gid);
-  if (dirs.length === 0) throw new DriverError("host_not_prepared", "no cgroup v1 hierarchies found for the sandbox");
+  if (hierarchies.length === 0) throw new DriverError("host_not_prepared", "no cgroup v1 hierarchies found for the sandbox");
+  const memory = dirOf(hierarchies, "memory");
+  if (!memory) throw new DriverError("host_not_prepared", "no cgroup v1 memory hierarchy found for the sandbox");
+  const dirs = [...hierarchies.map((h) => h.dir), await containersCgroup(memory, containersMemoryBytes)];
   await Promise.all(dirs.flatMap((dir) => ["", "cgroup.procs", "tasks", "cgroup.clone_children"].map((file) => fs.chown(path.join(dir, file), uid, gid))));
 }
 
-/** How many processes the OOM killer ended and how many forks were refused so far; undefined once the node stopped. */
-export async function limitCounters(pid: number): Promise<{ memory: number; processes: number } | undefined> {
-  let dirs: string[];
+/** How many processes the OOM killer ended (in the node, in its containers) and forks refused so far; undefined once the node stopped. */
+export async function limitCounters(pid: number): Promise<{ memory: number; containersMemory: number; processes: number } | undefined> {
+  let hierarchies: Hierarchy[];
   try {
-    dirs = await cgroupDirsOf(pid);
+    hierarchies = await cgroupsOf(pid);
   } catch {
     return undefined;
   }
-  const counter = async (file: string, key: string) => {
-    for (const dir of dirs) {
-      const text = await fs.readFile(path.join(dir, file), "utf8").catch(() => undefined);
-      if (text !== undefined) return Number(text.match(new RegExp(`^${key} (\\d+)$`, "m"))?.[1] ?? 0);
-    }
-    return 0;
+  const memory = dirOf(hierarchies, "memory");
+  const pids = dirOf(hierarchies, "pids");
+  return {
+    memory: memory ? oomKills(await read(path.join(memory, "memory.oom_control"))) : 0,
+    containersMemory: memory ? await containersOomKills(path.join(memory, CONTAINERS_CGROUP)) : 0,
+    processes: pids ? counter(await read(path.join(pids, "pids.events")), "max") : 0,
   };
-  return { memory: await counter("memory.oom_control", "oom_kill"), processes: await counter("pids.events", "max") };
 }
+
+async function containersCgroup(memoryDir: string, bytes: number): Promise<string> {
+  if (!(bytes > 0)) throw new DriverError("host_not_prepared", "DOCKYARD_NODE_MEMORY_RESERVE_MIB must be below DOCKYARD_NODE_MEMORY_MIB");
+  const dir = path.join(memoryDir, CONTAINERS_CGROUP);
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, "memory.limit_in_bytes"), String(bytes));
+  const withSwap = path.join(dir, "memory.memsw.limit_in_bytes"); // there when the kernel accounts swap
+  if (
+    await fs.access(withSwap).then(
+      () => true,
+      () => false,
+    )
+  )
+    await fs.writeFile(withSwap, String(bytes));
+  return dir;
+}
+
+// cgroup v1 counts an OOM kill only in the cgroup of the process killed, not in its parents' (measured on this
+// kernel): the kills at the containers' limit are the sum over every inner container's cgroup. A container
+// started with a tighter limit of its own (docker run -m) is left out, with what it holds: that limit is the
+// learner's, not the lab's.
+async function containersOomKills(top: string): Promise<number> {
+  const limitOf = async (dir: string) => Number(await read(path.join(dir, "memory.limit_in_bytes")));
+  const ceiling = await limitOf(top);
+  if (Number.isNaN(ceiling)) return 0; // a node booted before containers had a cgroup of their own
+  const visit = async (dir: string): Promise<number> => {
+    if (dir !== top && (await limitOf(dir)) < ceiling) return 0;
+    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+    const below = await Promise.all(entries.filter((e) => e.isDirectory()).map((e) => visit(path.join(dir, e.name))));
+    return below.reduce((sum, kills) => sum + kills, oomKills(await read(path.join(dir, "memory.oom_control"))));
+  };
+  return visit(top);
+}
+
+const read = (file: string) => fs.readFile(file, "utf8").catch(() => undefined);
+const counter = (text: string | undefined, key: string) => Number(text?.match(new RegExp(`^${key} (\\d+)$`, "m"))?.[1] ?? 0);
+const oomKills = (oomControl: string | undefined) => counter(oomControl, "oom_kill");
+const dirOf = (hierarchies: Hierarchy[], controller: string) => hierarchies.find((h) => h.controllers.includes(controller))?.dir;
 
 /** The host uid/gid that uid/gid 0 inside the container maps to ("0 100000 65536"). */
 function remappedRoot(map: string): number {
@@ -50,21 +105,21 @@ function remappedRoot(map: string): number {
   throw new DriverError("host_not_prepared", `no mapping for root in ${JSON.stringify(map)}`);
 }
 
-/** The host directories of a process's cgroup v1 hierarchies, from /proc/PID/cgroup and /proc/self/mounts. */
-async function cgroupDirsOf(pid: number): Promise<string[]> {
+/** A process's cgroup v1 hierarchies and its directories in them on the host, from /proc/PID/cgroup and /proc/self/mounts. */
+async function cgroupsOf(pid: number): Promise<Hierarchy[]> {
   const [cgroups, mounts] = await Promise.all([fs.readFile(`/proc/${pid}/cgroup`, "utf8"), fs.readFile("/proc/self/mounts", "utf8")]);
   const mountPoints = mounts
     .split("\n")
     .map((line) => line.split(" "))
     .filter((f) => f[2] === "cgroup")
     .map((f) => ({ dir: f[1] ?? "", options: new Set((f[3] ?? "").split(",")) }));
-  const dirs: string[] = [];
+  const hierarchies: Hierarchy[] = [];
   for (const line of cgroups.trim().split("\n")) {
     const [, controllers = "", cgroupPath = ""] = line.split(":");
     if (!controllers) continue; // cgroup v2 line
     const wanted = controllers.split(",");
     const mount = mountPoints.find((m) => wanted.every((c) => m.options.has(c)));
-    if (mount) dirs.push(path.join(mount.dir, cgroupPath));
+    if (mount) hierarchies.push({ controllers: wanted, dir: path.join(mount.dir, cgroupPath) });
   }
-  return dirs;
+  return hierarchies;
 }

@@ -13,6 +13,8 @@ export interface DockerSandboxOptions {
   registryImage?: string;
   seccompProfilePath?: string;
   memoryBytes?: number;
+  /** Of memoryBytes, what inner containers cannot take: the node's own engine and shells keep it. */
+  memoryReserveBytes?: number;
   cpus?: number;
   pidsLimit?: number;
   /** Each node's own disk: its inner Docker data (images, containers, volumes), /root and /tmp. */
@@ -28,6 +30,9 @@ export interface DockerSandboxOptions {
 }
 
 export type DockerSettings = Required<DockerSandboxOptions>;
+
+/** What a node's inner containers may use together (cgroups.ts gives them a cgroup of their own with this limit). */
+export const containersMemoryBytes = (settings: DockerSettings) => settings.memoryBytes - settings.memoryReserveBytes;
 
 export interface DockerContext {
   docker: Dockerode;
