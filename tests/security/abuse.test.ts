@@ -44,6 +44,21 @@ describe("resource abuse is contained by the sandbox's limits", () => {
     assert.ok(config.PidsLimit! > 0, `PidsLimit ${config.PidsLimit}`);
   });
 
+  test("inner containers share a memory cgroup below the sandbox's, with a limit the host set and the sandbox cannot change", async () => {
+    const { Id } = await docker.getContainer(abuser.id).inspect();
+    const containers = `/sys/fs/cgroup/memory/dockyard/${Id}/containers`; // on the host
+    assert.equal(Number(fs.readFileSync(`${containers}/memory.limit_in_bytes`, "utf8")), driver.limits.containersMemoryBytes);
+    assert.ok(driver.limits.containersMemoryBytes < (await limits(abuser)).Memory!);
+    const inner = (await sh(abuser, "docker run -d busybox sleep 60")).output.trim();
+    try {
+      assert.ok(fs.existsSync(`${containers}/${inner}`), `the inner container ${inner} is in ${containers}`);
+      const write = await sh(abuser, "echo 8G > /sys/fs/cgroup/memory/containers/memory.limit_in_bytes 2>&1; echo exit=$?");
+      assert.match(write.output, /Permission denied[\s\S]*exit=1/, write.output);
+    } finally {
+      await sh(abuser, `docker rm -f ${inner}`);
+    }
+  });
+
   test("CPU spinners in many inner containers get the sandbox's CPU quota, no more", async () => {
     const { NanoCpus } = await limits(abuser);
     const { Id } = await docker.getContainer(abuser.id).inspect();
