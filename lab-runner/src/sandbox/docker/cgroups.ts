@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { DriverError } from "../driver";
 import type { NodeDisks } from "./disk";
+import { oomKillsAt } from "./oom-log";
 
 // A node's cgroups (v1) on the host: handed to the node's remapped root at boot, so that its inner dockerd can
 // place inner containers in child cgroups within the node's limits; and read, where the node cannot write, to
@@ -18,7 +19,8 @@ export const CONTAINERS_CGROUP = "containers";
 
 interface Hierarchy {
   controllers: string[];
-  /** The node's directory in it, on the host. */
+  /** The node's cgroup in it ("/dockyard/<container id>"), and its directory on the host. */
+  path: string;
   dir: string;
 }
 
@@ -35,13 +37,16 @@ export async function delegateToNode(pid: number, disks: NodeDisks, container: s
   if (uid === 0 || gid === 0) throw new DriverError("host_not_prepared", "the engine is not userns-remapped; refusing to delegate cgroups to host root");
   await disks.chown(container, uid, gid);
   if (hierarchies.length === 0) throw new DriverError("host_not_prepared", "no cgroup v1 hierarchies found for the sandbox");
-  const memory = dirOf(hierarchies, "memory");
+  const memory = hierarchyOf(hierarchies, "memory");
   if (!memory) throw new DriverError("host_not_prepared", "no cgroup v1 memory hierarchy found for the sandbox");
-  const dirs = [...hierarchies.map((h) => h.dir), await containersCgroup(memory, containersMemoryBytes)];
+  const dirs = [...hierarchies.map((h) => h.dir), await containersCgroup(memory.dir, containersMemoryBytes)];
   await Promise.all(dirs.flatMap((dir) => ["", "cgroup.procs", "tasks", "cgroup.clone_children"].map((file) => fs.chown(path.join(dir, file), uid, gid))));
 }
 
-/** How many processes the OOM killer ended (in the node, in its containers) and forks refused so far; undefined once the node stopped. */
+/**
+ * How many processes the OOM killer ended in the node (at its limit) and at its containers' limit, and how many
+ * forks were refused so far; undefined once the node stopped.
+ */
 export async function limitCounters(pid: number): Promise<{ memory: number; containersMemory: number; processes: number } | undefined> {
   let hierarchies: Hierarchy[];
   try {
@@ -49,12 +54,12 @@ export async function limitCounters(pid: number): Promise<{ memory: number; cont
   } catch {
     return undefined;
   }
-  const memory = dirOf(hierarchies, "memory");
-  const pids = dirOf(hierarchies, "pids");
+  const memory = hierarchyOf(hierarchies, "memory");
+  const pids = hierarchyOf(hierarchies, "pids");
   return {
-    memory: memory ? oomKills(await read(path.join(memory, "memory.oom_control"))) : 0,
-    containersMemory: memory ? await containersOomKills(path.join(memory, CONTAINERS_CGROUP)) : 0,
-    processes: pids ? counter(await read(path.join(pids, "pids.events")), "max") : 0,
+    memory: memory ? counter(await read(path.join(memory.dir, "memory.oom_control")), "oom_kill") : 0,
+    containersMemory: memory ? oomKillsAt(path.posix.join(memory.path, CONTAINERS_CGROUP)) : 0,
+    processes: pids ? counter(await read(path.join(pids.dir, "pids.events")), "max") : 0,
   };
 }
 
@@ -64,37 +69,13 @@ async function containersCgroup(memoryDir: string, bytes: number): Promise<strin
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(path.join(dir, "memory.limit_in_bytes"), String(bytes));
   const withSwap = path.join(dir, "memory.memsw.limit_in_bytes"); // there when the kernel accounts swap
-  if (
-    await fs.access(withSwap).then(
-      () => true,
-      () => false,
-    )
-  )
-    await fs.writeFile(withSwap, String(bytes));
+  if (await fs.stat(withSwap).catch(() => undefined)) await fs.writeFile(withSwap, String(bytes));
   return dir;
-}
-
-// cgroup v1 counts an OOM kill only in the cgroup of the process killed, not in its parents' (measured on this
-// kernel): the kills at the containers' limit are the sum over every inner container's cgroup. A container
-// started with a tighter limit of its own (docker run -m) is left out, with what it holds: that limit is the
-// learner's, not the lab's.
-async function containersOomKills(top: string): Promise<number> {
-  const limitOf = async (dir: string) => Number(await read(path.join(dir, "memory.limit_in_bytes")));
-  const ceiling = await limitOf(top);
-  if (Number.isNaN(ceiling)) return 0; // a node booted before containers had a cgroup of their own
-  const visit = async (dir: string): Promise<number> => {
-    if (dir !== top && (await limitOf(dir)) < ceiling) return 0;
-    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-    const below = await Promise.all(entries.filter((e) => e.isDirectory()).map((e) => visit(path.join(dir, e.name))));
-    return below.reduce((sum, kills) => sum + kills, oomKills(await read(path.join(dir, "memory.oom_control"))));
-  };
-  return visit(top);
 }
 
 const read = (file: string) => fs.readFile(file, "utf8").catch(() => undefined);
 const counter = (text: string | undefined, key: string) => Number(text?.match(new RegExp(`^${key} (\\d+)$`, "m"))?.[1] ?? 0);
-const oomKills = (oomControl: string | undefined) => counter(oomControl, "oom_kill");
-const dirOf = (hierarchies: Hierarchy[], controller: string) => hierarchies.find((h) => h.controllers.includes(controller))?.dir;
+const hierarchyOf = (hierarchies: Hierarchy[], controller: string) => hierarchies.find((h) => h.controllers.includes(controller));
 
 /** The host uid/gid that uid/gid 0 inside the container maps to ("0 100000 65536"). */
 function remappedRoot(map: string): number {
@@ -119,7 +100,7 @@ async function cgroupsOf(pid: number): Promise<Hierarchy[]> {
     if (!controllers) continue; // cgroup v2 line
     const wanted = controllers.split(",");
     const mount = mountPoints.find((m) => wanted.every((c) => m.options.has(c)));
-    if (mount) hierarchies.push({ controllers: wanted, dir: path.join(mount.dir, cgroupPath) });
+    if (mount) hierarchies.push({ controllers: wanted, path: cgroupPath, dir: path.join(mount.dir, cgroupPath) });
   }
   return hierarchies;
 }
