@@ -63,7 +63,8 @@ describe("resource abuse is contained by the sandbox's limits", () => {
     const { NanoCpus } = await limits(abuser);
     const { Id } = await docker.getContainer(abuser.id).inspect();
     const usage = () => Number(fs.readFileSync(`/sys/fs/cgroup/cpuacct/dockyard/${Id}/cpuacct.usage`, "utf8")); // ns, on the host
-    await sh(abuser, "for i in 1 2 3 4 5 6; do docker run -d --rm busybox timeout 8 sh -c 'while :; do :; done' >/dev/null; done");
+    // --init: as PID 1, sh would ignore timeout's SIGTERM and spin on, starving every later test of the sandbox's CPU
+    await sh(abuser, "for i in 1 2 3 4 5 6; do docker run -d --rm --init busybox timeout 8 sh -c 'while :; do :; done' >/dev/null; done");
     await new Promise((r) => setTimeout(r, 1_000));
     const [t0, u0] = [process.hrtime.bigint(), usage()];
     await new Promise((r) => setTimeout(r, 4_000));
