@@ -11,9 +11,8 @@ import { oomKillsAt } from "./oom-log";
 /**
  * The child of the node's memory cgroup its inner containers share (entry.sh makes it their cgroup parent).
  * Its limit, below the node's, is set here on the host: a memory bomb in a container is reclaimed and killed in
- * there, where little else lives, while the node's own engine and shells keep the reserve. At the node's limit
- * instead, the kernel first evicts the engine's and the shell's pages for seconds (9–15 s measured on a quiet
- * host, over 60 s on a loaded one) before it kills.
+ * there, where little but the bomb lives, and the node's own engine and shells keep the reserve; at the node's
+ * limit, reclaim would first evict their pages (their code, the loaded images' cache) while the bomb grows.
  */
 export const CONTAINERS_CGROUP = "containers";
 
