@@ -8,11 +8,11 @@ type Student = CohortGrades["students"][number];
 
 /** A share of graded steps passed, in five bands from none to all. */
 export const BANDS = [
-  { id: "none", label: "none passed", className: "bg-white text-slate-600" },
+  { id: "none", label: "none", className: "bg-white text-slate-600" },
   { id: "low", label: "under a third", className: "bg-emerald-100 text-emerald-950" },
   { id: "mid", label: "a third to two thirds", className: "bg-emerald-300 text-emerald-950" },
   { id: "high", label: "over two thirds", className: "bg-emerald-500 text-emerald-950" },
-  { id: "all", label: "all passed", className: "bg-emerald-800 text-white" },
+  { id: "all", label: "all", className: "bg-emerald-800 text-white" },
 ] as const;
 export type Band = (typeof BANDS)[number];
 

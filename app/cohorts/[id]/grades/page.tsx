@@ -65,7 +65,7 @@ export default async function GradesPage({ params, searchParams }: Props) {
                     header(
                       { by: "lesson", slug: l.slug },
                       <>
-                        <span className="line-clamp-3 leading-tight">{l.title}</span>
+                        <span className="line-clamp-3 text-[11px] leading-tight break-words">{l.title}</span>
                         <span className="block font-normal text-slate-500">
                           due <time dateTime={isoDay(l.dueAt)}>{shortDay(l.dueAt)}</time>
                         </span>
@@ -79,12 +79,12 @@ export default async function GradesPage({ params, searchParams }: Props) {
               <tbody>
                 {students.map((s) => (
                   <tr key={s.learnerId} className="border-b border-slate-200" data-testid="grades-row">
-                    <th scope="row" className="truncate py-0.5 pr-2 font-normal">
+                    <th scope="row" className="truncate py-px pr-2 font-normal">
                       <Link className="text-sky-700 underline" href={`/cohorts/${id}/students/${s.learnerId}`}>
                         {s.email}
                       </Link>
                     </th>
-                    <td className="px-1 py-0.5 tabular-nums" data-testid="progress">
+                    <td className="px-1 py-px tabular-nums" data-testid="progress">
                       {Math.round(progressOf(s.lessons) * 100)}%
                     </td>
                     {s.lessons.map((l) => (
@@ -141,7 +141,7 @@ function SortHeader({
 
 function Legend() {
   return (
-    <div className="mt-3 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-700" data-testid="grades-legend">
+    <div className="mt-2 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-700" data-testid="grades-legend">
       <span>Graded steps passed:</span>
       {BANDS.map((band) => (
         <span key={band.id} className="flex items-center gap-1" data-band={band.id}>
@@ -150,14 +150,23 @@ function Legend() {
         </span>
       ))}
       <span className="flex items-center gap-1">
-        <Late /> past due and not complete, or completed after it
+        <Late /> late: past due and not complete, or completed after it
       </span>
-      <span>Each cell: passed / graded steps; ✓ complete. Hover for the checks.</span>
+      <span>In each cell: passed / graded steps, ✓ complete; hover for the checks asked and automatic.</span>
     </div>
   );
 }
 
-const Late = () => <span className="rounded-sm bg-rose-700 px-1 font-semibold text-white">late</span>;
+/** A round "!" (a shape, not a colour alone; its name is "late"): the word would not fit a cell of a 16-lesson matrix. */
+const Late = () => (
+  <span
+    className="inline-flex h-3 w-3 items-center justify-center rounded-full bg-rose-700 align-[-1px] text-[9px] leading-none font-bold text-white"
+    title="late"
+  >
+    <span aria-hidden="true">!</span>
+    <span className="sr-only">late</span>
+  </span>
+);
 
 function Cell({ report, who, href }: { report: LessonReport; who: string; href: string }) {
   const done = report.completedAt !== undefined;
@@ -170,10 +179,11 @@ function Cell({ report, who, href }: { report: LessonReport; who: string; href: 
   ].join(" · ");
   return (
     <td
-      className={`border border-slate-200 px-1 py-0.5 tabular-nums ${band.className}`}
+      className={`border border-slate-200 px-1 py-px tabular-nums ${band.className}`}
       data-testid={`cell-${report.slug}`}
       data-complete={done}
       data-band={band.id}
+      data-late={report.late}
     >
       <Link href={href} className="block whitespace-nowrap hover:underline focus:outline-none focus:ring-2 focus:ring-sky-400" title={title}>
         {report.passedSteps} / {report.gradedSteps}
