@@ -98,7 +98,7 @@ export interface LessonReport {
   completedAt?: Date;
   /** Past its due date without being complete, or completed after it. */
   late: boolean;
-  /** The steps' counts added up. */
+  /** All its steps' checks, counted. */
   counts: AttemptCounts;
   steps: StepReport[];
 }
@@ -144,18 +144,6 @@ export function countAttempts(attempts: Attempt[]): AttemptCounts {
     failedAttempts: tries.filter((a) => !a.passed).length,
   };
 }
-
-const addCounts = (all: AttemptCounts[]): AttemptCounts =>
-  all.reduce(
-    (sum, c) => ({
-      asked: sum.asked + c.asked,
-      automatic: sum.automatic + c.automatic,
-      unknown: sum.unknown + c.unknown,
-      attempts: sum.attempts + c.attempts,
-      failedAttempts: sum.failedAttempts + c.failedAttempts,
-    }),
-    countAttempts([]),
-  );
 
 const earliest = (dates: Date[]) => (dates.length ? new Date(Math.min(...dates.map((d) => d.getTime()))) : undefined);
 const latest = (dates: Date[]) => (dates.length ? new Date(Math.max(...dates.map((d) => d.getTime()))) : undefined);
@@ -209,7 +197,7 @@ export function lessonReport(lesson: Lesson, learnerId: string, rows: EvidenceRo
     passedSteps: passed.length,
     completedAt,
     late: isLate(completedAt),
-    counts: addCounts(steps.map((s) => s.counts)),
+    counts: countAttempts(steps.flatMap((s) => s.attempts)),
     steps,
   };
 }
