@@ -406,6 +406,7 @@ test.describe("grading", { tag: "@database" }, () => {
     await expect(matrix.locator("th", { has: grader.getByTestId("sort-student") })).toHaveAttribute("aria-sort", "ascending");
     await expect(rows.getByRole("rowheader")).toHaveText(emails);
     await grader.getByTestId("sort-progress").click();
+    await expect(matrix.locator("th", { has: grader.getByTestId("sort-progress") })).toHaveAttribute("aria-sort", "ascending");
     const progress = (await rows.getByTestId("progress").allInnerTexts()).map((p) => parseInt(p, 10));
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(progress[0]).toBeLessThan(progress.at(-1)!);
