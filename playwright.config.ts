@@ -12,7 +12,7 @@ export default defineConfig({
     launchOptions: {
       executablePath: process.env.DOCKYARD_CHROMIUM ?? "/usr/bin/chromium",
       // Tests send traffic only to this machine: the browser's own background services stay off, and it resolves no
-      // host name but localhost (the tests use 127.0.0.1 and localhost).
+      // host name but loopback (the tests use 127.0.0.1 and localhost; the rules apply to address literals too).
       args: [
         "--no-sandbox",
         "--disable-gpu",
@@ -23,7 +23,7 @@ export default defineConfig({
         "--disable-client-side-phishing-detection",
         "--no-pings",
         "--no-first-run",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]",
       ],
     },
     screenshot: "only-on-failure",
