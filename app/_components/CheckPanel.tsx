@@ -4,26 +4,36 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { CheckResult } from "@dockyard/contract";
 import { COMMAND, emit, on, PASSED } from "./events";
 import { useNextStep } from "./LessonSteps";
+import type { CheckOrigin } from "@/app/_lib/progress";
 
 type State = { kind: "idle" } | { kind: "checking" } | { kind: "result"; result: CheckResult } | { kind: "error"; message: string };
 
 // A command may take a while (a build, a busy machine): look again a few times, then leave it to the button.
 const AUTO_CHECK_DELAYS_MS = [1500, 4000, 8000, 15000];
 
-/** The step's check: on a button, and automatically a moment after a command ran while the step is open (the first not done). */
+/**
+ * The step's check: on a button, and automatically a moment after a command ran while the step is open (the first
+ * not done). Each request says which (origin), so graders count the learner's own checks apart from the page's.
+ */
 export function CheckPanel({ lesson, step, initiallyPassed }: { lesson: string; step: string; initiallyPassed: boolean }) {
   const [passed, setPassed] = useState(initiallyPassed);
   const [state, setState] = useState<State>({ kind: "idle" });
-  const inFlight = useRef(false);
+  // Checks under way, of each origin: an automatic one waits for none to be; the learner's button never waits for an automatic one.
+  const inFlight = useRef({ asked: 0, automatic: 0 });
   const timers = useRef<ReturnType<typeof setTimeout>[]>([]);
 
   const check = useCallback(
-    async (auto: boolean) => {
-      if (inFlight.current) return;
-      inFlight.current = true;
+    async (origin: CheckOrigin) => {
+      const auto = origin === "automatic";
+      if (inFlight.current.asked > 0 || (auto && inFlight.current.automatic > 0)) return;
+      inFlight.current[origin] += 1;
       if (!auto) setState({ kind: "checking" });
       try {
-        const res = await fetch(`/api/labs/${lesson}/steps/${step}/check`, { method: "POST" });
+        const res = await fetch(`/api/labs/${lesson}/steps/${step}/check`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ origin }),
+        });
         const body = await res.json();
         if (!res.ok) throw new Error(body.message ?? `Check failed (${res.status}).`);
         const result = body as CheckResult;
@@ -36,7 +46,7 @@ export function CheckPanel({ lesson, step, initiallyPassed }: { lesson: string; 
       } catch (e) {
         if (!auto) setState({ kind: "error", message: (e as Error).message });
       } finally {
-        inFlight.current = false;
+        inFlight.current[origin] -= 1;
       }
     },
     [lesson, step],
@@ -49,7 +59,7 @@ export function CheckPanel({ lesson, step, initiallyPassed }: { lesson: string; 
       timers.current.forEach(clearTimeout);
       timers.current = AUTO_CHECK_DELAYS_MS.map((ms) =>
         setTimeout(async () => {
-          if (await check(true)) timers.current.forEach(clearTimeout);
+          if (await check("automatic")) timers.current.forEach(clearTimeout);
         }, ms),
       );
     });
@@ -65,7 +75,7 @@ export function CheckPanel({ lesson, step, initiallyPassed }: { lesson: string; 
       <div className="flex items-center gap-3">
         <button
           type="button"
-          onClick={() => check(false)}
+          onClick={() => check("asked")}
           disabled={state.kind === "checking"}
           className="rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400 disabled:opacity-60"
         >

@@ -28,9 +28,10 @@ export async function answerRefusals(answer: () => Promise<Response>): Promise<R
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-/** The request's JSON body checked against a schema, or the error response to send instead. */
-export async function readBody<T>(req: Request, schema: z.ZodType<T>): Promise<{ body: T } | { error: NextResponse }> {
+/** The request's JSON body checked against a schema (or `whenEmpty` for no body at all, if given), or the error response to send instead. */
+export async function readBody<T, E = never>(req: Request, schema: z.ZodType<T>, whenEmpty?: E): Promise<{ body: T | E } | { error: NextResponse }> {
   const text = await req.text();
+  if (text === "" && whenEmpty !== undefined) return { body: whenEmpty };
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) return { error: apiError("too_large", `The request body is over ${MAX_BODY_BYTES} bytes.`) };
   let raw: unknown;
   try {

@@ -1,8 +1,14 @@
 import { isGraded, type Lesson, type CheckResult, type RecordedCommand } from "@dockyard/contract/server";
+import type { RecordedOrigin } from "./progress";
 
 // What a learner did on each step of a lesson, assembled from the records the site keeps (check attempts with
 // their structured results, completions, hints and solutions revealed): the evidence graders review. Pure, so
 // the matrix, the drill-down and both exports read one shape.
+//
+// What counts as the learner's attempts: the checks they asked for ("Check my work", a quiz answer), never the
+// checks the lesson page runs by itself after a command, which are counted apart (automatic). A check recorded
+// before the two were told apart (origin "unknown") still counts as an attempt, as it did then. A failed
+// attempt is one of those that failed: an automatic check that fails is the page looking, not the learner trying.
 
 interface AttemptRow {
   learnerId: string;
@@ -11,6 +17,8 @@ interface AttemptRow {
   passed: boolean;
   /** The CheckResult as JSON. */
   result: string;
+  /** A RecordedOrigin. */
+  origin: string;
   createdAt: Date;
 }
 interface CompletionRow {
@@ -36,7 +44,21 @@ export interface EvidenceRows {
 export interface Attempt {
   at: Date;
   passed: boolean;
+  origin: RecordedOrigin;
   result: CheckResult;
+}
+
+export interface AttemptCounts {
+  /** Checks the learner asked for: "Check my work" or a quiz answer. */
+  asked: number;
+  /** Checks the lesson page ran by itself after a command: not the learner's attempts. */
+  automatic: number;
+  /** Checks recorded before asked and automatic were told apart: counted as attempts, as they were then. */
+  unknown: number;
+  /** The learner's attempts (asked and unknown): what a grader counts as tries. */
+  attempts: number;
+  /** Those of the learner's attempts that failed. */
+  failedAttempts: number;
 }
 
 type StepStatus = "passed" | "attempted" | "not started";
@@ -52,8 +74,9 @@ export interface StepReport {
   completedAt?: Date;
   /** A graded step past its lesson's due date without being passed, or passed after it. */
   late: boolean;
-  /** Oldest first. */
+  /** Every check recorded, asked and automatic, oldest first (the recording has a marker for each). */
   attempts: Attempt[];
+  counts: AttemptCounts;
   /** How many of the step's hints were revealed (they are revealed in order). */
   hintsUsed: number;
   solutionShown: boolean;
@@ -75,6 +98,8 @@ export interface LessonReport {
   completedAt?: Date;
   /** Past its due date without being complete, or completed after it. */
   late: boolean;
+  /** All its steps' checks, counted. */
+  counts: AttemptCounts;
   steps: StepReport[];
 }
 
@@ -105,6 +130,21 @@ function commandsOf(attempts: Attempt[]): RecordedCommand[] {
   return [...seen.values()].sort((a, b) => a.at.localeCompare(b.at));
 }
 
+const originOf = (origin: string): RecordedOrigin => (origin === "asked" || origin === "automatic" ? origin : "unknown");
+
+/** The learner's attempts and the automatic checks of a list of checks, counted apart. */
+export function countAttempts(attempts: Attempt[]): AttemptCounts {
+  const of = (origin: RecordedOrigin) => attempts.filter((a) => a.origin === origin).length;
+  const tries = attempts.filter((a) => a.origin !== "automatic");
+  return {
+    asked: of("asked"),
+    automatic: of("automatic"),
+    unknown: of("unknown"),
+    attempts: tries.length,
+    failedAttempts: tries.filter((a) => !a.passed).length,
+  };
+}
+
 const earliest = (dates: Date[]) => (dates.length ? new Date(Math.min(...dates.map((d) => d.getTime()))) : undefined);
 const latest = (dates: Date[]) => (dates.length ? new Date(Math.max(...dates.map((d) => d.getTime()))) : undefined);
 
@@ -120,7 +160,7 @@ export function lessonReport(lesson: Lesson, learnerId: string, rows: EvidenceRo
   const steps = lesson.steps.map((step): StepReport => {
     const k = key(lesson.slug, step.id);
     const tried = (attempts.get(k) ?? [])
-      .map((row) => ({ at: row.createdAt, passed: row.passed, result: parseResult(row) }))
+      .map((row): Attempt => ({ at: row.createdAt, passed: row.passed, origin: originOf(row.origin), result: parseResult(row) }))
       .sort((a, b) => a.at.getTime() - b.at.getTime());
     const completedAt = completions.get(k)?.[0]?.completedAt;
     const helped = helps.get(k) ?? [];
@@ -137,6 +177,7 @@ export function lessonReport(lesson: Lesson, learnerId: string, rows: EvidenceRo
       completedAt,
       late: isGraded(step) && isLate(completedAt),
       attempts: tried,
+      counts: countAttempts(tried),
       hintsUsed: Math.max(0, ...helped.filter((h) => h.kind === "hint").map((h) => h.index + 1)),
       solutionShown: helped.some((h) => h.kind === "solution"),
       startedAt,
@@ -156,6 +197,7 @@ export function lessonReport(lesson: Lesson, learnerId: string, rows: EvidenceRo
     passedSteps: passed.length,
     completedAt,
     late: isLate(completedAt),
+    counts: countAttempts(steps.flatMap((s) => s.attempts)),
     steps,
   };
 }

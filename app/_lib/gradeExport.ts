@@ -2,7 +2,12 @@ import type { CohortGrades } from "./grading";
 import type { StepReport } from "./evidence";
 
 // A cohort's grades as files a grader takes elsewhere: CSV with one row per student per step (for a
-// spreadsheet), and JSON with everything, every attempt's structured result included.
+// spreadsheet), and JSON with everything, every attempt's structured result and origin included.
+//
+// CSV: attempts and failed_attempts are the learner's attempts (evidence.ts says which checks those are);
+// automatic_checks the checks the page ran by itself; attempts_origin_unknown, of the attempts, those recorded
+// before asked and automatic were told apart. New columns go at the end, so a sheet reading columns by place
+// keeps working.
 
 export const CSV_COLUMNS = [
   "cohort",
@@ -25,6 +30,8 @@ export const CSV_COLUMNS = [
   "started_at",
   "seconds_spent",
   "commands",
+  "automatic_checks",
+  "attempts_origin_unknown",
 ] as const;
 
 const iso = (date: Date | undefined) => date?.toISOString() ?? "";
@@ -54,14 +61,16 @@ function stepRow(grades: CohortGrades, student: CohortGrades["students"][number]
     completed_at: iso(step.completedAt),
     due_at: iso(lesson.dueAt),
     late: step.late,
-    attempts: step.attempts.length,
-    failed_attempts: step.attempts.filter((a) => !a.passed).length,
+    attempts: step.counts.attempts,
+    failed_attempts: step.counts.failedAttempts,
     last_result: step.attempts.at(-1)?.result.message ?? "",
     hints_used: step.hintsUsed,
     solution_shown: step.solutionShown,
     started_at: iso(step.startedAt),
     seconds_spent: step.secondsSpent ?? "",
     commands: step.commands.map((c) => c.command).join("\n"),
+    automatic_checks: step.counts.automatic,
+    attempts_origin_unknown: step.counts.unknown,
   };
   return CSV_COLUMNS.map((column) => row[column]);
 }

@@ -1,7 +1,16 @@
 import { db } from "./db";
 import type { CheckResult } from "@dockyard/contract";
 
-// Learner progress: every check attempt is kept as evidence; a passed step is recorded once.
+// Learner progress: every check attempt is kept as evidence, with who asked for it; a passed step is recorded once.
+
+/**
+ * Who started a check: the learner ("Check my work", a quiz answer) or the lesson page by itself, a moment
+ * after a command ran. Graders count the first as attempts and the second apart. A row recorded before the
+ * site told them apart (or sent by a page loaded before) reads "unknown".
+ */
+export const CHECK_ORIGINS = ["asked", "automatic"] as const;
+export type CheckOrigin = (typeof CHECK_ORIGINS)[number];
+export type RecordedOrigin = CheckOrigin | "unknown";
 
 export async function completedSteps(learnerId: string | undefined, lessonSlug?: string): Promise<{ lessonSlug: string; stepId: string }[]> {
   if (!learnerId) return [];
@@ -11,10 +20,10 @@ export async function completedSteps(learnerId: string | undefined, lessonSlug?:
   });
 }
 
-export async function recordAttempt(learnerId: string, lessonSlug: string, stepId: string, result: CheckResult): Promise<void> {
+export async function recordAttempt(learnerId: string, lessonSlug: string, stepId: string, result: CheckResult, origin: RecordedOrigin): Promise<void> {
   await db.$transaction(async (tx) => {
     await tx.learner.upsert({ where: { id: learnerId }, create: { id: learnerId }, update: {} });
-    await tx.checkAttempt.create({ data: { learnerId, lessonSlug, stepId, passed: result.passed, result: JSON.stringify(result) } });
+    await tx.checkAttempt.create({ data: { learnerId, lessonSlug, stepId, passed: result.passed, result: JSON.stringify(result), origin } });
     if (result.passed)
       await tx.stepCompletion.upsert({
         where: { learnerId_lessonSlug_stepId: { learnerId, lessonSlug, stepId } },

@@ -5,8 +5,9 @@ import { projectDatabase, Stack } from "../support/stack";
 import type { Seeded } from "../support/seed-people";
 
 // The grading side on the real stack: a student works in a real lab; a grader of their cohort sees it in the
-// matrix and the drill-down with its evidence, replays the terminal at each check, exports CSV and JSON and
-// watches the terminal live; everyone else is refused each of those, on pages, API routes and the socket.
+// matrix and the drill-down with its evidence (the checks the student asked for apart from the page's automatic
+// ones), replays the terminal at each check, exports CSV and JSON and watches the terminal live; everyone else is
+// refused each of those, on pages, API routes and the socket. And a class of 30's matrix, sorted, at 1440×900.
 
 const PASSWORD = "correct horse battery";
 const LESSON = "first-container";
@@ -19,6 +20,7 @@ let student: Page; // kim, who does the work
 let grader: Page; // lee, who grades Spring
 let cohort: string;
 let kim: string;
+let automatic: number; // the page's own checks of kim's first step, as the drill-down counted them
 
 const terminalText = (page: Page) => page.getByTestId("terminal").locator(".xterm-rows");
 
@@ -102,8 +104,11 @@ test.describe("grading", { tag: "@database" }, () => {
     await student.keyboard.press("Enter");
     await expect(terminalText(student)).toContainText("hello", { timeout: 30_000 });
     const hello = student.getByTestId("step-hello-busybox");
-    await hello.getByRole("button", { name: "Check my work" }).click();
+    // The page checks by itself a moment after the command (unasked); then the student asks once.
     await expect(hello.getByTestId("check-message")).toContainText("does not contain “hello world”");
+    const asked = student.waitForResponse((r) => r.url().endsWith("/steps/hello-busybox/check") && r.request().postDataJSON()?.origin === "asked");
+    await hello.getByRole("button", { name: "Check my work" }).click();
+    expect(await (await asked).json()).toMatchObject({ passed: false, message: expect.stringContaining("does not contain “hello world”") });
     await hello.getByTestId("run-block").click();
     await expect(hello.getByTestId("check-passed")).toBeVisible({ timeout: 30_000 });
     await student.getByTestId("step-figlet").getByRole("button", { name: "Show a hint (1 of 2)" }).click();
@@ -122,14 +127,24 @@ test.describe("grading", { tag: "@database" }, () => {
     await expect(grader.getByTestId("student-email")).toHaveText("kim@example.com");
     const step = grader.getByTestId(`lesson-${LESSON}`).getByTestId("step-hello-busybox");
     await expect(step.getByTestId("step-status")).toContainText("passed");
-    await expect(step.getByTestId("step-facts")).toHaveText(/^2 attempts · 0 hints · no solution · \d+ (s|min)[^·]* spent · 2 commands$/);
-    await step.getByText("Attempts", { exact: true }).click();
+    const facts = /^1 check asked, (\d+) automatic · 0 hints · no solution · \d+ (s|min)[^·]* spent · 2 commands$/;
+    await expect(step.getByTestId("step-facts")).toHaveText(facts);
+    automatic = Number(facts.exec((await step.getByTestId("step-facts").textContent())!)![1]);
+    expect(automatic, "at least one automatic check after each command").toBeGreaterThanOrEqual(2);
+    await expect(grader.getByTestId("origin-legend")).toContainText("Automatic: checks the lesson page ran by itself");
+    await step.getByText("Checks", { exact: true }).click();
     const attempts = step.getByTestId("attempt");
-    await expect(attempts).toHaveCount(2);
-    await expect(attempts.nth(0)).toHaveAttribute("data-passed", "false");
-    await expect(attempts.nth(0)).toContainText("does not contain “hello world”");
-    await expect(attempts.nth(1)).toHaveAttribute("data-passed", "true");
-    await expect(attempts.nth(1)).toContainText("✓");
+    await expect(attempts).toHaveCount(1 + automatic);
+    const own = step.locator('[data-testid="attempt"][data-origin="asked"]');
+    await expect(own).toHaveCount(1);
+    await expect(own).toHaveAttribute("data-passed", "false");
+    await expect(own).toContainText("does not contain “hello world”");
+    await expect(own.getByTestId("attempt-origin")).toHaveText("Asked");
+    await expect(attempts.first()).toHaveAttribute("data-origin", "automatic");
+    await expect(attempts.first().getByTestId("attempt-origin")).toHaveText("Automatic");
+    await expect(attempts.last()).toHaveAttribute("data-origin", "automatic");
+    await expect(attempts.last()).toHaveAttribute("data-passed", "true");
+    await expect(attempts.last()).toContainText("✓");
     await step.getByText("Commands", { exact: true }).click();
     await expect(step.getByTestId("commands").getByRole("listitem")).toHaveText([
       /\$ docker run busybox echo hello$/,
@@ -137,8 +152,8 @@ test.describe("grading", { tag: "@database" }, () => {
     ]);
     await expect(grader.getByTestId(`lesson-${LESSON}`).getByTestId("step-figlet").getByTestId("step-facts")).toContainText("1 hint");
 
-    // Each attempt opens the recording at its check.
-    await attempts.nth(0).getByRole("link", { name: "Replay at this check" }).click();
+    // Each check opens the recording at its own marker.
+    await own.getByRole("link", { name: "Replay at this check" }).click();
     const player = grader.getByTestId("recording-player");
     await expect(player).toHaveAttribute("data-state", "ready");
     await expect(grader.getByTestId("start-marker")).toHaveText("Opened at “check hello-busybox failed”.");
@@ -146,8 +161,8 @@ test.describe("grading", { tag: "@database" }, () => {
     await expect(screen).toContainText("docker run busybox echo hello");
     await expect(screen).not.toContainText("hello world");
     await grader.goBack();
-    await step.getByText("Attempts", { exact: true }).click();
-    await attempts.nth(1).getByRole("link", { name: "Replay at this check" }).click();
+    await step.getByText("Checks", { exact: true }).click();
+    await attempts.last().getByRole("link", { name: "Replay at this check" }).click();
     await expect(grader.getByTestId("start-marker")).toHaveText("Opened at “check hello-busybox passed”.");
     await expect(screen).toContainText("hello world");
   });
@@ -174,8 +189,10 @@ test.describe("grading", { tag: "@database" }, () => {
       graded: "true",
       status: "passed",
       late: "false",
-      attempts: "2",
+      attempts: "1", // the check kim asked for; the page's own are counted apart
       failed_attempts: "1",
+      automatic_checks: String(automatic),
+      attempts_origin_unknown: "0",
       hints_used: "0",
       solution_shown: "false",
       commands: "docker run busybox echo hello\ndocker run busybox echo hello world",
@@ -188,9 +205,14 @@ test.describe("grading", { tag: "@database" }, () => {
     expect(json.format).toBe("dockyard-grades/1");
     const kimJson = json.students.find((s: { email: string }) => s.email === "kim@example.com");
     const hello = kimJson.lessons.find((l: { slug: string }) => l.slug === LESSON).steps.find((s: { stepId: string }) => s.stepId === "hello-busybox");
-    expect(hello.attempts.map((a: { passed: boolean }) => a.passed)).toEqual([false, true]);
-    expect(hello.attempts[1].result.criteria.length).toBeGreaterThan(0);
-    expect(hello.attempts[1].result.criteria.every((c: { passed: boolean }) => c.passed)).toBe(true);
+    type Attempt = { passed: boolean; origin: string; result: { criteria: { passed: boolean }[] } };
+    expect(hello.attempts.filter((a: Attempt) => a.origin === "asked").map((a: Attempt) => a.passed)).toEqual([false]);
+    expect(hello.attempts.filter((a: Attempt) => a.origin === "automatic").length).toBe(automatic);
+    expect(hello.counts).toEqual({ asked: 1, automatic, unknown: 0, attempts: 1, failedAttempts: 1 });
+    const passed = hello.attempts.at(-1) as Attempt;
+    expect(passed).toMatchObject({ passed: true, origin: "automatic" });
+    expect(passed.result.criteria.length).toBeGreaterThan(0);
+    expect(passed.result.criteria.every((c) => c.passed)).toBe(true);
     expect(hello.commands.map((c: { command: string }) => c.command)).toEqual(["docker run busybox echo hello", "docker run busybox echo hello world"]);
     const bad = await grader.request.get(`${stack.siteUrl}/api/cohorts/${cohort}/grades?format=xlsx`);
     expect(bad.status()).toBe(400);
@@ -283,5 +305,112 @@ test.describe("grading", { tag: "@database" }, () => {
 
     // While the grader, with the cohort's own rights, is let in.
     expect((await grader.request.get(`${stack.siteUrl}${kimLab}/recording`)).status()).toBe(200);
+  });
+
+  test("a class of 30 by 16 lessons reads at a glance at 1440×900: coloured by share passed, late marked, sorted by a lesson", async ({}, testInfo) => {
+    // Course order, as the matrix shows it; each student has completed a run of lessons, is part-way through the next, and not begun the rest.
+    const lessons = fs
+      .readdirSync("content/lessons")
+      .map((slug) => ({ slug, order: Number(/^order:\s*(\d+)/m.exec(fs.readFileSync(`content/lessons/${slug}/lesson.mdx`, "utf8"))![1]) }))
+      .sort((a, b) => a.order - b.order)
+      .map((l) => l.slug);
+    expect(lessons.length).toBe(16);
+    // kim leaves the lesson: its page's automatic checks would write to SQLite while the class is seeded (SQLITE_BUSY).
+    await student.goto(`${stack.siteUrl}/`);
+    const emails = Array.from({ length: 30 }, (_, i) => `student${String(i + 1).padStart(2, "0")}@example.com`);
+    const reached = (i: number) => (i * 7) % 17; // how many lessons student i completed
+    const pastDue = lessons[2]!;
+    const day = 86_400_000;
+    const seeded = stack.seedPeople({
+      accounts: emails.map((email) => ({ email, password: PASSWORD, role: "student" as const })),
+      cohorts: [
+        {
+          name: "Class",
+          instructor: "ida@example.com",
+          lessons: lessons.map((slug) => (slug === pastDue ? { slug, dueAt: new Date(Date.now() - day).toISOString() } : slug)),
+          dueAt: new Date(Date.now() + 30 * day).toISOString(),
+          students: emails,
+          graders: ["lee@example.com"],
+        },
+      ],
+      work: emails.flatMap((email, i) =>
+        lessons
+          .slice(0, reached(i) + 1)
+          .map((lesson, j) => (j < reached(i) ? { email, lesson, passedSteps: 99 } : { email, lesson, passedSteps: 1 + (i % 2), automatic: 3 })),
+      ),
+    });
+    await grader.setViewportSize({ width: 1440, height: 900 });
+    await grader.goto(`${stack.siteUrl}/cohorts/${seeded.cohorts.Class}/grades`);
+    const matrix = grader.getByTestId("grades-matrix");
+    const rows = matrix.getByTestId("grades-row");
+    await expect(rows).toHaveCount(30);
+    await expect(rows.first().getByRole("rowheader")).toHaveText(emails[0]!, { useInnerText: true });
+
+    // Sorted by a lesson: click its header; the least passed first, ties by email.
+    const sorted = lessons[4]!;
+    await grader.getByTestId(`sort-${sorted}`).click();
+    await expect(grader).toHaveURL(new RegExp(`\\?sort=lesson(%3A|:)${sorted}$`));
+    const header = matrix.locator("th", { has: grader.getByTestId(`sort-${sorted}`) });
+    await expect(header).toHaveAttribute("aria-sort", "ascending");
+    const column = async () => {
+      const emailsShown = await rows.getByRole("rowheader").allInnerTexts();
+      const figures = await rows.getByTestId(`cell-${sorted}`).allInnerTexts();
+      return emailsShown.map((email, i) => {
+        const [passed, graded] = /^(\d+) \/ (\d+)/.exec(figures[i]!)!.slice(1).map(Number);
+        return { email, share: passed! / graded! };
+      });
+    };
+    const byShare = (cells: { email: string; share: number }[], sign: number) =>
+      [...cells].sort((a, b) => sign * (a.share - b.share) || a.email.localeCompare(b.email)).map((c) => c.email);
+    const ascending = await column();
+    expect(new Set(ascending.map((c) => c.share)).size, "the column holds none, some and all passed").toBeGreaterThanOrEqual(3);
+    expect(ascending.map((c) => c.email)).toEqual(byShare(ascending, 1));
+    expect(ascending[0]!.share).toBe(0);
+    expect(ascending.at(-1)!.share).toBe(1);
+
+    // Cells are coloured by their band, the legend names each band with the same colour, and the figure stays in the cell.
+    const full = rows.last().getByTestId(`cell-${sorted}`);
+    await expect(full).toHaveAttribute("data-band", "all");
+    await expect(full).toHaveText(/^(\d+) \/ \1 ✓$/);
+    await expect(rows.first().getByTestId(`cell-${sorted}`)).toHaveAttribute("data-band", "none");
+    const legend = grader.getByTestId("grades-legend");
+    await expect(legend.locator("[data-band]")).toHaveCount(5);
+    for (const band of ["none", "low", "mid", "high", "all"]) {
+      const swatch = (await legend.locator(`[data-band="${band}"] > span`).getAttribute("class"))!.split(" ").filter((c) => c.startsWith("bg-"));
+      const cell = matrix.locator(`td[data-band="${band}"]`).first();
+      if (await cell.count()) expect(await cell.getAttribute("class"), band).toContain(swatch[0]);
+    }
+    await expect(matrix.locator('td[data-band="all"]').first()).toHaveClass(/bg-emerald-800/);
+    await expect(legend).toContainText("late: past due and not complete");
+
+    // Late: every cell of the lesson whose due date has passed, and none of the others.
+    await expect(matrix.locator(`td[data-testid="cell-${pastDue}"][data-late="true"]`)).toHaveCount(30);
+    await expect(matrix.locator(`td[data-testid="cell-${lessons[3]}"][data-late="true"]`)).toHaveCount(0);
+    await expect(rows.first().getByTestId(`cell-${pastDue}`).getByRole("link")).toHaveAccessibleName(/late$/);
+    await expect(rows.first().getByTestId(`cell-${lessons[0]}`).getByRole("link")).toHaveAttribute(
+      "title",
+      /graded steps passed · \d+ checks? asked, \d+ automatic/,
+    );
+
+    const shot = testInfo.outputPath("grades-matrix-1440x900.png");
+    await grader.screenshot({ path: shot });
+    await testInfo.attach("grades matrix, 30 students by 16 lessons, at 1440×900", { path: shot, contentType: "image/png" });
+
+    // The keyboard sorts too: the same header again, descending.
+    await grader.getByTestId(`sort-${sorted}`).focus();
+    await grader.keyboard.press("Enter");
+    await expect(header).toHaveAttribute("aria-sort", "descending");
+    await expect(grader).toHaveURL(new RegExp(`\\?sort=-lesson(%3A|:)${sorted}$`));
+    expect((await column()).map((c) => c.email)).toEqual(byShare(ascending, -1));
+
+    // By student, and by overall progress.
+    await grader.getByTestId("sort-student").click();
+    await expect(matrix.locator("th", { has: grader.getByTestId("sort-student") })).toHaveAttribute("aria-sort", "ascending");
+    await expect(rows.getByRole("rowheader")).toHaveText(emails);
+    await grader.getByTestId("sort-progress").click();
+    await expect(matrix.locator("th", { has: grader.getByTestId("sort-progress") })).toHaveAttribute("aria-sort", "ascending");
+    const progress = (await rows.getByTestId("progress").allInnerTexts()).map((p) => parseInt(p, 10));
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress[0]).toBeLessThan(progress.at(-1)!);
   });
 });

@@ -57,7 +57,7 @@ export function peopleScenarios(database: "sqlite" | "postgresql") {
 
     test("signing up turns the anonymous learner into the account, progress and all", async () => {
       const learner = newId();
-      await m.progress.recordAttempt(learner, "first-container", "hello-busybox", PASSED);
+      await m.progress.recordAttempt(learner, "first-container", "hello-busybox", PASSED, "asked");
       const account = await m.accounts.signUp(learner, "  Ada@Example.com ", "correct horse battery");
       assert.deepEqual(account, { id: learner, email: "ada@example.com", role: "student" });
       assert.deepEqual(await m.progress.completedSteps(learner), [{ lessonSlug: "first-container", stepId: "hello-busybox" }]);
@@ -131,7 +131,7 @@ export function peopleScenarios(database: "sqlite" | "postgresql") {
       await m.accounts.setRole(account.id, "instructor");
       assert.equal((await m.accounts.accountById(account.id))?.role, "instructor");
       assert.equal(await m.accounts.countAdmins(), admins);
-      await m.progress.recordAttempt(newId(), "first-container", "hello-busybox", PASSED); // an anonymous learner
+      await m.progress.recordAttempt(newId(), "first-container", "hello-busybox", PASSED, "asked"); // an anonymous learner
       const listed = await m.accounts.allAccounts();
       assert.ok(
         listed.every((a) => a.email.includes("@")),
@@ -236,11 +236,13 @@ export function peopleScenarios(database: "sqlite" | "postgresql") {
         criteria: [],
         commands: [{ at: new Date().toISOString(), step: "hello-busybox", exitCode: 0, command: "docker ps" }],
       };
-      await m.progress.recordAttempt(kim!.id, "first-container", "hello-busybox", failed);
-      await m.progress.recordAttempt(kim!.id, "first-container", "hello-busybox", PASSED);
+      await m.progress.recordAttempt(kim!.id, "first-container", "hello-busybox", failed, "asked");
+      await m.progress.recordAttempt(kim!.id, "first-container", "hello-busybox", PASSED, "asked");
       await m.progress.recordHelp(kim!.id, "first-container", "figlet", "hint", 0);
-      await m.progress.recordAttempt(kim!.id, "networks", "default-bridge", PASSED); // not one of the cohort's lessons
-      await m.progress.recordAttempt(outsider!.id, "first-container", "hello-busybox", PASSED);
+      for (let i = 0; i < 3; i++) await m.progress.recordAttempt(kim!.id, "first-container", "hello-world", failed, "automatic");
+      await m.progress.recordAttempt(kim!.id, "first-container", "hello-world", failed, "asked");
+      await m.progress.recordAttempt(kim!.id, "networks", "default-bridge", PASSED, "asked"); // not one of the cohort's lessons
+      await m.progress.recordAttempt(outsider!.id, "first-container", "hello-busybox", PASSED, "asked");
 
       const grades = await m.grading.cohortGrades((await m.cohorts.cohortById(id))!);
       assert.deepEqual(
@@ -268,6 +270,18 @@ export function peopleScenarios(database: "sqlite" | "postgresql") {
         ["docker ps"],
       );
       assert.equal(kimGrades.lessons[0]!.steps.find((s) => s.stepId === "figlet")!.hintsUsed, 1);
+      const world = kimGrades.lessons[0]!.steps.find((s) => s.stepId === "hello-world")!;
+      assert.deepEqual(
+        world.attempts.map((a) => [a.origin, a.passed]),
+        [
+          ["automatic", false],
+          ["automatic", false],
+          ["automatic", false],
+          ["asked", false],
+        ],
+        "each check keeps who asked for it",
+      );
+      assert.deepEqual(world.counts, { asked: 1, automatic: 3, unknown: 0, attempts: 1, failedAttempts: 1 }, "automatic checks are counted apart");
       assert.equal(kimGrades.lessons[0]!.passedSteps, 1);
       const samGrades = grades.students.find((s) => s.learnerId === sam!.id)!;
       assert.ok(

@@ -30,7 +30,7 @@ const result = (passed: boolean, commands: [number, string][] = []): string =>
 
 const rows: EvidenceRows = {
   attempts: [
-    { learnerId: "kim", lessonSlug: "demo", stepId: "run", passed: false, result: result(false, [[1, "docker ps"]]), createdAt: at(2) },
+    { learnerId: "kim", lessonSlug: "demo", stepId: "run", passed: false, result: result(false, [[1, "docker ps"]]), origin: "asked", createdAt: at(2) },
     {
       learnerId: "kim",
       lessonSlug: "demo",
@@ -40,6 +40,7 @@ const rows: EvidenceRows = {
         [1, "docker ps"],
         [4, "docker run busybox"],
       ]),
+      origin: "asked",
       createdAt: at(5),
     },
     {
@@ -48,11 +49,12 @@ const rows: EvidenceRows = {
       stepId: "think",
       passed: true,
       result: JSON.stringify({ passed: true, message: "Right", criteria: [] }),
+      origin: "asked",
       createdAt: at(7),
     },
-    { learnerId: "kim", lessonSlug: "demo", stepId: "later", passed: false, result: "not json", createdAt: at(9) },
-    { learnerId: "sam", lessonSlug: "demo", stepId: "run", passed: true, result: result(true), createdAt: at(1) },
-    { learnerId: "kim", lessonSlug: "other", stepId: "run", passed: true, result: result(true), createdAt: at(1) },
+    { learnerId: "kim", lessonSlug: "demo", stepId: "later", passed: false, result: "not json", origin: "asked", createdAt: at(9) },
+    { learnerId: "sam", lessonSlug: "demo", stepId: "run", passed: true, result: result(true), origin: "asked", createdAt: at(1) },
+    { learnerId: "kim", lessonSlug: "other", stepId: "run", passed: true, result: result(true), origin: "asked", createdAt: at(1) },
   ],
   completions: [
     { learnerId: "kim", lessonSlug: "demo", stepId: "run", completedAt: at(5) },
@@ -98,6 +100,52 @@ test("a step's evidence: its attempts in order, help taken, commands once each, 
   assert.equal(later!.attempts[0]!.result.message, "(the stored result could not be read)");
   assert.equal(later!.secondsSpent, 60, "not done: until the last thing recorded");
   assert.deepEqual([report.gradedSteps, report.passedSteps, report.completedAt, report.late], [3, 2, undefined, false]);
+});
+
+test("the learner's attempts are the checks they asked for; the page's automatic checks are counted apart and never fail an attempt", () => {
+  // The grader's report: a student who clicked "Check my work" once read "7 attempts", the page's own checks after each command included.
+  const check = (passed: boolean, origin: string, minute: number): EvidenceRows["attempts"][number] => ({
+    learnerId: "ada",
+    lessonSlug: "demo",
+    stepId: "run",
+    passed,
+    result: result(passed),
+    origin,
+    createdAt: at(minute),
+  });
+  const attempts = [1, 2, 3, 5, 6].map((m) => check(false, "automatic", m));
+  const own: EvidenceRows = {
+    attempts: [...attempts, check(false, "asked", 4), check(true, "automatic", 7)],
+    completions: [{ learnerId: "ada", lessonSlug: "demo", stepId: "run", completedAt: at(7) }],
+    helps: [],
+  };
+  const report = lessonReport(lesson, "ada", own, at(30), at(10));
+  const run = report.steps[0]!;
+  assert.deepEqual(run.counts, { asked: 1, automatic: 6, unknown: 0, attempts: 1, failedAttempts: 1 });
+  assert.deepEqual(
+    run.attempts.map((a) => a.origin),
+    ["automatic", "automatic", "automatic", "asked", "automatic", "automatic", "automatic"],
+    "every check stays in the evidence, oldest first, each saying who asked for it",
+  );
+  assert.equal(run.status, "passed", "an automatic check that passes passes the step");
+  assert.deepEqual(report.counts, run.counts, "the lesson adds up its steps");
+
+  const older: EvidenceRows = { ...own, attempts: [check(false, "unknown", 1), check(true, "", 2), check(false, "automatic", 3)] };
+  assert.deepEqual(
+    lessonReport(lesson, "ada", older).steps[0]!.counts,
+    { asked: 0, automatic: 1, unknown: 2, attempts: 2, failedAttempts: 1 },
+    "checks from before origins were recorded count as attempts, as they did then",
+  );
+  assert.deepEqual(lessonReport(lesson, "ada", older).steps[0]!.attempts[1]!.origin, "unknown", "an origin the site never writes reads unknown");
+
+  const grades: CohortGrades = {
+    cohort: { id: "c1", name: "C", dueAt: at(30) },
+    lessons: [{ slug: "demo", title: "Demo", dueAt: at(30) }],
+    students: [{ learnerId: "ada", email: "ada@example.com", lessons: [report] }],
+  };
+  const [header, first] = gradesCsv(grades).split("\r\n");
+  const row = Object.fromEntries(header!.split(",").map((column, i) => [column, first!.split(",")[i]]));
+  assert.deepEqual([row.attempts, row.failed_attempts, row.automatic_checks, row.attempts_origin_unknown, row.last_result], ["1", "1", "6", "0", "Well done"]);
 });
 
 test("a lesson is complete when every graded step passed, and late when past due without that or completed after it", () => {
@@ -153,7 +201,7 @@ test("the CSV has one row per student per step, in the columns it names", () => 
   const kimRun = body.find((l) => l.includes("kim@example.com") && l.includes(",run,"))!;
   assert.equal(
     kimRun,
-    `"Spring, 2027",kim@example.com,kim,demo,Demo,run,Title of run,true,passed,${at(5).toISOString()},${at(30).toISOString()},false,2,1,Well done,2,false,${at(0, 30).toISOString()},270,"docker ps\ndocker run busybox"`,
+    `"Spring, 2027",kim@example.com,kim,demo,Demo,run,Title of run,true,passed,${at(5).toISOString()},${at(30).toISOString()},false,2,1,Well done,2,false,${at(0, 30).toISOString()},270,"docker ps\ndocker run busybox",0,0`,
   );
   assert.equal(exportFileName(grades, "csv", at(0)), "spring-2027-grades-2026-12-01.csv");
 });

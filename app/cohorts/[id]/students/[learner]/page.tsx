@@ -2,13 +2,16 @@ import Link from "next/link";
 import { cohortGrades } from "@/app/_lib/grading";
 import { formatDay, formatDuration, formatMoment } from "@/app/_lib/dates";
 import { enforceReview, reviewOf } from "@/app/_lib/review";
+import { checksSummary } from "@/app/_lib/gradesView";
 import type { Attempt, LessonReport, StepReport } from "@/app/_lib/evidence";
+import type { RecordedOrigin } from "@/app/_lib/progress";
 
 export const dynamic = "force-dynamic";
 
-// One student's evidence in a cohort, lesson by lesson and step by step: every check attempt with its result
-// and time, the help they took, the time they spent and the commands they ran; each lesson's terminal
-// recording (opened at any check) and a live view of it. For those who grade the cohort.
+// One student's evidence in a cohort, lesson by lesson and step by step: every check with its result, time and
+// who asked for it (the student, or the page by itself after a command: counted apart, see evidence.ts), the
+// help they took, the time they spent and the commands they ran; each lesson's terminal recording (opened at any
+// check) and a live view of it. For those who grade the cohort.
 
 type Params = { params: Promise<{ id: string; learner: string }> };
 
@@ -27,6 +30,10 @@ export default async function StudentPage({ params }: Params) {
       <h1 className="mt-2 text-3xl font-bold" data-testid="student-email">
         {student.email}
       </h1>
+      <p className="mt-2 max-w-3xl text-sm text-slate-600" data-testid="origin-legend">
+        <strong>Asked</strong>: checks the student asked for with “Check my work”, and quiz answers: these are their attempts. <strong>Automatic</strong>:
+        checks the lesson page ran by itself a moment after a command, counted apart and never as failed attempts.
+      </p>
       {student.lessons.map((lesson) => (
         <LessonSection key={lesson.slug} lesson={lesson} replay={`${base}/replay/${lesson.slug}`} />
       ))}
@@ -41,7 +48,7 @@ function LessonSection({ lesson, replay }: { lesson: LessonReport; replay: strin
         {lesson.title}
       </h2>
       <p className="mt-1 text-sm text-slate-600">
-        {lesson.passedSteps} of {lesson.gradedSteps} graded steps passed
+        {lesson.passedSteps} of {lesson.gradedSteps} graded steps passed · {checksSummary(lesson.counts)}
         {lesson.completedAt && ` · complete ${formatMoment(lesson.completedAt)}`}
         {lesson.dueAt && ` · due ${formatDay(lesson.dueAt)}`}
         {lesson.late && <span className="ml-2 rounded bg-rose-100 px-1 text-xs text-rose-800">late</span>}
@@ -65,9 +72,11 @@ function LessonSection({ lesson, replay }: { lesson: LessonReport; replay: strin
 
 const STATUS_TONE = { passed: "bg-emerald-100 text-emerald-900", attempted: "bg-amber-100 text-amber-900", "not started": "bg-slate-100 text-slate-600" };
 
+const ORIGIN_LABEL: Record<RecordedOrigin, string> = { asked: "Asked", automatic: "Automatic", unknown: "Asked or automatic (not recorded)" };
+
 function StepItem({ step, replay }: { step: StepReport; replay: string }) {
   const facts = [
-    `${step.attempts.length} attempt${step.attempts.length === 1 ? "" : "s"}`,
+    checksSummary(step.counts, step.quiz),
     `${step.hintsUsed} hint${step.hintsUsed === 1 ? "" : "s"}`,
     step.solutionShown ? "solution shown" : "no solution",
     step.secondsSpent !== undefined ? `${formatDuration(step.secondsSpent)} spent` : undefined,
@@ -87,7 +96,7 @@ function StepItem({ step, replay }: { step: StepReport; replay: string }) {
       </p>
       {step.attempts.length > 0 && (
         <details className="mt-2">
-          <summary className="cursor-pointer text-sm text-sky-700">Attempts</summary>
+          <summary className="cursor-pointer text-sm text-sky-700">Checks</summary>
           <ol className="mt-2 space-y-2">
             {step.attempts.map((attempt, i) => (
               <AttemptItem
@@ -119,9 +128,15 @@ function StepItem({ step, replay }: { step: StepReport; replay: string }) {
 
 function AttemptItem({ attempt, replay }: { attempt: Attempt; replay?: string }) {
   return (
-    <li className="rounded bg-slate-50 p-2 text-sm" data-testid="attempt" data-passed={attempt.passed}>
+    <li className="rounded bg-slate-50 p-2 text-sm" data-testid="attempt" data-passed={attempt.passed} data-origin={attempt.origin}>
       <div className="flex flex-wrap items-baseline gap-2">
         <span className={attempt.passed ? "font-medium text-emerald-800" : "font-medium text-rose-800"}>{attempt.passed ? "Passed" : "Failed"}</span>
+        <span
+          className={`rounded px-1.5 text-xs ${attempt.origin === "asked" ? "bg-sky-100 text-sky-900" : "bg-slate-200 text-slate-700"}`}
+          data-testid="attempt-origin"
+        >
+          {ORIGIN_LABEL[attempt.origin]}
+        </span>
         <span className="text-slate-500">{formatMoment(attempt.at)}</span>
         <span>{attempt.result.message}</span>
         {replay && (

@@ -4,7 +4,7 @@ import { recordAttempt } from "@/app/_lib/progress";
 import { apiError, readBody, stepLearner } from "@/app/_lib/api";
 import { judgeQuiz } from "@dockyard/contract/server";
 
-// Judges a quiz answer on the server and records the attempt like any other check.
+// Judges a quiz answer on the server and records the attempt like any other check: one the learner asked for.
 
 const answer = z.object({ choices: z.array(z.number().int().nonnegative()).max(50) }).strict();
 
@@ -19,6 +19,6 @@ export async function POST(req: Request, { params }: { params: Promise<{ slug: s
   if (request.body.choices.some((i) => i >= quiz.options.length))
     return apiError("bad_request", `choices: this quiz has ${quiz.options.length} options (0 to ${quiz.options.length - 1}).`);
   const result = judgeQuiz(quiz, request.body.choices);
-  await recordAttempt(found.learnerId, slug, stepId, result);
+  await recordAttempt(found.learnerId, slug, stepId, result, "asked");
   return NextResponse.json(result);
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "CheckAttempt" ADD COLUMN     "origin" TEXT NOT NULL DEFAULT 'unknown';
+
