@@ -23,10 +23,10 @@ import { Notices } from "./labs/notices";
 import { IdleCuller } from "./labs/idle-culler";
 
 // Lab lifecycle above the driver: labs are admitted within the quotas, booted once however many ask
-// (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), given one shell session per node (recorded, with a marker at each step change and check
-// attempt), checked, and removed when idle (labs/idle-culler.ts); learners are told at their terminals what
-// their lab runs into (labs/notices.ts). A sandbox is the whole lab (all its nodes): the unit a lab token
-// names, that boots, idles and is removed.
+// (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), given one shell session per node
+// (recorded, with a marker at each step change and check attempt), checked, and removed when idle
+// (labs/idle-culler.ts); learners are told at their terminals what their lab runs into (labs/notices.ts).
+// A sandbox is the whole lab (all its nodes): the unit a lab token names, that boots, idles and is removed.
 
 /** One node of a running sandbox, as the file, port and preview routes reach it. */
 export interface LabNode {
@@ -127,8 +127,7 @@ export class LabManager {
           emit({ type: "ready" });
           return sandbox;
         } catch (e) {
-          if (e === abandoned.reason)
-            throw new Refusal("not_running", "Nobody was waiting for this lab any more, so it left the line; reload the page to start it.");
+          if (e === abandoned.reason) throw new Refusal("not_running", "Your lab left the line before its turn to start came; reload the page to start it.");
           const code = e instanceof DriverError && e.code === "engine_down" ? "engine_down" : "boot_failed";
           emit({ type: "error", code, message: `The sandbox could not start: ${(e as Error).message}` });
           throw new Refusal(code, (e as Error).message);
