@@ -222,7 +222,7 @@ test("watchers of a lab in line are told its place as it changes, then its stage
   assert.equal(await manager.ensure("bob", "first"), bob);
   const reloaded: ServerMessage[] = [];
   const bobReady = manager.watch(bob, (m) => reloaded.push(m));
-  assert.deepEqual(reloaded, [{ type: "queued", position: 1, of: 2, estimateSeconds: 10 }], "replayed: only his latest place");
+  assert.deepEqual(reloaded, [{ type: "queued", position: 1, of: 2, estimateSeconds: 5 }], "replayed: only his latest place");
 
   engineUp();
   await manager.watch(ann, () => {});

@@ -77,7 +77,7 @@ export class BootQueue {
 
   /** The median of recent boot durations, in ms. */
   private typicalBootMs(): number {
-    if (!this.recent.length) return this.options.firstEstimateMs ?? 10_000;
+    if (!this.recent.length) return this.options.firstEstimateMs ?? 5_000;
     const sorted = [...this.recent].sort((a, b) => a - b);
     const middle = sorted.length >> 1;
     return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
