@@ -8,7 +8,7 @@ import { FileEditor } from "./FileEditor";
 import { PreviewPorts } from "./PreviewPorts";
 import { RegistryLogin } from "./RegistryLogin";
 import { panelId, TabList, tabId } from "./Tabs";
-import { TerminalPanel, type TerminalStatus } from "./TerminalPanel";
+import { placeInLine, TerminalPanel, type TerminalStatus } from "./TerminalPanel";
 
 const EDITOR = "editor";
 const TABS = "lab";
@@ -78,6 +78,7 @@ export function LabPanel({ lesson, nodes, registry }: { lesson: string; nodes: n
             {!stopped && multiNode && `${lastNode}: `}
             {!stopped && status.kind === "ready" && "● Connected"}
             {!stopped && status.kind === "connecting" && "Connecting…"}
+            {!stopped && status.kind === "queued" && `Queued: ${placeInLine(status)}`}
             {!stopped && status.kind === "booting" && `Starting: ${status.stage ? BOOT_STAGE_LABELS[status.stage] : "waiting for the sandbox"}…`}
             {!stopped && status.kind === "reconnecting" && `Reconnecting (attempt ${status.attempt})…`}
             {!stopped && status.kind === "failed" && "Disconnected"}

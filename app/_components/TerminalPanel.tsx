@@ -10,12 +10,25 @@ import type { CommandInbox } from "./CommandInbox";
 
 export type TerminalStatus =
   | { kind: "connecting" }
+  /** Waiting for its turn to boot: `position` of `of` in line (1 is next), for about `estimateSeconds`. */
+  | { kind: "queued"; position: number; of: number; estimateSeconds: number }
   | { kind: "booting"; stage?: BootStage; detail?: string }
   | { kind: "ready" }
   | { kind: "reconnecting"; attempt: number }
   | { kind: "failed"; message: string };
 
 const encoder = new TextEncoder();
+
+const ordinal = (n: number) => {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? "th" : (({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th");
+  return `${n}${suffix}`;
+};
+
+/** A lab's place in line, as the learner reads it: "4th in line — about 20 s". */
+export function placeInLine({ position, estimateSeconds }: { position: number; estimateSeconds: number }): string {
+  const wait = estimateSeconds < 90 ? `${estimateSeconds} s` : `${Math.round(estimateSeconds / 60)} min`;
+  return `${position === 1 ? "next" : ordinal(position)} in line — about ${wait}`;
+}
 
 /**
  * The live shell of one node of the learner's sandbox: xterm.js over a WebSocket to the lab-runner. `node` is
@@ -100,7 +113,9 @@ export function TerminalPanel({
           return;
         }
         const m = JSON.parse(event.data) as ServerMessage;
-        if (m.type === "stage") {
+        if (m.type === "queued") {
+          setStatus({ kind: "queued", position: m.position, of: m.of, estimateSeconds: m.estimateSeconds });
+        } else if (m.type === "stage") {
           setReachedStages((r) => (r.includes(m.stage) ? r : [...r, m.stage]));
           setStatus({ kind: "booting", stage: m.stage, detail: m.detail });
         } else if (m.type === "ready") {
@@ -184,6 +199,16 @@ export function TerminalPanel({
     <div className="flex h-full min-h-0 flex-col">
       {status.kind !== "ready" && status.kind !== "reconnecting" && (
         <div className="border-b border-slate-800 px-4 py-3 text-sm text-slate-200" data-testid="boot-stages" aria-live="polite">
+          {status.kind === "queued" && (
+            <p className="mb-2" data-testid="boot-queue" data-position={status.position}>
+              <span className="font-medium text-amber-200" aria-atomic="true">
+                You are {placeInLine(status)}
+              </span>
+              <span className="block text-xs text-slate-400">
+                Labs start a few at a time so that each starts quickly. Your place updates as the line moves; the time is an estimate from recent starts.
+              </span>
+            </p>
+          )}
           {status.kind === "failed" ? (
             <p role="alert" className="text-rose-300">
               {status.message}{" "}

@@ -80,6 +80,9 @@ export const labQuotas = () => ({
   maxLabs: Number(process.env.DOCKYARD_MAX_LABS ?? 30),
 });
 
+/** How many labs may boot at once; labs started beyond it wait in line for their turn (lab-runner/src/labs/boot-queue.ts). */
+export const bootConcurrency = () => Number(process.env.DOCKYARD_BOOT_CONCURRENCY ?? 2);
+
 /** Each node's own disk (its Docker data, /root and /tmp). */
 export const nodeDiskBytes = () => Number(process.env.DOCKYARD_NODE_DISK_GIB ?? 10) * 1024 ** 3;
 

@@ -29,6 +29,8 @@ export type ClientMessage =
   | { type: "step"; step: string };
 
 export type ServerMessage =
+  /** Before the boot: the lab waits for its turn to boot, `position` of `of` (1 is next), for about `estimateSeconds`. */
+  | { type: "queued"; position: number; of: number; estimateSeconds: number }
   | { type: "stage"; stage: BootStage; detail?: string }
   | { type: "ready" }
   | { type: "exit"; code: number }

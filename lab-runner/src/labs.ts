@@ -17,15 +17,16 @@ import type { JudgeContext } from "./checks/context";
 import { readCommands, writeStep } from "./checks/commands";
 import type { Recordings } from "./recordings/store";
 import { Boots } from "./labs/boots";
+import { BootQueue } from "./labs/boot-queue";
 import { Admission, type LabQuotas } from "./labs/admission";
 import { Notices } from "./labs/notices";
 import { IdleCuller } from "./labs/idle-culler";
 
 // Lab lifecycle above the driver: labs are admitted within the quotas, booted once however many ask
-// (labs/boots.ts), given one shell session per node (recorded, with a marker at each step change and check
-// attempt), checked, and removed when idle (labs/idle-culler.ts); learners are told at their terminals what
-// their lab runs into (labs/notices.ts). A sandbox is the whole lab (all its nodes): the unit a lab token
-// names, that boots, idles and is removed.
+// (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), given one shell session per node
+// (recorded, with a marker at each step change and check attempt), checked, and removed when idle
+// (labs/idle-culler.ts); learners are told at their terminals what their lab runs into (labs/notices.ts).
+// A sandbox is the whole lab (all its nodes): the unit a lab token names, that boots, idles and is removed.
 
 /** One node of a running sandbox, as the file, port and preview routes reach it. */
 export interface LabNode {
@@ -37,6 +38,10 @@ export interface LabNode {
 
 export interface LabManagerOptions extends LabQuotas {
   idleTimeoutMs: number;
+  /** How many labs may boot at once (no limit unless given); the others wait in line. */
+  bootConcurrency?: number;
+  /** How long a lab waiting in line stays there with no terminal waiting for it (a reload keeps its place). */
+  queueGraceMs?: number;
   findLesson(slug: string): Lesson | undefined;
   spawnPty(command: ReturnType<SandboxDriver["shellCommand"]>, size: { cols: number; rows: number }): Pty;
   /** Where terminals are recorded; nothing is recorded without it. */
@@ -44,8 +49,12 @@ export interface LabManagerOptions extends LabQuotas {
   now?: () => number;
 }
 
+/** Long enough for a page to reload and open its terminal again. */
+const QUEUE_GRACE_MS = 15_000;
+
 export class LabManager {
-  private readonly boots = new Boots();
+  private readonly boots: Boots;
+  private readonly queue: BootQueue;
   /** Per sandbox, per node. */
   private readonly sessions = new Map<string, Map<string, TerminalSession>>();
   /** Per sandbox: the step last written into it, and the write in flight (step changes apply in order). */
@@ -59,6 +68,8 @@ export class LabManager {
     private readonly options: LabManagerOptions,
   ) {
     const now = options.now ?? Date.now;
+    this.boots = new Boots({ abandonAfterMs: options.queueGraceMs ?? QUEUE_GRACE_MS });
+    this.queue = new BootQueue({ concurrency: options.bootConcurrency ?? Infinity, labsOf: (learnerId) => this.labsOf(learnerId), now });
     this.admission = new Admission(driver, options, (slug) => options.findLesson(slug)?.title ?? slug);
     this.notices = new Notices(driver, this.sessions, { now, recordings: options.recordings });
     this.culler = new IdleCuller(
@@ -104,13 +115,19 @@ export class LabManager {
     const spec = { learnerId, lessonSlug: lesson.slug, images: lesson.images, nodes: lesson.nodes, registry: lesson.registry };
     this.boots.start(
       id,
-      async (emit) => {
+      async (emit, abandoned) => {
         try {
-          const sandbox = await this.driver.start(spec, (stage, detail) => emit({ type: "stage", stage, detail }));
-          this.touch(id); // idle time counts from ready: a slow boot is not idleness
+          const sandbox = await this.queue.run(
+            { id, learnerId },
+            () => this.driver.start(spec, (stage, detail) => emit({ type: "stage", stage, detail })),
+            (place) => emit({ type: "queued", ...place }),
+            abandoned,
+          );
+          this.touch(id); // idle time counts from ready: a slow boot or a long wait in line is not idleness
           emit({ type: "ready" });
           return sandbox;
         } catch (e) {
+          if (e === abandoned.reason) throw new Refusal("not_running", "Your lab left the line before its turn to start came; reload the page to start it.");
           const code = e instanceof DriverError && e.code === "engine_down" ? "engine_down" : "boot_failed";
           emit({ type: "error", code, message: `The sandbox could not start: ${(e as Error).message}` });
           throw new Refusal(code, (e as Error).message);
@@ -120,11 +137,19 @@ export class LabManager {
     );
   }
 
-  /** Replays the boot's events so far, then follows it; resolves when the sandbox is ready. */
-  async watch(id: string, listener: (m: ServerMessage) => void): Promise<Sandbox> {
+  /**
+   * Replays the boot's events so far, then follows it; resolves when the sandbox is ready. Aborting `signal` stops
+   * following (the terminal closed): a lab waiting in line that nobody follows any more leaves the line after a grace period.
+   */
+  async watch(id: string, listener: (m: ServerMessage) => void, signal?: AbortSignal): Promise<Sandbox> {
     const boot = this.boots.get(id);
     if (!boot) throw new Refusal("not_running", "This sandbox is not running.");
-    return boot.watch(listener);
+    return boot.watch(listener, signal);
+  }
+
+  /** How many labs the learner has booting or running, not counting those waiting in line. */
+  private labsOf(learnerId: string): number {
+    return [...this.boots.owners()].filter(([id, owner]) => owner.learnerId === learnerId && !this.queue.waits(id)).length;
   }
 
   /** The shell of one node of the sandbox (node1 unless given), shared by every terminal attached to it. */

@@ -1,4 +1,5 @@
 import {
+  bootConcurrency,
   contentDir,
   idleTimeoutMs,
   labQuotas,
@@ -27,6 +28,7 @@ const labs = new LabManager(driver, {
   spawnPty,
   recordings,
   ...labQuotas(),
+  bootConcurrency: bootConcurrency(),
 });
 
 const adopted = await labs.adopt();

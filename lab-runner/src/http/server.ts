@@ -127,11 +127,14 @@ async function openTerminal(ws: WebSocket, url: URL, labs: LabManager, secret: s
       ),
     );
   ws.on("close", release);
+  const closed = new AbortController(); // a lab waiting in line needs someone waiting for it
+  ws.on("close", () => closed.abort());
 
   try {
     await labs.ensure(claims.learner, claims.lesson);
-    await labs.watch(id, (m) => control(ws, m));
+    await labs.watch(id, (m) => control(ws, m), closed.signal);
   } catch (e) {
+    if (closed.signal.aborted) return;
     return refuse(ws, Refusal.from(e, "boot_failed"));
   }
   if (ws.readyState !== ws.OPEN) return;

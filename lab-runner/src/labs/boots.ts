@@ -2,14 +2,24 @@ import type { ServerMessage } from "@dockyard/contract/server";
 import type { Sandbox, SandboxSpec } from "../sandbox/driver";
 
 // Boot de-duplication: at most one boot per sandbox. Whoever asks for a sandbox that is booting shares its
-// boot; every watcher first gets the boot's messages so far (a terminal opened late misses no stage), then
-// follows it to its end. A failed boot is dropped, so the next attempt starts afresh.
+// boot; every watcher first gets the boot's messages so far (a terminal opened late misses no stage, and sees
+// the latest place in line of a boot still waiting for its turn), then follows it to its end. A boot nobody has
+// watched for a while is told so (its run may give up waiting for its turn); one that failed is dropped, so the
+// next attempt starts afresh.
 
 /** Whose lab of which lesson a boot starts. */
 export type LabOwner = Pick<SandboxSpec, "learnerId" | "lessonSlug">;
 
-/** Boots the sandbox, telling its progress through `emit`. */
-export type BootRun = (emit: (message: ServerMessage) => void) => Promise<Sandbox>;
+/**
+ * Boots the sandbox, telling its progress through `emit`. `abandoned` aborts once nobody has watched the boot
+ * for the grace period, or it was forgotten.
+ */
+export type BootRun = (emit: (message: ServerMessage) => void, abandoned: AbortSignal) => Promise<Sandbox>;
+
+export interface BootsOptions {
+  /** How long a boot may go unwatched before it is abandoned (never unless given). */
+  abandonAfterMs?: number;
+}
 
 /** One boot of one sandbox: its messages so far and its outcome. */
 export class Boot {
@@ -18,15 +28,22 @@ export class Boot {
   private inProgress = true;
   private readonly messages: ServerMessage[] = [];
   private readonly watchers = new Set<(message: ServerMessage) => void>();
+  private readonly abandonment = new AbortController();
+  private abandonTimer?: ReturnType<typeof setTimeout>;
 
   constructor(
     run: BootRun,
     /** Absent for labs adopted from an earlier lab-runner (the driver's list has them). */
     readonly owner?: LabOwner,
+    private readonly abandonAfterMs = Infinity,
   ) {
-    this.done = run((message) => this.emit(message));
-    const end = () => void (this.inProgress = false);
+    this.done = run((message) => this.emit(message), this.abandonment.signal);
+    const end = () => {
+      this.inProgress = false;
+      clearTimeout(this.abandonTimer);
+    };
     this.done.then(end, end);
+    this.unwatched();
   }
 
   /** Whether the boot is still running. */
@@ -34,18 +51,43 @@ export class Boot {
     return this.inProgress;
   }
 
-  /** Replays the messages so far to the watcher, then follows the boot; resolves when the sandbox is ready. */
-  async watch(watcher: (message: ServerMessage) => void): Promise<Sandbox> {
+  /**
+   * Replays the messages so far to the watcher, then follows the boot; resolves when the sandbox is ready.
+   * Aborting `signal` (the watcher left) stops following and rejects with its reason.
+   */
+  async watch(watcher: (message: ServerMessage) => void, signal?: AbortSignal): Promise<Sandbox> {
+    signal?.throwIfAborted();
     for (const message of this.messages) tell(watcher, message);
     this.watchers.add(watcher);
+    clearTimeout(this.abandonTimer);
+    let leave = () => {};
+    const left = new Promise<never>((_, reject) => (leave = () => reject(signal?.reason)));
+    signal?.addEventListener("abort", leave, { once: true });
     try {
-      return await this.done;
+      return await Promise.race([this.done, left]);
     } finally {
+      signal?.removeEventListener("abort", leave);
       this.watchers.delete(watcher);
+      this.unwatched();
     }
   }
 
+  /** Gives up on the boot: its run is told through `abandoned`. */
+  abandon(): void {
+    this.abandonment.abort();
+  }
+
+  /** Starts the grace period of a boot in progress that nobody watches. */
+  private unwatched(): void {
+    if (!this.inProgress || this.watchers.size || !Number.isFinite(this.abandonAfterMs)) return;
+    clearTimeout(this.abandonTimer);
+    this.abandonTimer = setTimeout(() => this.abandon(), this.abandonAfterMs);
+    this.abandonTimer.unref?.();
+  }
+
   private emit(message: ServerMessage): void {
+    const earlierPlace = message.type === "queued" ? this.messages.findIndex((m) => m.type === "queued") : -1;
+    if (earlierPlace >= 0) this.messages.splice(earlierPlace, 1); // only the latest place in line is worth replaying
     this.messages.push(message);
     for (const watcher of this.watchers) tell(watcher, message);
   }
@@ -63,11 +105,13 @@ function tell(watcher: (message: ServerMessage) => void, message: ServerMessage)
 export class Boots {
   private readonly boots = new Map<string, Boot>();
 
+  constructor(private readonly options: BootsOptions = {}) {}
+
   /** The sandbox's boot, shared while it runs or once it succeeded; else a new one that runs `run`. */
   start(id: string, run: BootRun, owner?: LabOwner): Boot {
     const known = this.boots.get(id);
     if (known) return known;
-    const boot = new Boot(run, owner);
+    const boot = new Boot(run, owner, this.options.abandonAfterMs);
     this.boots.set(id, boot);
     boot.done.catch(() => {
       if (this.boots.get(id) === boot) this.boots.delete(id);
@@ -83,7 +127,9 @@ export class Boots {
     return this.boots.has(id);
   }
 
+  /** Drops the sandbox's boot, abandoning it if it still runs. */
   forget(id: string): void {
+    this.boots.get(id)?.abandon();
     this.boots.delete(id);
   }
 
