@@ -1,3 +1,4 @@
+// Over 300 lines: LabManager is the one face of a lab's lifecycle that the HTTP layer, rehearsal and tests use; its parts live in labs/.
 import {
   type Lesson,
   DEFAULT_NODE,
