@@ -52,7 +52,8 @@ describe("resource abuse is contained by the sandbox's limits", () => {
     const inner = (await sh(abuser, "docker run -d busybox sleep 60")).output.trim();
     try {
       assert.ok(fs.existsSync(`${containers}/${inner}`), `the inner container ${inner} is in ${containers}`);
-      const write = await sh(abuser, "echo 8G > /sys/fs/cgroup/memory/containers/memory.limit_in_bytes 2>&1; echo exit=$?");
+      // The group's 2>&1 also takes bash's own redirection error, so it reaches stdout before "exit=" (stderr did not, always).
+      const write = await sh(abuser, "{ echo 8G > /sys/fs/cgroup/memory/containers/memory.limit_in_bytes; } 2>&1; echo exit=$?");
       assert.match(write.output, /Permission denied[\s\S]*exit=1/, write.output);
     } finally {
       await sh(abuser, `docker rm -f ${inner}`);
