@@ -83,10 +83,7 @@ export const REFUSALS = {
 
 export type RefusalCode = keyof typeof REFUSALS;
 
-export const isRefusalCode = (code: string): code is RefusalCode => Object.hasOwn(REFUSALS, code);
-
-/** The rule of a code, or of `internal` for a code this table does not know (never an undefined status). */
-export const refusalRule = (code: string): RefusalRule => (isRefusalCode(code) ? REFUSALS[code] : REFUSALS.internal);
+const isRefusalCode = (code: string): code is RefusalCode => Object.hasOwn(REFUSALS, code);
 
 /** The one error type either service throws to refuse a request: a code of the table and what to tell. */
 export class Refusal extends Error {
