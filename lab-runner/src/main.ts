@@ -1,5 +1,6 @@
 import {
   contentDir,
+  evictionPolicy,
   idleTimeoutMs,
   labQuotas,
   reapIntervalMs,
@@ -26,6 +27,7 @@ const labs = new LabManager(driver, {
   findLesson: (slug) => findLesson(contentDir(), slug),
   spawnPty,
   recordings,
+  eviction: evictionPolicy(),
   ...labQuotas(),
 });
 
