@@ -258,7 +258,12 @@ export class LabManager {
   /** Stops the lab keeping everything in it; the next ensure() resumes it. */
   async suspend(id: string): Promise<void> {
     this.forget(id);
-    await this.driver.suspend(id);
+    try {
+      await this.driver.suspend(id);
+    } catch (e) {
+      if (e instanceof DriverError && e.code === "not_running") throw new Refusal("not_running", "Your lab is not there, so there is nothing to stop.");
+      throw e;
+    }
   }
 
   private forget(id: string): void {
