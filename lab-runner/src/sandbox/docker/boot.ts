@@ -94,10 +94,9 @@ export async function bootLab(context: DockerContext, id: string, spec: SandboxS
     const diagnostics = (await Promise.all(nodes.map((node, i) => diagnosticsOf(context, containers[i]!, nodes.length > 1 ? node : "")))).join("");
     const suspendedAt = resuming;
     if (suspendedAt)
-      await stopLab(context, id).then(
-        () => markSuspended(context, id, suspendedAt),
-        () => undefined,
-      );
+      await stopLab(context, id)
+        .then(() => markSuspended(context, id, suspendedAt))
+        .catch(() => undefined);
     else await removeLab(context, id).catch(() => undefined);
     const { code } = asDriverError(err, "boot_failed");
     const failed = `sandbox ${id} failed to ${resuming ? "resume" : "boot"} (stage ${stage})`;
