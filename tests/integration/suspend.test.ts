@@ -86,9 +86,9 @@ describe("suspend and resume", { timeout: 900_000 }, () => {
       again.messages.find((m) => m.type === "stage"),
       { type: "stage", stage: "network", detail: "resuming your lab" },
     );
-    await shell(again, "cat /root/kept", /\r\nkept-21\r\n/);
-    await shell(again, "docker inspect -f 'container-{{.Name}}' keep", /\r\ncontainer-\/keep\r\n/);
-    await shell(again, "docker run --rm -v keepvol:/data busybox cat /data/v", /\r\nin-7\r\n/);
+    await shell(again, "cat /root/kept", /\rkept-21\r\n/);
+    await shell(again, "docker inspect -f 'container-{{.Name}}' keep", /\rcontainer-\/keep\r\n/);
+    await shell(again, "docker run --rm -v keepvol:/data busybox cat /data/v", /\rin-7\r\n/);
     again.close();
   });
 
