@@ -25,7 +25,8 @@ export function LabPanel({ lesson, nodes, registry }: { lesson: string; nodes: n
   const [statuses, setStatuses] = useState<Record<string, TerminalStatus>>({});
   // The node whose terminal was shown last: its status stays in the header, run blocks go there.
   const [lastNode, setLastNode] = useState(names[0]!);
-  // Stopping removes the sandbox; starting again mounts new terminals (a new generation), which boot a fresh one.
+  // Stopping suspends the sandbox (everything kept); starting again mounts new terminals (a new generation), which
+  // resume it. Resetting removes it, and the new terminals boot a fresh one.
   const [stopped, setStopped] = useState<{ error?: string }>();
   const [generation, setGeneration] = useState(0);
 
@@ -55,7 +56,7 @@ export function LabPanel({ lesson, nodes, registry }: { lesson: string; nodes: n
   );
 
   const stop = async () => {
-    const res = await fetch(`/api/labs/${lesson}`, { method: "DELETE" });
+    const res = await fetch(`/api/labs/${lesson}/suspend`, { method: "POST" });
     const body = (await res.json().catch(() => ({}))) as { message?: string };
     setStatuses({});
     setStopped(res.ok ? {} : { error: body.message ?? `The lab could not be stopped (${res.status}).` });
@@ -63,6 +64,17 @@ export function LabPanel({ lesson, nodes, registry }: { lesson: string; nodes: n
   const startAgain = () => {
     setStopped(undefined);
     setGeneration((g) => g + 1);
+  };
+  const reset = async () => {
+    const sure = window.confirm(
+      "Reset your lab? Everything in it (files, images, containers, volumes) is removed for good and a fresh lab starts. Your progress and your terminal's recording are kept.",
+    );
+    if (!sure) return;
+    const res = await fetch(`/api/labs/${lesson}`, { method: "DELETE" });
+    const body = (await res.json().catch(() => ({}))) as { message?: string };
+    setStatuses({});
+    if (res.ok) startAgain();
+    else setStopped({ error: body.message ?? `The lab could not be reset (${res.status}).` });
   };
 
   const status = statuses[lastNode] ?? { kind: "connecting" };
@@ -87,22 +99,34 @@ export function LabPanel({ lesson, nodes, registry }: { lesson: string; nodes: n
             <button
               type="button"
               onClick={() => void stop()}
+              title="Stops your lab and keeps everything in it; it resumes where you left it"
               className="rounded border border-slate-600 px-2 py-0.5 hover:bg-slate-800 focus:outline-none focus:ring-2 focus:ring-sky-400"
             >
               Stop lab
             </button>
           )}
+          <button
+            type="button"
+            onClick={() => void reset()}
+            title="Removes everything in your lab and starts a fresh one"
+            className="rounded border border-rose-800 px-2 py-0.5 text-rose-200 hover:bg-rose-950 focus:outline-none focus:ring-2 focus:ring-sky-400"
+          >
+            Reset lab
+          </button>
         </span>
       </div>
       {stopped && (
         <div className="flex flex-1 flex-col items-start gap-3 p-4 text-sm text-slate-200" data-testid="lab-stopped">
-          <p>{stopped.error ?? "Your lab is stopped: its machines and everything in them are gone. Your progress and your terminal's recording are kept."}</p>
+          <p>
+            {stopped.error ??
+              "Your lab is stopped: everything in it (files, images, containers, volumes) is kept, and it resumes where you left it when you start it again. Your progress and your terminal's recording are kept."}
+          </p>
           <button
             type="button"
             onClick={startAgain}
             className="rounded bg-sky-600 px-3 py-1.5 font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
           >
-            Start a fresh lab
+            Start my lab again
           </button>
         </div>
       )}

@@ -30,6 +30,13 @@ export function placeInLine({ position, estimateSeconds }: { position: number; e
   return `${position === 1 ? "next" : ordinal(position)} in line — about ${wait}`;
 }
 
+/** A time in the learner's own clock: "12:41" today, with the date before. */
+function clockTime(iso: string): string {
+  const at = new Date(iso);
+  const time = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return at.toDateString() === new Date().toDateString() ? time : `${at.toLocaleDateString([], { month: "short", day: "numeric" })}, ${time}`;
+}
+
 /**
  * The live shell of one node of the learner's sandbox: xterm.js over a WebSocket to the lab-runner. `node` is
  * passed on to the lab-runner only in labs of several nodes. Run blocks reach it through its inbox.
@@ -127,6 +134,10 @@ export function TerminalPanel({
           sendStep();
           queued.splice(0).forEach((data) => send({ type: "input", data }));
           term?.focus();
+        } else if (m.type === "resumed") {
+          const message = `Resumed your lab from ${clockTime(m.suspendedAt)}: its files, images, containers and volumes are as you left them (containers that were running are stopped: \`docker start <name>\`).`;
+          term?.write(`\r\n\x1b[33m[Dockyard] ${message}\x1b[0m\r\n`);
+          setNotice(message);
         } else if (m.type === "limit" || m.type === "notice") {
           term?.write(`\r\n\x1b[33m[Dockyard] ${m.message}\x1b[0m\r\n`);
           setNotice(m.message);

@@ -62,6 +62,7 @@ const call = async <T>(access: LabAccess, method: string, path: string, text?: s
 export const startLab = (access: LabAccess) => call<{ sandboxId: string }>(access, "POST", "/start");
 export const runCheck = (access: LabAccess, stepId: string) => call<CheckResult>(access, "POST", `/checks/${stepId}`);
 export const removeLab = (access: LabAccess) => call<{ removed: string }>(access, "DELETE", "");
+export const suspendLab = (access: LabAccess) => call<{ suspended: string }>(access, "POST", "/suspend");
 
 const inNode = (path: string, node: string) => `?${new URLSearchParams({ path, node })}`;
 export const readFile = (access: LabAccess, node: string, path: string) => call<FileContent>(access, "GET", `/files${inNode(path, node)}`);

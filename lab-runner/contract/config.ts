@@ -44,9 +44,17 @@ export const recordingsDir = () => path.join(dataDir(), "recordings");
 /** Each node's recording stops, with a final marker, at this size. */
 export const recordingMaxBytes = () => Number(process.env.DOCKYARD_RECORDING_MAX_MIB ?? 20) * 1024 * 1024;
 
-/** A sandbox with no terminal attached for this long is removed. */
+/** A sandbox with no terminal attached for this long is suspended (stopped, everything in it kept). */
 export const idleTimeoutMs = () => Number(process.env.DOCKYARD_IDLE_TIMEOUT_MINUTES ?? 30) * 60_000;
-/** How often the lab-runner looks for idle sandboxes to remove. */
+/**
+ * Suspended labs are removed once suspended this long, and sooner, oldest first, while the file system that holds
+ * the labs' disks is fuller than the high-water mark (per cent).
+ */
+export const evictionPolicy = () => ({
+  keepSuspendedMs: Number(process.env.DOCKYARD_SUSPENDED_DAYS ?? 7) * 86_400_000,
+  diskHighWaterPercent: Number(process.env.DOCKYARD_DISK_HIGH_WATER_PERCENT ?? 85),
+});
+/** How often the lab-runner looks for idle sandboxes to suspend and suspended ones to remove. */
 export const reapIntervalMs = () => Number(process.env.DOCKYARD_REAP_INTERVAL_SECONDS ?? 30) * 1000;
 /** How long the lab, watch and recording tokens the site mints for browsers stay good. */
 export const tokenTtlSeconds = () => Number(process.env.DOCKYARD_TOKEN_TTL_SECONDS ?? 300);

@@ -41,6 +41,8 @@ export type ServerMessage =
   | { type: "size"; cols: number; rows: number }
   /** To the learner: a limit of their lab stopped something just now, and what to do about it. */
   | { type: "limit"; limit: LimitKind; message: string }
+  /** To the learner, before "ready": their lab, suspended while idle with everything in it kept, was resumed; suspended when (ISO 8601). */
+  | { type: "resumed"; suspendedAt: string }
   /** To the learner: the platform's Docker engine stopped answering, or is back. */
   | { type: "notice"; code: "engine_down" | "engine_back"; message: string };
 

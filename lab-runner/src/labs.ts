@@ -22,12 +22,14 @@ import { BootQueue } from "./labs/boot-queue";
 import { Admission, type LabQuotas } from "./labs/admission";
 import { Notices } from "./labs/notices";
 import { IdleCuller } from "./labs/idle-culler";
+import { evict, type EvictionPolicy } from "./labs/eviction";
 
 // Lab lifecycle above the driver: labs are admitted within the quotas, booted once however many ask
 // (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), given one shell session per node
-// (recorded, with a marker at each step change and check attempt), checked, and removed when idle
-// (labs/idle-culler.ts); learners are told at their terminals what their lab runs into (labs/notices.ts).
-// A sandbox is the whole lab (all its nodes): the unit a lab token names, that boots, idles and is removed.
+// (recorded, with a marker at each step change and check attempt), checked, suspended when idle
+// (labs/idle-culler.ts) and resumed when asked for again, and removed when the learner resets it or eviction says
+// so (labs/eviction.ts); learners are told at their terminals what their lab runs into (labs/notices.ts). A sandbox
+// is the whole lab (all its nodes): the unit a lab token names, that boots, idles, is suspended and removed.
 
 /** One node of a running sandbox, as the file, port and preview routes reach it. */
 export interface LabNode {
@@ -47,6 +49,8 @@ export interface LabManagerOptions extends LabQuotas {
   spawnPty(command: ReturnType<SandboxDriver["shellCommand"]>, size: { cols: number; rows: number }): Pty;
   /** Where terminals are recorded; nothing is recorded without it. */
   recordings?: Recordings;
+  /** When suspended labs are removed; they are kept until removed otherwise unless given. */
+  eviction?: EvictionPolicy;
   now?: () => number;
 }
 
@@ -74,7 +78,7 @@ export class LabManager {
     this.admission = new Admission(driver, options, (slug) => options.findLesson(slug)?.title ?? slug);
     this.notices = new Notices(driver, this.sessions, { now, recordings: options.recordings });
     this.culler = new IdleCuller(
-      { list: () => driver.list(), inUse: (id) => this.attached(id) || this.booting(id), remove: (id) => this.remove(id) },
+      { list: () => driver.list(), inUse: (id) => this.inUse(id), suspend: (id) => this.suspend(id), remove: (id) => this.remove(id) },
       { idleTimeoutMs: options.idleTimeoutMs, now },
     );
   }
@@ -125,6 +129,7 @@ export class LabManager {
             abandoned,
           );
           this.touch(id); // idle time counts from ready: a slow boot or a long wait in line is not idleness
+          if (sandbox.resumedFrom) emit({ type: "resumed", suspendedAt: sandbox.resumedFrom.toISOString() });
           emit({ type: "ready" });
           return sandbox;
         } catch (e) {
@@ -270,9 +275,21 @@ export class LabManager {
     return readCommands((cmd, opts) => this.driver.exec(id, cmd, { ...opts, node }), stepId);
   }
 
+  /** Removes the lab for good, with everything in it (its recordings are kept). */
   async remove(id: string): Promise<void> {
     this.forget(id);
     await this.driver.remove(id);
+  }
+
+  /** Stops the lab keeping everything in it; the next ensure() resumes it. */
+  async suspend(id: string): Promise<void> {
+    this.forget(id);
+    try {
+      await this.driver.suspend(id);
+    } catch (e) {
+      if (e instanceof DriverError && e.code === "not_running") throw new Refusal("not_running", "Your lab is not there, so there is nothing to stop.");
+      throw e;
+    }
   }
 
   private forget(id: string): void {
@@ -292,6 +309,10 @@ export class LabManager {
   /** A boot still in progress counts as alive; a finished one only while its sandbox runs. */
   private async isAlive(id: string): Promise<boolean> {
     return this.booting(id) || Boolean((await this.driver.get(id))?.running);
+  }
+
+  private inUse(id: string): boolean {
+    return this.attached(id) || this.booting(id);
   }
 
   private attached(id: string): boolean {
@@ -321,9 +342,21 @@ export class LabManager {
     return found.length;
   }
 
-  /** Removes sandboxes idle for longer than the timeout with no terminal attached. Returns their ids. */
+  /** Suspends sandboxes idle for longer than the timeout with no terminal attached (removes dead ones). Returns their ids. */
   reap(): Promise<string[]> {
     return this.culler.reap();
+  }
+
+  /** Removes the suspended labs the eviction policy says must go, oldest first. Returns their ids. */
+  async evict(): Promise<string[]> {
+    if (!this.options.eviction) return [];
+    const labs = {
+      list: () => this.driver.list(),
+      storageUsage: () => this.driver.storageUsage(),
+      inUse: (id: string) => this.inUse(id),
+      remove: (id: string) => this.remove(id),
+    };
+    return evict(labs, this.options.eviction, (this.options.now ?? Date.now)());
   }
 
   /** The lab was used now: its idle clock restarts. */

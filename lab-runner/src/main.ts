@@ -1,6 +1,7 @@
 import {
   bootConcurrency,
   contentDir,
+  evictionPolicy,
   idleTimeoutMs,
   labQuotas,
   reapIntervalMs,
@@ -27,6 +28,7 @@ const labs = new LabManager(driver, {
   findLesson: (slug) => findLesson(contentDir(), slug),
   spawnPty,
   recordings,
+  eviction: evictionPolicy(),
   ...labQuotas(),
   bootConcurrency: bootConcurrency(),
 });

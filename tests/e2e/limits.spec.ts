@@ -41,4 +41,5 @@ test("the memory limit is named in the terminal; over the lab quota the learner 
   await page.goto(`${stack.siteUrl}/lessons/volumes`);
   await expect(labStatus(page)).toHaveAttribute("data-status", "ready", { timeout: 90_000 });
   await page.request.delete(`${stack.siteUrl}/api/labs/volumes`);
+  await page.request.delete(`${stack.siteUrl}/api/labs/first-container`); // stopped, it is kept (suspended) until removed
 });

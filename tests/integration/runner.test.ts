@@ -164,14 +164,16 @@ describe("lab-runner", { timeout: 600_000 }, () => {
     again.close();
   });
 
-  test("an idle sandbox is removed after the timeout once nobody is attached", async () => {
+  test("an idle sandbox is suspended after the timeout once nobody is attached", async () => {
     const l = lab();
     const t = l.terminal();
     await t.ready();
     t.close();
     assert.equal((await driver.get(l.sandbox))?.running, true);
-    const deadline = Date.now() + 20_000;
-    while ((await driver.get(l.sandbox)) && Date.now() < deadline) await sleep(500);
-    assert.equal(await driver.get(l.sandbox), undefined, "idle sandbox still exists after 20 s (timeout 3 s)");
+    const deadline = Date.now() + 40_000;
+    while (!(await driver.get(l.sandbox))?.suspendedAt && Date.now() < deadline) await sleep(500);
+    const suspended = await driver.get(l.sandbox);
+    assert.ok(suspended?.suspendedAt, "idle sandbox not suspended after 40 s (timeout 3 s)");
+    assert.equal(suspended.running, false);
   });
 });

@@ -585,6 +585,7 @@ describe("hostile input gets clear errors and never crashes a service", { timeou
       "GET /health",
       "DELETE /sandboxes/[id]",
       "POST /sandboxes/[id]/start",
+      "POST /sandboxes/[id]/suspend",
       "POST /sandboxes/[id]/checks/[step]",
       "GET|PUT /sandboxes/[id]/files",
       "GET /sandboxes/[id]/files/list",
@@ -610,9 +611,10 @@ describe("hostile input gets clear errors and never crashes a service", { timeou
           valid = rnd() < 0.5;
         let method = rnd() < 0.7 ? pick(methods.split("|")) : pick(METHODS),
           token = pick([me.token, fuzzLab.token, recording, "garbage", undefined]);
-        if (service === "runner" && method === "DELETE" && token === me.token) token = fuzzLab.token; // never remove the live lab…
+        if (service === "runner" && (method === "DELETE" || route.endsWith("/suspend")) && token === me.token) token = fuzzLab.token; // never remove or suspend the live lab…
         if (service === "runner" && route.endsWith("/start") && token === fuzzLab.token) token = me.token; // …nor start another
         if (service === "site" && route === "/api/labs/[slug]" && method === "DELETE" && valid) method = "POST";
+        if (service === "site" && route === "/api/labs/[slug]/suspend" && method === "POST" && valid) method = "GET";
         const id = valid ? (token === fuzzLab.token ? fuzzLab.sandbox : me.sandbox) : pick(WEIRD);
         const url =
           route.replace(/\[(?:\.\.\.)?(\w+)\]/g, (_, slot: string) =>

@@ -1,6 +1,6 @@
 import type Dockerode from "dockerode";
 import { type BootStage, nodeNames, sandboxIdFor } from "@dockyard/contract/server";
-import { DriverError, type LimitHits, type Sandbox, type SandboxDriver, type SandboxSpec } from "../../lab-runner/src/sandbox/driver";
+import { DriverError, type DiskUsage, type LimitHits, type Sandbox, type SandboxDriver, type SandboxSpec } from "../../lab-runner/src/sandbox/driver";
 
 // A SandboxDriver in memory: sandboxes are records, boots succeed or fail on demand. The unit tests of LabManager
 // run on it; with lab-runner/src/sandbox/driver.ts it is also the smallest example of what a driver must do
@@ -14,6 +14,10 @@ export class FakeDriver implements SandboxDriver {
   /** Every command run in a sandbox, with the node it ran on. */
   execs: { node: string; cmd: string[] }[] = [];
   engineUp = true;
+  /** When a suspend happens (the eviction tests set it). */
+  clock = () => new Date();
+  /** What storageUsage() answers (the eviction tests set it). */
+  storage: () => DiskUsage | undefined = () => undefined;
   async engineAnswers() {
     return this.engineUp;
   }
@@ -31,17 +35,14 @@ export class FakeDriver implements SandboxDriver {
       this.failNext = false;
       throw new DriverError("engine_down", "engine down");
     }
-    const s = {
-      id: sandboxIdFor(spec.learnerId, spec.lessonSlug),
-      learnerId: spec.learnerId,
-      lessonSlug: spec.lessonSlug,
-      createdAt: new Date(),
-      running: true,
-      nodes: nodeNames(spec.nodes ?? 1),
-    };
-    this.sandboxes.set(s.id, s);
+    const id = sandboxIdFor(spec.learnerId, spec.lessonSlug);
+    const { suspendedAt, ...kept } = this.sandboxes.get(id) ?? {};
+    const s: Sandbox = suspendedAt
+      ? { ...(kept as Sandbox), running: true } // resumed: everything it held is kept
+      : { id, learnerId: spec.learnerId, lessonSlug: spec.lessonSlug, createdAt: new Date(), running: true, nodes: nodeNames(spec.nodes ?? 1) };
+    this.sandboxes.set(id, s);
     await this.engineStarting;
-    return s;
+    return suspendedAt ? { ...s, resumedFrom: suspendedAt } : s;
   }
   async list() {
     return [...this.sandboxes.values()];
@@ -51,6 +52,14 @@ export class FakeDriver implements SandboxDriver {
   }
   async remove(id: string) {
     this.sandboxes.delete(id);
+  }
+  async suspend(id: string) {
+    const s = this.sandboxes.get(id);
+    if (!s) throw new DriverError("not_running", `sandbox ${id} is not there`);
+    if (!s.suspendedAt) this.sandboxes.set(id, { ...s, running: false, suspendedAt: this.clock() });
+  }
+  async storageUsage() {
+    return this.storage();
   }
   async exec(_id: string, cmd: string[], opts: { node?: string } = {}) {
     this.execs.push({ node: opts.node ?? "node1", cmd });

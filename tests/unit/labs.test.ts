@@ -58,7 +58,7 @@ test("unknown lessons are refused; a failed boot is reported and the next attemp
   assert.equal(driver.starts, 2);
 });
 
-test("idle sandboxes are removed after the timeout, but never while a terminal is attached", async () => {
+test("idle sandboxes are suspended after the timeout, but never while a terminal is attached", async () => {
   const { driver, labs, advance } = setup();
   const id = await labs.ensure("ann", "first");
   await labs.watch(id, () => {});
@@ -70,7 +70,7 @@ test("idle sandboxes are removed after the timeout, but never while a terminal i
   assert.deepEqual(await labs.reap(), [], "not idle for the full timeout since the last activity yet");
   advance(5000);
   assert.deepEqual(await labs.reap(), [id]);
-  assert.equal(driver.sandboxes.size, 0);
+  assert.deepEqual([driver.sandboxes.size, driver.sandboxes.get(id)?.running, Boolean(driver.sandboxes.get(id)?.suspendedAt)], [1, false, true]);
 });
 
 test("a restarted lab-runner adopts running sandboxes, and a sandbox that vanished is booted again", async () => {

@@ -20,7 +20,7 @@ import { SOCKET_LIMITS, SocketLimits } from "./socketLimits";
 
 const MAX_BODY = 16 * 1024;
 const MAX_WS_PAYLOAD = 1024 * 1024;
-const SANDBOX_PATH = idPath`/sandboxes/${SANDBOX_ID}(/start|/checks/${STEP_ID}|/files(/list)?|/ports|/registry)?`;
+const SANDBOX_PATH = idPath`/sandboxes/${SANDBOX_ID}(/start|/suspend|/checks/${STEP_ID}|/files(/list)?|/ports|/registry)?`;
 const TERMINAL_PATH = idPath`/sandboxes/${SANDBOX_ID}/terminal`;
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
@@ -67,6 +67,11 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
         await readJson(req);
         await labs.ensure(claims.learner, claims.lesson);
         return send(res, 202, { sandboxId: id });
+      }
+      if (req.method === "POST" && action === "/suspend") {
+        await readJson(req);
+        await labs.suspend(id!);
+        return send(res, 200, { suspended: id });
       }
       if (req.method === "POST" && stepId) {
         await readJson(req);

@@ -1,15 +1,18 @@
 import type { Sandbox } from "../sandbox/driver";
 
-// The idle culler: a lab unused for longer than the idle timeout is removed, to free the host for others.
-// Every use of a lab (a keystroke, a check, a step change, a file or port opened) restarts its idle clock;
-// a lab with a terminal attached or still booting is never idle, and its idle time counts from ready.
+// The idle culler: a lab unused for longer than the idle timeout is suspended (stopped, everything in it kept:
+// opening its lesson again resumes it), to free the host's memory and CPU for others; a lab found dead (not
+// running, not suspended) is removed. Every use of a lab (a keystroke, a check, a step change, a file or port
+// opened) restarts its idle clock; a lab with a terminal attached or still booting is never idle, and its idle
+// time counts from ready. Suspended labs are left to eviction (eviction.ts).
 
 /** What the culler needs of the labs. */
 export interface CullableLabs {
-  /** Every sandbox the engine runs for Dockyard. */
+  /** Every sandbox the engine holds for Dockyard. */
   list(): Promise<Sandbox[]>;
   /** Whether the lab is in use however long ago it was last active: a terminal attached, or still booting. */
   inUse(id: string): boolean;
+  suspend(id: string): Promise<void>;
   remove(id: string): Promise<void>;
 }
 
@@ -30,21 +33,21 @@ export class IdleCuller {
     this.lastActive.delete(id);
   }
 
-  /** Removes the labs idle for longer than the timeout. Returns their ids. */
+  /** Suspends the running labs idle for longer than the timeout, and removes the dead ones. Returns their ids. */
   async reap(): Promise<string[]> {
-    const removed: string[] = [];
+    const culled: string[] = [];
     for (const sandbox of await this.labs.list()) {
-      if (this.labs.inUse(sandbox.id)) continue;
+      if (sandbox.suspendedAt || this.labs.inUse(sandbox.id)) continue;
       const last = this.lastActive.get(sandbox.id);
       if (last === undefined) {
         this.touch(sandbox.id); // a lab not seen before: its idle clock starts now
         continue;
       }
       if (this.options.now() - last >= this.options.idleTimeoutMs) {
-        await this.labs.remove(sandbox.id);
-        removed.push(sandbox.id);
+        await (sandbox.running ? this.labs.suspend(sandbox.id) : this.labs.remove(sandbox.id));
+        culled.push(sandbox.id);
       }
     }
-    return removed;
+    return culled;
   }
 }

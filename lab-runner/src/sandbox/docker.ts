@@ -1,6 +1,6 @@
 import Dockerode from "dockerode";
 import { sandboxIdFor, type BootStage } from "@dockyard/contract/server";
-import type { ExecResult, LimitHits, NodeLimits, Sandbox, SandboxDriver, SandboxSpec } from "./driver";
+import type { DiskUsage, ExecResult, LimitHits, NodeLimits, Sandbox, SandboxDriver, SandboxSpec } from "./driver";
 import { labRegistry, type LabRegistry } from "./registry";
 import { bootLab } from "./docker/boot";
 import { limitCounters } from "./docker/cgroups";
@@ -11,6 +11,7 @@ import { execIn, shellCommand } from "./docker/exec";
 import { trustedInnerSocket } from "./docker/host";
 import { findLabs, removeLab } from "./docker/inventory";
 import { networkName, nodeContainer } from "./docker/naming";
+import { suspendLab } from "./docker/suspension";
 
 // Sandboxes on Dockyard's own userns-remapped dockerd (scripts/engine.sh): Docker-in-Docker without
 // --privileged. The sandbox image and its entry script are in lab-runner/sandbox-image/; the README's security
@@ -21,13 +22,13 @@ import { networkName, nodeContainer } from "./docker/naming";
 // and their subnet pool), host.ts and cgroups.ts (host prerequisites, each node's api directory and trusted inner
 // socket, cgroup delegation and limit counters), node.ts (a node's container and its security settings),
 // exec.ts (commands and the login shell), disk.ts (each node's own disk), inventory.ts (finding and removing a
-// lab), naming.ts (names and labels), paths.ts (where things are on the host and in a node), context.ts (settings).
+// lab), suspension.ts (stopping a lab and starting it again with everything kept), naming.ts (names and labels), paths.ts (where things are on the host and in a node), context.ts (settings).
 
 const NO_HITS: LimitHits = { memory: 0, containersMemory: 0, processes: 0, diskFull: false };
 
 export class DockerSandboxDriver implements SandboxDriver {
   private readonly context: DockerContext;
-  /** Per lab, the start or remove in progress: they run one at a time, so none acts on a lab half made or half gone. */
+  /** Per lab, the start, suspend or remove in progress: they run one at a time, so none acts on a lab half made or half gone. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
 
   constructor(options: DockerSandboxOptions = {}) {
@@ -79,15 +80,23 @@ export class DockerSandboxDriver implements SandboxDriver {
   }
 
   list(): Promise<Sandbox[]> {
-    return guard(async () => [...(await findLabs(this.docker)).values()]);
+    return guard(async () => [...(await findLabs(this.context)).values()]);
   }
 
   get(id: string): Promise<Sandbox | undefined> {
-    return guard(async () => (await findLabs(this.docker, id)).get(id));
+    return guard(async () => (await findLabs(this.context, id)).get(id));
   }
 
   remove(id: string): Promise<void> {
     return this.oneAtATime(id, () => guard(() => removeLab(this.context, id)));
+  }
+
+  suspend(id: string): Promise<void> {
+    return this.oneAtATime(id, () => guard(() => suspendLab(this.context, id)));
+  }
+
+  storageUsage(): Promise<DiskUsage | undefined> {
+    return usageOf(this.context.paths.diskPool);
   }
 
   exec(id: string, cmd: string[], opts: { timeoutMs?: number; stdin?: string; node?: string } = {}): Promise<ExecResult> {

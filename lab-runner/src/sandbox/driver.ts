@@ -10,8 +10,12 @@ import type { LabRegistry } from "./registry";
 // To write another driver, read this file and one of its two implementations: tests/support/fake-driver.ts
 // (in memory, the smallest complete one) and docker.ts (Dockyard's engine; its parts are in docker/).
 // What a driver need not do: LabManager (labs.ts) admits labs, boots each at most once at a time, replays the
-// boot's stages to late watchers, and removes idle labs; the driver only has to be safe when a remove() comes
-// while a start() of the same lab runs.
+// boot's stages to late watchers, suspends idle labs and evicts suspended ones; the driver only has to be safe
+// when a remove() or suspend() comes while a start() of the same lab runs.
+//
+// A suspended lab is stopped, not removed: its nodes' disks (inner Docker data, /root, /tmp), containers and
+// network stay, and it is known as suspended from the engine and the host alone (after a lab-runner or host
+// restart too). start() resumes it.
 
 export interface SandboxSpec {
   learnerId: string;
@@ -34,6 +38,10 @@ export interface Sandbox {
   running: boolean;
   /** The names of the nodes found, in order. */
   nodes: string[];
+  /** When the lab was suspended, while it is (its nodes stopped, everything in them kept). */
+  suspendedAt?: Date;
+  /** Set by start() when it resumed a suspended lab: when that lab was suspended. */
+  resumedFrom?: Date;
 }
 
 /** How many times so far a node's limits stopped something: processes the OOM killer ended, forks refused. */
@@ -55,6 +63,12 @@ export interface NodeLimits {
   cpus: number;
   processes: number;
   diskBytes: number;
+}
+
+/** How full a file system is. */
+export interface DiskUsage {
+  usedBytes: number;
+  limitBytes: number;
 }
 
 export interface ExecResult {
@@ -98,8 +112,10 @@ export interface SandboxDriver {
   limitHits(id: string, node?: string): Promise<LimitHits>;
   /**
    * Makes the lab of the spec run and resolves once every node's inner `docker info` works and its course
-   * images are loaded. A lab already running as the spec asks is returned at once (stage "ready" only); one
-   * half-started, dead or of another shape is removed and booted afresh. Calls onStage with each stage of
+   * images are loaded. A lab already running as the spec asks is returned at once (stage "ready" only); a
+   * suspended one of the spec's shape is resumed (its nodes started again with everything they held; the result's
+   * resumedFrom says since when it was suspended, and a resume that fails leaves it suspended); one half-started,
+   * dead or of another shape is removed and booted afresh. Calls onStage with each stage of
    * BOOT_STAGES in order as the lab enters it. On failure it removes what it made and throws, saying at which
    * stage. Concurrent starts of one lab must not make two of it.
    */
@@ -110,6 +126,14 @@ export interface SandboxDriver {
   get(id: string): Promise<Sandbox | undefined>;
   /** Removes every node and the registry with their data, and the lab network; waits for a start() in progress. Idempotent. */
   remove(id: string): Promise<void>;
+  /**
+   * Stops every node and the registry, keeping their containers, disks, files and network, and marks the lab
+   * suspended (list() says since when); waits for a start() in progress. A lab already suspended stays as it was;
+   * one that is not there is not_running.
+   */
+  suspend(id: string): Promise<void>;
+  /** How full the file system that holds the labs' disks is (what eviction of suspended labs watches); undefined if unknown. */
+  storageUsage(): Promise<DiskUsage | undefined>;
   /** Runs a command inside a node (not in an inner container) as its root, stdout and stderr merged, with a timeout (30 s unless given) after which it is killed. */
   exec(id: string, cmd: string[], opts?: { timeoutMs?: number; stdin?: string; node?: string }): Promise<ExecResult>;
   /** The command node-pty runs to get an interactive login shell (bash -l, in /root) inside a node. */

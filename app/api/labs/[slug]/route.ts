@@ -3,7 +3,8 @@ import { removeLab, startLab } from "@/app/_lib/runner";
 import { withLearnerLab } from "@/app/_lib/api";
 
 // POST: start (or find) the learner's sandbox for this lesson and hand the browser a fresh terminal token.
-// DELETE: throw the sandbox away (a fresh one starts on the next POST).
+// DELETE: throw the sandbox away with everything in it, "Reset lab" (a fresh one starts on the next POST; suspend/
+// stops it keeping everything instead).
 
 export const POST = withLearnerLab(
   async (_req, { access }) => {

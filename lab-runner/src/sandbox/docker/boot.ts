@@ -2,21 +2,24 @@ import Dockerode from "dockerode";
 import { nodeNames, type BootStage } from "@dockyard/contract/server";
 import { DriverError, type DriverErrorCode, type Sandbox, type SandboxSpec } from "../driver";
 import { decodeLogs } from "../logs";
-import { createRegistry, labRegistry, registryAnswers } from "../registry";
+import { createRegistry, labRegistry, registryAnswers, registryContainerName } from "../registry";
 import { delegateToNode } from "./cgroups";
 import { containersMemoryBytes, type DockerContext } from "./context";
 import { asDriverError, errorMessage, inspectContainer, sleep, statusOf } from "./engine";
 import { execIn } from "./exec";
 import { checkHostPrerequisites, innerEngineAnswers, nodeFailure, nodeReported, secureInnerSocket, trustedInnerSocket } from "./host";
-import { findLabs, removeLab } from "./inventory";
+import { findLabs, markSuspended, removeLab } from "./inventory";
 import { LABEL, networkName, nodeContainer } from "./naming";
 import { createNode } from "./node";
 import { INSIDE } from "./paths";
+import { restartLab, stopLab } from "./suspension";
 
 // A lab's boot, stage by stage (BOOT_STAGES): its network, its containers (every node, and the registry), the
 // host handing each node its cgroups and disk, each node's inner engine, its course images. Every stage runs on
 // all nodes at once; the lab moves to the next stage when each node has passed it. A boot that fails removes
-// what it made and says at which stage, with the last lines each node and its inner dockerd logged.
+// what it made and says at which stage, with the last lines each node and its inner dockerd logged. A suspended
+// lab is resumed through the same stages: its containers are started again instead of made (suspension.ts), and
+// a resume that fails leaves it suspended, never removed: the learner's work is in it.
 
 type OnStage = (stage: BootStage, detail?: string) => void;
 
@@ -38,25 +41,30 @@ export async function bootLab(context: DockerContext, id: string, spec: SandboxS
   const containers = nodes.map((node) => nodeContainer(id, node));
   const onEvery = (step: (container: string) => Promise<unknown>) => Promise.all(containers.map(step));
   const registry = () => labRegistry(docker, id, networkName(id));
+  let resuming: Date | undefined; // when the lab being resumed was suspended
   try {
-    const existing = (await findLabs(docker, id)).get(id);
+    const existing = (await findLabs(context, id)).get(id);
     if (existing?.running && (await isReady(context, existing, spec, containers))) {
       enter("ready", "already running");
       return existing;
     }
-    if (existing || (await registry())) await removeLab(context, id); // half-started, dead or reshaped: start over
+    if (existing?.suspendedAt && (await resumable(context, existing, spec, nodes))) resuming = existing.suspendedAt;
+    else if (existing || (await registry())) await removeLab(context, id); // half-started, dead or reshaped: start over
     await checkHostPrerequisites(context, spec.images);
     const deadline = Date.now() + settings.bootTimeoutMs;
     const waitFor = (container: string, what: string, probe: () => Promise<boolean>) => waitForNode(context, container, deadline, what, probe);
 
-    enter("network");
+    enter("network", resuming && "resuming your lab");
     const network = await context.networks.ensure(id);
     enter("container", network.subnet);
-    const labels = { [LABEL.lab]: id, [LABEL.learner]: spec.learnerId, [LABEL.lesson]: spec.lessonSlug, [LABEL.created]: new Date().toISOString() };
-    await Promise.all([
-      ...nodes.map((node) => createNode(context, id, node, spec, network.name, labels)),
-      spec.registry ? startRegistry(context, id, network.name, labels) : undefined,
-    ]);
+    if (resuming) await restartLab(context, id, nodes, spec.registry ? registryContainerName(id) : undefined);
+    else {
+      const labels = { [LABEL.lab]: id, [LABEL.learner]: spec.learnerId, [LABEL.lesson]: spec.lessonSlug, [LABEL.created]: new Date().toISOString() };
+      await Promise.all([
+        ...nodes.map((node) => createNode(context, id, node, spec, network.name, labels)),
+        spec.registry ? startRegistry(context, id, network.name, labels) : undefined,
+      ]);
+    }
     enter("delegate");
     await onEvery(async (container) => {
       const pid = (await inspectContainer(docker, container))?.State.Pid;
@@ -78,18 +86,28 @@ export async function bootLab(context: DockerContext, id: string, spec: SandboxS
       await waitFor(container, "course images to load", () => nodeReported(context, container));
       await verifyImages(context, container, spec.images);
     });
-    const sandbox = (await findLabs(docker, id)).get(id);
+    const sandbox = (await findLabs(context, id)).get(id);
     if (!sandbox?.running) throw new DriverError("boot_failed", "a node of the lab stopped");
     enter("ready");
-    return sandbox;
+    return resuming ? { ...sandbox, resumedFrom: resuming } : sandbox;
   } catch (err) {
     const diagnostics = (await Promise.all(nodes.map((node, i) => diagnosticsOf(context, containers[i]!, nodes.length > 1 ? node : "")))).join("");
-    await removeLab(context, id).catch(() => undefined);
+    const suspendedAt = resuming;
+    if (suspendedAt)
+      await stopLab(context, id)
+        .then(() => markSuspended(context, id, suspendedAt))
+        .catch(() => undefined);
+    else await removeLab(context, id).catch(() => undefined);
     const { code } = asDriverError(err, "boot_failed");
-    throw new DriverError(BOOT_FAILURES.has(code) ? code : "boot_failed", `sandbox ${id} failed to boot (stage ${stage}): ${errorMessage(err)}${diagnostics}`, {
-      cause: err,
-    });
+    const failed = `sandbox ${id} failed to ${resuming ? "resume" : "boot"} (stage ${stage})`;
+    throw new DriverError(BOOT_FAILURES.has(code) ? code : "boot_failed", `${failed}: ${errorMessage(err)}${diagnostics}`, { cause: err });
   }
+}
+
+/** The suspended lab has the nodes the spec asks, and a registry if it asks for one: it can be resumed as it is. */
+async function resumable({ docker }: DockerContext, existing: Sandbox, spec: SandboxSpec, nodes: string[]): Promise<boolean> {
+  const registry = await inspectContainer(docker, registryContainerName(existing.id));
+  return existing.nodes.join() === nodes.join() && Boolean(spec.registry) === Boolean(registry);
 }
 
 /** The running lab is what the spec asks (as many nodes, a registry or none) and every node is ready. */

@@ -2,20 +2,16 @@ import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { DriverError, type DiskUsage } from "../driver";
 
 // Each node writes to a disk of its own, bounded: a sparse file formatted ext4 and loop-mounted on the host,
 // which the node (entry.sh) uses for its Docker data (images, containers, volumes), /root and /tmp. The files
 // live on Dockyard's own filesystem (scripts/engine.sh), which also holds the engine's data root, so whatever a
 // sandbox writes elsewhere is bounded too, in all: no learner can fill the host's disk. (This kernel has no disk
-// quotas, XFS's or ext4's, which would bound a directory instead.)
+// quotas, XFS's or ext4's, which would bound a directory instead.) A suspended node's disk is unmounted and its
+// file kept; resuming mounts it again (as after a host reboot, which unmounts them all).
 
 const run = promisify(execFile);
-
-/** How full a disk is. */
-export interface DiskUsage {
-  usedBytes: number;
-  limitBytes: number;
-}
 
 /** Full enough that writes fail or are about to: under 2% or 64 MiB left. */
 export const isFull = ({ usedBytes, limitBytes }: DiskUsage) => limitBytes - usedBytes < Math.max(limitBytes * 0.02, 64 * 1024 ** 2);
@@ -70,7 +66,23 @@ export class NodeDisks {
     await fs.truncate(image, bytes); // sparse: it takes space as the node writes
     // No journal (scratch data, lost with the lab anyway), no blocks reserved for a root the node is not.
     await run("mkfs.ext4", ["-q", "-F", "-O", "^has_journal", "-m", "0", "-E", "lazy_itable_init=1", image]);
+    await this.mount(container);
+  }
+
+  /** Mounts the node's existing disk unless it is mounted. */
+  async mount(container: string): Promise<void> {
+    const image = this.image(container);
+    const dir = this.mountPoint(container);
+    if (await isMountPoint(dir)) return;
+    if (!(await fs.stat(image).catch(() => undefined))) throw new DriverError("boot_failed", `the disk of ${container} is gone (${image})`);
+    await fs.mkdir(dir, { recursive: true });
     await run("mount", ["-o", "loop,noatime,nodev", image, dir]);
+  }
+
+  /** Unmounts the node's disk and keeps it (its node is stopped). */
+  async unmount(container: string): Promise<void> {
+    const dir = this.mountPoint(container);
+    if (await isMountPoint(dir)) await run("umount", ["-l", dir]);
   }
 
   /** Hands the disk to the node's (remapped) root, known once its container runs. */
@@ -85,8 +97,9 @@ export class NodeDisks {
     await fs.rm(this.image(container), { force: true });
   }
 
-  /** The containers that have a disk here (so a lab's are removed with it, even after a lab-runner restart). */
+  /** The containers that have a disk here, mounted or not (so a lab's are removed with it, even after a lab-runner restart). */
   async list(): Promise<string[]> {
-    return fs.readdir(this.mounts).catch(() => []);
+    const [mounted, images] = await Promise.all([fs.readdir(this.mounts).catch(() => []), fs.readdir(path.join(this.pool, "nodes")).catch(() => [])]);
+    return [...new Set([...mounted, ...images.filter((f) => f.endsWith(".ext4")).map((f) => f.slice(0, -".ext4".length))])];
   }
 }

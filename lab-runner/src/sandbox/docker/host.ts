@@ -32,8 +32,14 @@ export async function checkHostPrerequisites({ docker, settings, paths, disks }:
 
 // The api dir is root-owned and sticky: the sandbox's (remapped) root can create its socket there but,
 // once we chown the socket to host root, can no longer replace it (e.g. by a symlink to a host socket).
-export async function prepareNodeDir({ paths }: DockerContext, container: string): Promise<void> {
-  await fs.rm(paths.nodeDir(container), { recursive: true, force: true });
+export async function prepareNodeDir(context: DockerContext, container: string): Promise<void> {
+  await fs.rm(context.paths.nodeDir(container), { recursive: true, force: true });
+  await resetApiDir(context, container);
+}
+
+/** An empty api dir, so that what a node reported before (its socket, "ready") is not taken for what it reports now. */
+export async function resetApiDir({ paths }: DockerContext, container: string): Promise<void> {
+  await fs.rm(paths.apiDir(container), { recursive: true, force: true });
   await fs.mkdir(paths.apiDir(container), { recursive: true });
   await fs.chmod(paths.nodeDir(container), 0o755);
   await fs.chmod(paths.apiDir(container), 0o1777);

@@ -5,11 +5,15 @@ import type { Sandbox } from "../driver";
 import type { DockerContext } from "./context";
 import { removeContainer } from "./engine";
 import { LABEL, ofLab } from "./naming";
+import type { HostPaths } from "./paths";
 
-// What the engine and the host hold of each lab: found by the labels its containers carry, removed whole.
+// What the engine and the host hold of each lab: found by the labels its containers carry (and, for a suspended
+// lab, the mark on the host that says since when: labels cannot change once a container exists), removed whole.
+
+type Where = Pick<DockerContext, "docker" | "paths">;
 
 /** Node containers by lab: every lab's, or only those of one lab (whose containers all contain its id in their name). */
-export async function findLabs(docker: Dockerode, id?: string): Promise<Map<string, Sandbox>> {
+export async function findLabs({ docker, paths }: Where, id?: string): Promise<Map<string, Sandbox>> {
   const containers = await docker.listContainers({
     all: true,
     filters: { label: [`${LABEL.sandbox}=1`], ...(id ? { name: [id] } : {}) },
@@ -20,21 +24,40 @@ export async function findLabs(docker: Dockerode, id?: string): Promise<Map<stri
     if (id && lab !== id) continue;
     labs.set(lab, [...(labs.get(lab) ?? []), c]);
   }
-  return new Map([...labs].map(([lab, nodes]) => [lab, toSandbox(lab, nodes)]));
+  return new Map(await Promise.all([...labs].map(async ([lab, nodes]) => [lab, toSandbox(lab, nodes, await suspendedSince(paths, lab))] as const)));
 }
 
-function toSandbox(id: string, containers: Dockerode.ContainerInfo[]): Sandbox {
+function toSandbox(id: string, containers: Dockerode.ContainerInfo[], suspendedAt: Date | undefined): Sandbox {
   const labels = containers[0]!.Labels;
   const nodes = containers.map((c) => c.Labels[LABEL.node] ?? DEFAULT_NODE).sort();
   const wanted = Number(labels[LABEL.nodes] ?? 1);
+  const running = nodes.length === wanted && containers.every((c) => c.State === "running");
   return {
     id,
     learnerId: labels[LABEL.learner] ?? "",
     lessonSlug: labels[LABEL.lesson] ?? "",
     createdAt: new Date(labels[LABEL.created] ?? containers[0]!.Created * 1000),
-    running: nodes.length === wanted && containers.every((c) => c.State === "running"),
+    running,
     nodes,
+    ...(suspendedAt && !running && { suspendedAt }),
   };
+}
+
+/** Since when the lab is suspended, if its mark says so. */
+async function suspendedSince(paths: HostPaths, id: string): Promise<Date | undefined> {
+  const text = await fs.readFile(paths.suspendMark(id), "utf8").catch(() => undefined);
+  const at = text === undefined ? undefined : new Date(text.trim());
+  return at && !Number.isNaN(at.getTime()) ? at : undefined;
+}
+
+export async function markSuspended({ paths }: Pick<DockerContext, "paths">, id: string, at: Date): Promise<void> {
+  const mark = paths.suspendMark(id);
+  await fs.writeFile(`${mark}.new`, at.toISOString());
+  await fs.rename(`${mark}.new`, mark);
+}
+
+export async function clearSuspended({ paths }: Pick<DockerContext, "paths">, id: string): Promise<void> {
+  await fs.rm(paths.suspendMark(id), { force: true });
 }
 
 /** Every container of the lab (found by its label, and node1 by its name), then its network and host directories. */

@@ -35,6 +35,10 @@ export class HostPaths {
   apiDir(container: string): string {
     return path.join(this.nodeDir(container), "api");
   }
+  /** Where the lab-runner marks a lab suspended (node1's directory, named after the lab; the node cannot write it). */
+  suspendMark(id: string): string {
+    return path.join(this.nodeDir(id), "suspended");
+  }
   innerSocket(container: string): string {
     return path.join(this.apiDir(container), "docker.sock");
   }
