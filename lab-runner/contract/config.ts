@@ -91,6 +91,15 @@ export const labQuotas = () => ({
 /** How many labs may boot at once; labs started beyond it wait in line for their turn (lab-runner/src/labs/boot-queue.ts). */
 export const bootConcurrency = () => Number(process.env.DOCKYARD_BOOT_CONCURRENCY ?? 2);
 
+/**
+ * The warm pool (lab-runner/src/labs/pool.ts): booted, unclaimed nodes kept per image set, for as many image sets as
+ * learners open most (at first the first lesson's), which new labs claim instead of booting. Size 0 disables it.
+ */
+export const poolPolicy = () => ({
+  size: Number(process.env.DOCKYARD_POOL_SIZE ?? 2),
+  imageSets: Number(process.env.DOCKYARD_POOL_IMAGE_SETS ?? 1),
+});
+
 /** Each node's own disk (its Docker data, /root and /tmp). */
 export const nodeDiskBytes = () => Number(process.env.DOCKYARD_NODE_DISK_GIB ?? 10) * 1024 ** 3;
 

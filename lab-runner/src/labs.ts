@@ -1,5 +1,6 @@
 // Over 300 lines: LabManager is the one face of a lab's lifecycle that the HTTP layer, rehearsal and tests use; its parts live in labs/.
 import {
+  type BootStage,
   type Lesson,
   DEFAULT_NODE,
   Refusal,
@@ -23,9 +24,11 @@ import { Admission, type LabQuotas } from "./labs/admission";
 import { Notices } from "./labs/notices";
 import { IdleCuller } from "./labs/idle-culler";
 import { evict, type EvictionPolicy } from "./labs/eviction";
+import { WarmPool, type PoolPolicy, type PoolStatus } from "./labs/pool";
 
 // Lab lifecycle above the driver: labs are admitted within the quotas, booted once however many ask
-// (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), given one shell session per node
+// (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), or claimed ready from the driver's warm
+// pool (labs/pool.ts, which also keeps it full), given one shell session per node
 // (recorded, with a marker at each step change and check attempt), checked, suspended when idle
 // (labs/idle-culler.ts) and resumed when asked for again, and removed when the learner resets it or eviction says
 // so (labs/eviction.ts); learners are told at their terminals what their lab runs into (labs/notices.ts). A sandbox
@@ -51,6 +54,8 @@ export interface LabManagerOptions extends LabQuotas {
   recordings?: Recordings;
   /** When suspended labs are removed; they are kept until removed otherwise unless given. */
   eviction?: EvictionPolicy;
+  /** The warm pool to keep, if the driver has one (none unless given, or of size 0). */
+  pool?: PoolPolicy;
   now?: () => number;
 }
 
@@ -67,6 +72,7 @@ export class LabManager {
   private readonly admission: Admission;
   private readonly notices: Notices;
   private readonly culler: IdleCuller;
+  private readonly pool?: WarmPool;
 
   constructor(
     private readonly driver: SandboxDriver,
@@ -81,6 +87,7 @@ export class LabManager {
       { list: () => driver.list(), inUse: (id) => this.inUse(id), suspend: (id) => this.suspend(id), remove: (id) => this.remove(id) },
       { idleTimeoutMs: options.idleTimeoutMs, now },
     );
+    if (driver.pool && options.pool && options.pool.size > 0) this.pool = new WarmPool(driver.pool, this.queue, options.pool, now);
   }
 
   lesson(slug: string): Lesson {
@@ -122,12 +129,15 @@ export class LabManager {
       id,
       async (emit, abandoned) => {
         try {
-          const sandbox = await this.queue.run(
-            { id, learnerId },
-            () => this.driver.start(spec, (stage, detail) => emit({ type: "stage", stage, detail })),
-            (place) => emit({ type: "queued", ...place }),
-            abandoned,
-          );
+          const onStage = (stage: BootStage, detail?: string) => emit({ type: "stage", stage, detail });
+          const sandbox =
+            (await this.pool?.claim(spec, onStage)) ??
+            (await this.queue.run(
+              { id, learnerId },
+              () => this.driver.start(spec, onStage),
+              (place) => emit({ type: "queued", ...place }),
+              abandoned,
+            ));
           this.touch(id); // idle time counts from ready: a slow boot or a long wait in line is not idleness
           if (sandbox.resumedFrom) emit({ type: "resumed", suspendedAt: sandbox.resumedFrom.toISOString() });
           emit({ type: "ready" });
@@ -340,6 +350,16 @@ export class LabManager {
       });
     }
     return found.length;
+  }
+
+  /** Prunes the warm pool and tops it up in the background; resolves once it is full (or a refill failed, said in the log). */
+  tendPool(): Promise<void> {
+    return this.pool?.tend() ?? Promise.resolve();
+  }
+
+  /** What the warm pool holds and keeps, per image set; nothing without a pool. */
+  poolStatus(): Promise<PoolStatus[]> {
+    return this.pool?.status() ?? Promise.resolve([]);
   }
 
   /** Suspends sandboxes idle for longer than the timeout with no terminal attached (removes dead ones). Returns their ids. */

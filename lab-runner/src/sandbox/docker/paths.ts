@@ -39,6 +39,10 @@ export class HostPaths {
   suspendMark(id: string): string {
     return path.join(this.nodeDir(id), "suspended");
   }
+  /** Where a pooled node a lab claimed says whose it is (its own directory; the node cannot write it). */
+  claimRecord(container: string): string {
+    return path.join(this.nodeDir(container), "claim.json");
+  }
   innerSocket(container: string): string {
     return path.join(this.apiDir(container), "docker.sock");
   }
