@@ -56,17 +56,27 @@ export async function takeOver({ docker, paths, disks }: DockerContext, claim: C
   await disks.handOver(pooledAs, lab);
 }
 
-/** Sets the node's hostname (the prompt shows it) where Docker set the one it was created with: its UTS name, /etc/hostname, /etc/hosts. */
+/**
+ * Makes the node look as a booted one of its lab does, wherever Docker set what it was created with: its hostname
+ * (UTS name, /etc/hostname, its line in /etc/hosts with its address on the lab network), and its one network
+ * interface named eth0 (a network joined later is eth1 until then).
+ */
 export async function applyIdentity(docker: Dockerode, container: string, hostname: string): Promise<void> {
-  const configured = (await inspectContainer(docker, container))?.Config.Hostname ?? "";
+  const info = await inspectContainer(docker, container);
+  const address = Object.values(info?.NetworkSettings.Networks ?? {})[0]?.IPAddress ?? "";
   // /etc/hosts and /etc/hostname are files Docker bind-mounts: rewritten in place, never replaced
   const script = `set -e
 hostname "$1"
 printf '%s\\n' "$1" > /etc/hostname
-hosts=$(awk -v old="$2" -v new="$1" '$2 == old { print $1 "\\t" new; next } { print }' /etc/hosts)
-printf '%s\\n' "$hosts" > /etc/hosts`;
-  const set = await execIn(docker, container, ["sh", "-c", script, "identity", hostname, configured], { timeoutMs: 10_000 });
-  if (set.exitCode !== 0) throw new DriverError("boot_failed", `could not set the node's hostname: ${set.output}`);
+hosts=$(awk -v old="$2" -v new="$1" '$2 != old && $2 != new' /etc/hosts)
+printf '%s\\n' "$hosts" \${3:+"$3	$1"} > /etc/hosts
+if [ ! -e /sys/class/net/eth0 ] && [ -e /sys/class/net/eth1 ]; then
+  gateway=$(ip route show default | awk '{ print $3; exit }')
+  ip link set eth1 down && ip link set eth1 name eth0 && ip link set eth0 up
+  [ -z "$gateway" ] || ip route replace default via "$gateway" dev eth0
+fi`;
+  const set = await execIn(docker, container, ["sh", "-c", script, "identity", hostname, info?.Config.Hostname ?? "", address], { timeoutMs: 10_000 });
+  if (set.exitCode !== 0) throw new DriverError("boot_failed", `could not give the node its lab's identity: ${set.output}`);
 }
 
 /** After a (re)start, a claimed node's hostname is the one Docker configured: set its lab's again. No-op for other nodes. */

@@ -6,9 +6,8 @@ import { bootLab } from "./boot";
 import { applyIdentity, readClaim, takeOver } from "./claim";
 import type { DockerContext } from "./context";
 import { errorMessage, guard, inspectContainer } from "./engine";
-import { nodeReported } from "./host";
 import { findLabs, removeLab } from "./inventory";
-import { hostnameFor, LABEL, networkName, POOL_PREFIX, poolNodeName } from "./naming";
+import { hostnameFor, LABEL, NETWORK_LABEL, networkName, POOL_PREFIX, poolNodeName } from "./naming";
 
 // The warm pool on Dockyard's engine. A pooled node is booted as a lab's node1 is (bootLab, every stage), but owned by
 // no one: it is named dyp-<random>, labelled with its image set and the version of what it was booted from (the
@@ -48,6 +47,7 @@ export class DockerNodePool implements NodePool {
     try {
       const owner = { [LABEL.pool]: imageSetKey(images), [LABEL.poolVersion]: await guard(() => this.version(imageSetKey(images))) };
       await bootLab(this.context, name, { learnerId: "", lessonSlug: "", images }, undefined, owner);
+      await fs.writeFile(this.context.paths.pooledMark(name), ""); // claimable from now on, by this process or the next
     } finally {
       this.busy.delete(name);
     }
@@ -64,7 +64,7 @@ export class DockerNodePool implements NodePool {
           keep.has(node.key) &&
           node.running &&
           node.version === (await current(node.key)) &&
-          (await nodeReported(this.context, node.name));
+          (await booted(this.context, node.name));
         if (!good && (await this.remove(node.name))) removed++;
       }
       await this.sweep();
@@ -101,14 +101,17 @@ export class DockerNodePool implements NodePool {
   private async handOver(pooledAs: string, id: string, spec: SandboxSpec): Promise<Sandbox> {
     const { docker, networks } = this.context;
     const hostname = hostnameFor(spec.lessonSlug);
-    await takeOver(this.context, { lab: id, learnerId: spec.learnerId, lessonSlug: spec.lessonSlug, createdAt: new Date().toISOString(), hostname, pooledAs });
-    const network = await networks.ensure(id);
+    const claim = { lab: id, learnerId: spec.learnerId, lessonSlug: spec.lessonSlug, createdAt: new Date().toISOString(), hostname, pooledAs };
+    const [network] = await Promise.all([networks.ensure(id), takeOver(this.context, claim)]);
+    await fs.rm(this.context.paths.pooledMark(id));
     await docker.getNetwork(network.name).connect({ Container: id, EndpointConfig: { Aliases: [...new Set([hostname, DEFAULT_NODE])] } });
     await docker.getNetwork(networkName(pooledAs)).disconnect({ Container: id, Force: true });
-    await networks.remove(pooledAs);
     await applyIdentity(docker, id, hostname);
     const sandbox = (await findLabs(this.context, id)).get(id);
     if (!sandbox?.running) throw new DriverError("boot_failed", "the claimed node stopped");
+    // the empty pool network goes after the learner has the lab (it takes longer than all of the above); a sweep
+    // removes it if this process does not get to
+    void networks.remove(pooledAs).catch(() => undefined);
     return sandbox;
   }
 
@@ -125,10 +128,10 @@ export class DockerNodePool implements NodePool {
     return nodes.filter((n): n is Pooled => n !== undefined);
   }
 
-  /** Unclaimed nodes a lab may take now: running, booted from what is current, ready. */
+  /** Unclaimed nodes a lab may take now: running, booted from what is current, their boot finished. */
   private async claimable(): Promise<Pooled[]> {
     const nodes = (await this.unclaimed()).filter((n) => n.running && n.name.startsWith(POOL_PREFIX) && !this.busy.has(n.name));
-    const ok = await Promise.all(nodes.map(async (n) => n.version === (await this.version(n.key)) && (await nodeReported(this.context, n.name))));
+    const ok = await Promise.all(nodes.map(async (n) => n.version === (await this.version(n.key)) && (await booted(this.context, n.name))));
     return nodes.filter((_, i) => ok[i]);
   }
 
@@ -164,18 +167,26 @@ export class DockerNodePool implements NodePool {
     }
   }
 
-  /** What pooled nodes left on the host whose container is gone (a claimed lab's links stay while it is there). */
+  /** What pooled nodes left on the engine and the host whose container is gone (a claimed lab's links stay while it is there). */
   private async sweep(): Promise<void> {
     const { docker, paths, disks } = this.context;
     const containers = new Set((await docker.listContainers({ all: true })).flatMap((c) => c.Names.map((n) => n.replace(/^\//, ""))));
     const dirs = await fs.readdir(paths.nodeDirs).catch(() => [] as string[]);
-    const left = new Set([...dirs, ...(await disks.list())].filter((name) => name.startsWith(POOL_PREFIX) && !containers.has(name)));
+    const networks = (await docker.listNetworks({ filters: { label: [NETWORK_LABEL] } })).map((n) => n.Labels?.[NETWORK_LABEL] ?? "");
+    const left = new Set([...dirs, ...(await disks.list()), ...networks].filter((name) => name.startsWith(POOL_PREFIX) && !containers.has(name)));
     for (const name of left) {
       const claim = await readClaim(paths, name).catch(() => undefined);
       if (!claim || !containers.has(claim.lab)) await this.remove(name);
     }
   }
 }
+
+/** Whether the pool finished booting the node (its mark, which a claim takes away). */
+const booted = ({ paths }: DockerContext, name: string) =>
+  fs.access(paths.pooledMark(name)).then(
+    () => true,
+    () => false,
+  );
 
 function tell(onStage: ((stage: BootStage, detail?: string) => void) | undefined, stage: BootStage, detail: string): void {
   try {
