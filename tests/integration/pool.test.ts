@@ -135,6 +135,18 @@ describe("warm pool", { timeout: 900_000 }, () => {
     bob.close();
   });
 
+  test("a pooled node and a lab reach each other by no route (the pool network is a lab network of its own)", async () => {
+    await poolFull();
+    const [pooled] = await engine.listContainers({ filters: { label: ["dockyard.pool=busybox"], name: ["dyp-"] } });
+    const pooledAddress = Object.values(pooled!.NetworkSettings.Networks)[0]!.IPAddress;
+    const labAddress = (await driver.address(BOB.sandbox))!;
+    const ping = async (from: string, to: string) =>
+      (await driver.exec(from, ["sh", "-c", `busybox ping -c 1 -W 2 ${to} >/dev/null 2>&1; echo $?`])).output.trim();
+    assert.equal(await ping(BOB.sandbox, labAddress), "0", "the probe works (the lab's own address answers)");
+    assert.notEqual(await ping(BOB.sandbox, pooledAddress), "0", `the lab reaches the pooled node at ${pooledAddress}`);
+    assert.notEqual(await ping(pooled!.Names[0]!.slice(1), labAddress), "0", `the pooled node reaches the lab at ${labAddress}`);
+  });
+
   test("the pool refills to its size in the background, and a removed lab takes its claimed node's leftovers with it", async () => {
     const { pooledAs } = claimOf(BOB.sandbox);
     await poolFull();
