@@ -22,7 +22,7 @@ export async function findLabs({ docker, paths }: Where, id?: string): Promise<M
     all: true,
     filters: { label: [`${LABEL.sandbox}=1`], ...(id ? { name: [id] } : {}) },
   });
-  const labs = new Map<string, Node[]>();
+  const labs = new Map<string, NodeInfo[]>();
   const labelled = await Promise.all(containers.map(async (c) => [c, (await labelsOf(paths, c)) ?? (id ? c.Labels : undefined)] as const));
   for (const [c, labels] of labelled) {
     if (!labels) continue;
@@ -34,13 +34,13 @@ export async function findLabs({ docker, paths }: Where, id?: string): Promise<M
 }
 
 /** A node container as a lab's: its labels (with its claim's owner), its state, when Docker made it. */
-interface Node {
+interface NodeInfo {
   labels: Record<string, string>;
   state: string;
   created: number;
 }
 
-function toSandbox(id: string, containers: Node[], suspendedAt: Date | undefined): Sandbox {
+function toSandbox(id: string, containers: NodeInfo[], suspendedAt: Date | undefined): Sandbox {
   const labels = containers[0]!.labels;
   const nodes = containers.map((c) => c.labels[LABEL.node] ?? DEFAULT_NODE).sort();
   const wanted = Number(labels[LABEL.nodes] ?? 1);
