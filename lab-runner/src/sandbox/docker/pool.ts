@@ -23,6 +23,8 @@ interface Pooled {
   key: string;
   version: string;
   running: boolean;
+  /** When Docker made it (ms since the epoch). */
+  created: number;
 }
 
 export class DockerNodePool implements NodePool {
@@ -59,12 +61,14 @@ export class DockerNodePool implements NodePool {
       const current = (key: string) => versions.get(key) ?? versions.set(key, this.version(key)).get(key)!;
       let removed = 0;
       for (const node of await this.unclaimed()) {
+        const done = await booted(this.context, node.name);
+        if (node.running && !done && Date.now() - node.created < this.context.settings.bootTimeoutMs) continue; // still booting, maybe for another process
         const good =
           node.name.startsWith(POOL_PREFIX) && // else a claim this process did not finish
           keep.has(node.key) &&
           node.running &&
           node.version === (await current(node.key)) &&
-          (await booted(this.context, node.name));
+          done;
         if (!good && (await this.remove(node.name))) removed++;
       }
       await this.sweep();
@@ -122,7 +126,8 @@ export class DockerNodePool implements NodePool {
       containers.map(async (c): Promise<Pooled | undefined> => {
         const name = (c.Names[0] ?? c.Id).replace(/^\//, "");
         if (await readClaim(this.context.paths, name)) return undefined;
-        return { name, key: c.Labels[LABEL.pool] ?? "", version: c.Labels[LABEL.poolVersion] ?? "", running: c.State === "running" };
+        const labels = c.Labels;
+        return { name, key: labels[LABEL.pool] ?? "", version: labels[LABEL.poolVersion] ?? "", running: c.State === "running", created: c.Created * 1000 };
       }),
     );
     return nodes.filter((n): n is Pooled => n !== undefined);
