@@ -82,30 +82,21 @@ export function ClassView({ cohortId }: { cohortId: string }) {
           <table className="mt-4 w-full table-fixed border-collapse text-left text-sm" data-testid="class-table">
             <caption className="sr-only">Each student&apos;s current lesson and step, last check and time on the step; stuck students first</caption>
             <colgroup>
-              <col className="w-64" />
-              <col className="w-56" />
+              <col className="w-[25rem]" />
+              <col className="w-48" />
               <col />
-              <col className="w-80" />
-              <col className="w-36" />
-              <col className="w-32" />
+              <col className="w-[22rem]" />
+              <col className="w-20" />
+              <col className="w-40" />
+              <col className="w-28" />
             </colgroup>
             <thead className="text-slate-700">
               <tr className="border-b border-slate-300">
-                <th scope="col" className="py-1 pr-2">
-                  Student
-                </th>
-                <th scope="col" className="px-2 py-1">
-                  Lesson
-                </th>
-                <th scope="col" className="px-2 py-1">
-                  Step
-                </th>
-                <th scope="col" className="px-2 py-1">
-                  Last check
-                </th>
-                <th scope="col" className="px-2 py-1">
-                  On this step
-                </th>
+                {["Student", "Lesson", "Step", "Last check", "Failed", "On this step"].map((label) => (
+                  <th key={label} scope="col" className="px-2 py-1" title={label === "Failed" ? "Failed attempts at this step (checks asked for)" : undefined}>
+                    {label}
+                  </th>
+                ))}
                 <th scope="col" className="px-2 py-1">
                   <span className="sr-only">Live terminal</span>
                 </th>
@@ -151,58 +142,66 @@ export function ClassView({ cohortId }: { cohortId: string }) {
 
 function Row({ cohortId, student, watching, onWatch }: { cohortId: string; student: ClassStudent; watching: boolean; onWatch: (w: Watching) => void }) {
   const p = student.position;
+  const cell = "truncate px-2 py-1";
   return (
     <tr
-      className={`border-b border-slate-200 align-top ${p?.stuck ? "bg-rose-50 shadow-[inset_4px_0_0_0_#be123c]" : ""}`}
+      className={`border-b border-slate-200 ${p?.stuck ? "bg-rose-50 shadow-[inset_4px_0_0_0_#be123c]" : ""}`}
       data-testid="class-row"
       data-stuck={p?.stuck ?? "no"}
     >
-      <th scope="row" className="truncate py-1.5 pr-2 pl-2 font-normal">
-        <Link className="text-sky-700 underline" href={`/cohorts/${cohortId}/students/${student.learnerId}`}>
-          {student.email}
-        </Link>
-        {p?.stuck && <Stuck position={p} />}
+      <th scope="row" className="px-2 py-1 font-normal">
+        <span className="flex items-center gap-2">
+          <Link className="truncate text-sky-700 underline" href={`/cohorts/${cohortId}/students/${student.learnerId}`}>
+            {student.email}
+          </Link>
+          {p?.stuck && <Stuck position={p} />}
+        </span>
       </th>
       {p ? (
         <>
-          <td className="truncate px-2 py-1.5" data-testid="class-lesson" title={p.lessonTitle}>
+          <td className={cell} data-testid="class-lesson" title={p.lessonTitle}>
             {p.lessonTitle}
           </td>
-          <td className="px-2 py-1.5" data-testid="class-step" data-step={p.stepId}>
-            <span className="text-slate-500">
+          <td className={cell} data-testid="class-step" data-step={p.stepId} title={`Step ${p.stepNumber} of ${p.steps}: ${p.stepTitle}`}>
+            <span className="text-slate-500 tabular-nums">
               {p.stepNumber}/{p.steps}
             </span>{" "}
+            {p.passed && <span className="text-emerald-800">✓ </span>}
             {p.stepTitle}
-            {p.passed && <span className="ml-1 text-emerald-800">✓ passed</span>}
           </td>
-          <td className="px-2 py-1.5" data-testid="class-check">
-            <LastCheck check={p.lastCheck} failed={p.failedChecks} />
+          <td className={cell} data-testid="class-check" title={p.lastCheck?.message}>
+            <LastCheck check={p.lastCheck} />
           </td>
-          <td className="px-2 py-1.5 tabular-nums" data-testid="class-minutes">
-            {p.minutesOnStep} min
-            <span className="block text-xs text-slate-500">
-              since <time dateTime={p.since}>{short(p.since)}</time>
-              {p.away && (
+          <td className={`${cell} tabular-nums`} data-testid="class-failed">
+            {p.failedChecks}
+          </td>
+          <td className={`${cell} tabular-nums`} data-testid="class-minutes">
+            {p.minutesOnStep} min{" "}
+            <span className="text-xs text-slate-500">
+              {p.away ? (
                 <>
-                  {" "}
-                  · away since <time dateTime={p.seenAt}>{short(p.seenAt)}</time>
+                  away since <time dateTime={p.seenAt}>{short(p.seenAt)}</time>
+                </>
+              ) : (
+                <>
+                  since <time dateTime={p.since}>{short(p.since)}</time>
                 </>
               )}
             </span>
           </td>
-          <td className="px-2 py-1.5">
+          <td className="px-2 py-1">
             <button
               type="button"
               aria-pressed={watching}
               onClick={() => onWatch({ learnerId: student.learnerId, email: student.email, lessonSlug: p.lessonSlug, lessonTitle: p.lessonTitle })}
-              className="rounded bg-sky-600 px-2 py-0.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
+              className="rounded bg-sky-600 px-2 py-0.5 text-sm font-medium whitespace-nowrap text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
             >
               Watch live<span className="sr-only"> {student.email}</span>
             </button>
           </td>
         </>
       ) : (
-        <td colSpan={5} className="px-2 py-1.5 text-slate-500">
+        <td colSpan={6} className="px-2 py-1 text-slate-500">
           Has not opened a lesson of this cohort yet
         </td>
       )}
@@ -214,27 +213,21 @@ function Row({ cohortId, student, watching, onWatch }: { cohortId: string; stude
 function Stuck({ position }: { position: StudentPosition }) {
   const why = position.stuck === "failed_checks" ? `${position.failedChecks} failed checks` : `${position.minutesOnStep} min on this step`;
   return (
-    <span className="mt-0.5 flex w-fit items-center gap-1 rounded bg-rose-700 px-1.5 text-xs font-semibold text-white" data-testid="stuck-flag">
+    <span className="flex shrink-0 items-center gap-1 rounded bg-rose-700 px-1.5 text-xs font-semibold whitespace-nowrap text-white" data-testid="stuck-flag">
       <span aria-hidden="true">⚠</span> Stuck: {why}
     </span>
   );
 }
 
-function LastCheck({ check, failed }: { check: StudentPosition["lastCheck"]; failed: number }) {
+function LastCheck({ check }: { check: StudentPosition["lastCheck"] }) {
   if (!check) return <span className="text-slate-500">No check yet</span>;
   return (
-    <span className="block truncate" title={check.message}>
+    <>
       <span className={check.passed ? "font-medium text-emerald-800" : "font-medium text-rose-800"}>{check.passed ? "✓ Passed" : "✗ Failed"}</span>{" "}
       <span className="text-slate-500">
         {check.origin === "automatic" ? "automatic" : "asked"} <time dateTime={check.at}>{short(check.at)}</time>
-      </span>
-      {failed > 0 && (
-        <span className="text-slate-600">
-          {" "}
-          · {failed} failed attempt{failed === 1 ? "" : "s"}
-        </span>
-      )}
-      <span className="block truncate text-xs text-slate-600">{check.message}</span>
-    </span>
+      </span>{" "}
+      <span className="text-xs text-slate-600">{check.message}</span>
+    </>
   );
 }
