@@ -82,12 +82,12 @@ export function ClassView({ cohortId }: { cohortId: string }) {
           <table className="mt-4 w-full table-fixed border-collapse text-left text-sm" data-testid="class-table">
             <caption className="sr-only">Each student&apos;s current lesson and step, last check and time on the step; stuck students first</caption>
             <colgroup>
-              <col className="w-[25rem]" />
-              <col className="w-48" />
-              <col />
-              <col className="w-[22rem]" />
-              <col className="w-20" />
+              <col className="w-[23rem]" />
               <col className="w-40" />
+              <col />
+              <col className="w-72" />
+              <col className="w-16" />
+              <col className="w-44" />
               <col className="w-28" />
             </colgroup>
             <thead className="text-slate-700">
@@ -151,7 +151,7 @@ function Row({ cohortId, student, watching, onWatch }: { cohortId: string; stude
     >
       <th scope="row" className="px-2 py-1 font-normal">
         <span className="flex items-center gap-2">
-          <Link className="truncate text-sky-700 underline" href={`/cohorts/${cohortId}/students/${student.learnerId}`}>
+          <Link className="truncate text-sky-700 underline" title={student.email} href={`/cohorts/${cohortId}/students/${student.learnerId}`}>
             {student.email}
           </Link>
           {p?.stuck && <Stuck position={p} />}
@@ -211,7 +211,7 @@ function Row({ cohortId, student, watching, onWatch }: { cohortId: string; stude
 
 /** The flag: a shape and words, not a colour alone. */
 function Stuck({ position }: { position: StudentPosition }) {
-  const why = position.stuck === "failed_checks" ? `${position.failedChecks} failed checks` : `${position.minutesOnStep} min on this step`;
+  const why = position.stuck === "failed_checks" ? `${position.failedChecks} failed checks` : `${position.minutesOnStep} min`;
   return (
     <span className="flex shrink-0 items-center gap-1 rounded bg-rose-700 px-1.5 text-xs font-semibold whitespace-nowrap text-white" data-testid="stuck-flag">
       <span aria-hidden="true">⚠</span> Stuck: {why}
