@@ -9,6 +9,7 @@ import {
   type RegistryCredentials,
   type ServerMessage,
   sandboxIdFor,
+  type HostStatus,
 } from "@dockyard/contract/server";
 import type Dockerode from "dockerode";
 import { DriverError, type ExecResult, type Sandbox, type SandboxDriver } from "./sandbox/driver";
@@ -23,12 +24,15 @@ import { Admission, type LabQuotas } from "./labs/admission";
 import { Notices } from "./labs/notices";
 import { IdleCuller } from "./labs/idle-culler";
 import { evict, type EvictionPolicy } from "./labs/eviction";
+import { gatherStatus } from "./labs/status";
+import { HostLoadMeter } from "./labs/host-load";
 
 // Lab lifecycle above the driver: labs are admitted within the quotas, booted once however many ask
 // (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), given one shell session per node
 // (recorded, with a marker at each step change and check attempt), checked, suspended when idle
 // (labs/idle-culler.ts) and resumed when asked for again, and removed when the learner resets it or eviction says
-// so (labs/eviction.ts); learners are told at their terminals what their lab runs into (labs/notices.ts). A sandbox
+// so (labs/eviction.ts); learners are told at their terminals what their lab runs into (labs/notices.ts); admins see
+// it all with the host's load (labs/status.ts). A sandbox
 // is the whole lab (all its nodes): the unit a lab token names, that boots, idles, is suspended and removed.
 
 /** One node of a running sandbox, as the file, port and preview routes reach it. */
@@ -67,6 +71,7 @@ export class LabManager {
   private readonly admission: Admission;
   private readonly notices: Notices;
   private readonly culler: IdleCuller;
+  private readonly hostLoad = new HostLoadMeter();
 
   constructor(
     private readonly driver: SandboxDriver,
@@ -357,6 +362,36 @@ export class LabManager {
       remove: (id: string) => this.remove(id),
     };
     return evict(labs, this.options.eviction, (this.options.now ?? Date.now)());
+  }
+
+  /** Labs booted ahead of need and not handed out yet (the warm pool): none until there is one. */
+  pooled(): Sandbox[] {
+    return [];
+  }
+
+  /** For admins: every lab and its state (the line in boot order), the host's memory, CPU and disk, and the limits. */
+  status(): Promise<HostStatus> {
+    const owners = new Map(this.boots.owners());
+    const line = this.queue.line();
+    const waiting = new Set(line.map((lab) => lab.id));
+    const limit = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? n : null);
+    return gatherStatus(this.driver, {
+      now: (this.options.now ?? Date.now)(),
+      queued: line.map((lab) => ({ ...lab, lessonSlug: owners.get(lab.id)?.lessonSlug ?? "" })),
+      booting: [...owners]
+        .filter(([id]) => this.booting(id) && !waiting.has(id))
+        .map(([id, owner]) => ({ id, ...owner, since: this.boots.get(id)!.startedAt })),
+      pooled: this.pooled().length,
+      connected: (id) => this.attached(id),
+      load: () => this.hostLoad.read(),
+      limits: {
+        maxLabs: limit(this.options.maxLabs),
+        maxLabsPerLearner: limit(this.options.maxLabsPerLearner),
+        bootConcurrency: limit(this.options.bootConcurrency),
+        nodeMemoryBytes: this.driver.limits.memoryBytes,
+        diskHighWaterPercent: this.options.eviction?.diskHighWaterPercent ?? null,
+      },
+    });
   }
 
   /** The lab was used now: its idle clock restarts. */

@@ -25,6 +25,8 @@ export interface BootsOptions {
 export class Boot {
   /** Settles with the boot: the sandbox once it is ready, or why it failed. */
   readonly done: Promise<Sandbox>;
+  /** When the boot began (ms since the epoch). */
+  readonly startedAt = Date.now();
   private inProgress = true;
   private readonly messages: ServerMessage[] = [];
   private readonly watchers = new Set<(message: ServerMessage) => void>();
