@@ -121,6 +121,14 @@ export class Boots {
     return boot;
   }
 
+  /** A sandbox found running, left by an earlier lab-runner: its boot counts as done. */
+  adopt(sandbox: Sandbox): Boot {
+    return this.start(sandbox.id, async (emit) => {
+      emit({ type: "ready" });
+      return sandbox;
+    });
+  }
+
   get(id: string): Boot | undefined {
     return this.boots.get(id);
   }
