@@ -97,6 +97,13 @@ export function mayGradeCohort(viewer: Viewer, cohort: CohortFacts): Decision {
   return refused("Only this cohort's graders, its instructor and admins see its grades.");
 }
 
+/** The class view: where each student is now, who is stuck, their live terminals. Its instructor and admins. */
+export function mayWatchClass(viewer: Viewer, cohort: CohortFacts): Decision {
+  if (!viewer.account) return signInFirst("Sign in as this cohort's instructor to see its class.");
+  if (teaches(viewer, cohort) || isAdmin(viewer)) return ALLOWED;
+  return refused("Only this cohort's instructor and admins see its class live.");
+}
+
 /**
  * One student's work in a cohort: their evidence, their recordings and a live view of their terminal. Those who
  * grade the cohort, for its students and its lessons only: what the student does elsewhere stays theirs.

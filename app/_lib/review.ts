@@ -1,12 +1,12 @@
 import { notFound } from "next/navigation";
 import { REFUSALS } from "@dockyard/contract";
-import { mayGradeCohort, mayListCohorts, mayReviewStudent, type CohortFacts, type Decision, type Viewer } from "./access";
+import { mayGradeCohort, mayListCohorts, mayReviewStudent, mayWatchClass, type CohortFacts, type Decision, type Viewer } from "./access";
 import { apiError } from "./api";
 import { cohortById, membershipOf, type Cohort } from "./cohorts";
 import { enforce } from "./guard";
 import { currentViewer } from "./session";
 
-// The access checks of the grading pages and routes, in one order for all of them: a visitor who has not
+// The access checks of the grading pages and routes (and the class view's), in one order for all of them: a visitor who has not
 // signed in learns nothing (401), not even whether the cohort exists; then an unknown cohort is 404; then
 // the rules decide (403).
 
@@ -16,16 +16,25 @@ type Review<T> = ({ allowed: true } & T) | Refused;
 const unknownCohort: Refused = { allowed: false, code: "unknown_cohort", message: REFUSALS.unknown_cohort.message };
 const refusedBy = (decision: Decision): Refused | undefined => (decision.allowed ? undefined : decision);
 
-/** The cohort, for someone who may grade it. */
-export async function gradingOf(cohortId: string): Promise<Review<{ cohort: Cohort; viewer: Viewer; facts: CohortFacts }>> {
+/** The cohort, for someone the rule lets in. */
+async function cohortFor(
+  cohortId: string,
+  rule: (viewer: Viewer, facts: CohortFacts) => Decision,
+): Promise<Review<{ cohort: Cohort; viewer: Viewer; facts: CohortFacts }>> {
   const viewer = await currentViewer();
   const signIn = refusedBy(mayListCohorts(viewer));
   if (signIn) return signIn;
   const cohort = await cohortById(cohortId);
   if (!cohort) return unknownCohort;
   const facts = { instructorId: cohort.instructorId, membership: await membershipOf(cohort.id, viewer.learnerId) };
-  return refusedBy(mayGradeCohort(viewer, facts)) ?? { allowed: true, cohort, viewer, facts };
+  return refusedBy(rule(viewer, facts)) ?? { allowed: true, cohort, viewer, facts };
 }
+
+/** The cohort, for someone who may grade it. */
+export const gradingOf = (cohortId: string) => cohortFor(cohortId, mayGradeCohort);
+
+/** The cohort, for someone who may watch its class live (its instructor, admins). */
+export const teachingOf = (cohortId: string) => cohortFor(cohortId, mayWatchClass);
 
 /** One student of the cohort (and, when `lessonSlug` is given, their work on one of its lessons), for a grader of it. */
 export async function reviewOf(cohortId: string, learnerId: string, lessonSlug?: string): Promise<Review<{ cohort: Cohort }>> {

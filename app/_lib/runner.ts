@@ -1,4 +1,5 @@
 import {
+  issueAdminToken,
   issueLabToken,
   issueViewerToken,
   previewPublicUrl,
@@ -13,6 +14,7 @@ import {
   type CheckResult,
   type FileContent,
   type FileListing,
+  type HostStatus,
   type PublishedPort,
   type RecordingListing,
   type RegistryCredentials,
@@ -21,7 +23,8 @@ import {
 
 // The site's one client of the lab-runner. The site mints the short-lived token each call needs: a lab token
 // that binds a learner to their sandbox (their own lab), a recording or viewer token for someone the caller
-// has already decided may see a lab (its recordings, its live view). A refusal of the lab-runner, or its
+// has already decided may see a lab (its recordings, its live view), an admin token for an admin (the host's
+// status, any lab's stop or suspend). A refusal of the lab-runner, or its
 // absence, is thrown as a Refusal.
 
 export interface LabAccess {
@@ -100,3 +103,13 @@ export function watchUrl(lab: ViewerClaims, node: string): string {
   const token = issueViewerToken(secret(), WATCH_TOKEN, lab, tokenTtlSeconds());
   return `${runnerPublicUrl()}/sandboxes/${lab.sandbox}/watch?${new URLSearchParams({ node, token })}`;
 }
+
+const asAdmin = (adminId: string) => issueAdminToken(secret(), { admin: adminId }, tokenTtlSeconds());
+
+/** For an admin: every lab on the host and its state, the boot queue, and the host's load against the limits. */
+export const hostStatus = async (adminId: string) => (await (await request("/admin/status", asAdmin(adminId))).json()) as HostStatus;
+/** For an admin: suspends anyone's lab (everything kept) or removes it for good. `sandboxId` must be a SANDBOX_ID. */
+export const suspendAnyLab = async (adminId: string, sandboxId: string) =>
+  (await (await request(`/admin/labs/${sandboxId}/suspend`, asAdmin(adminId), "POST")).json()) as { suspended: string };
+export const removeAnyLab = async (adminId: string, sandboxId: string) =>
+  (await (await request(`/admin/labs/${sandboxId}`, asAdmin(adminId), "DELETE")).json()) as { removed: string };

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { saveSettingsAction, setRoleAction } from "@/app/_actions/admin";
 import { ActionForm } from "@/app/_components/ActionForm";
 import { mayAdminister, ROLES } from "@/app/_lib/access";
@@ -15,6 +16,12 @@ export default async function AdminPage() {
   return (
     <div className="mx-auto max-w-4xl px-4 py-8">
       <h1 className="text-3xl font-bold">Admin</h1>
+      <Link
+        href="/admin/host"
+        className="mt-4 inline-block rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
+      >
+        Host: labs, queue and load
+      </Link>
 
       <section aria-labelledby="settings" className="mt-8 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
         <h2 id="settings" className="text-xl font-semibold">

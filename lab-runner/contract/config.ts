@@ -100,6 +100,15 @@ export const poolPolicy = () => ({
   imageSets: Number(process.env.DOCKYARD_POOL_IMAGE_SETS ?? 1),
 });
 
+/**
+ * When the instructor's class view flags a student as stuck on a step they have not passed: after this many failed
+ * attempts at it (checks they asked for; the page's automatic ones do not count), or this many minutes on it.
+ */
+export const stuckRule = () => ({
+  failedChecks: Number(process.env.DOCKYARD_STUCK_FAILED_CHECKS ?? 3),
+  minutes: Number(process.env.DOCKYARD_STUCK_MINUTES ?? 10),
+});
+
 /** Each node's own disk (its Docker data, /root and /tmp). */
 export const nodeDiskBytes = () => Number(process.env.DOCKYARD_NODE_DISK_GIB ?? 10) * 1024 ** 3;
 

@@ -4,6 +4,7 @@
 // from "@dockyard/contract/server".
 
 export * from "./types";
+export * from "./host-status";
 export * from "./ids";
 export * from "./asciicast";
 export * from "./ack";

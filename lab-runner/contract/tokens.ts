@@ -4,7 +4,8 @@ import { Refusal } from "./refusals";
 // Compact HMAC-signed tokens (base64url(payload).base64url(sig)). Several kinds share the mechanism:
 // the learner's session cookie (long-lived, names the learner), the lab token (short-lived, binds a
 // learner to one sandbox, required by the lab-runner's WebSocket and check endpoints), and the viewer
-// tokens (short-lived, let someone the site authorized read one sandbox's recordings or watch its terminal).
+// tokens (short-lived, let someone the site authorized read one sandbox's recordings or watch its terminal), and
+// the admin token (short-lived, lets an admin the site authorized see the host and stop or suspend any lab).
 
 export type TokenError = "missing" | "malformed" | "bad_signature" | "expired" | "wrong_kind" | "wrong_sandbox";
 
@@ -102,4 +103,20 @@ export function verifyViewerToken(secret: string, kind: ViewerKind, token: strin
   if (!claims.sandbox || !claims.lesson) throw new TokenRejected("malformed");
   if (claims.sandbox !== sandboxId) throw new TokenRejected("wrong_sandbox");
   return { sandbox: claims.sandbox, lesson: claims.lesson };
+}
+
+export const ADMIN_TOKEN = "admin";
+
+/** What an admin token says: which admin asked (the lab-runner logs it with what it did). */
+export interface AdminClaims {
+  admin: string;
+}
+
+/** Issued by the site for an admin: the host's status and any lab's stop or suspend. */
+export const issueAdminToken = (secret: string, c: AdminClaims, ttlSeconds: number) => issue(secret, ADMIN_TOKEN, { admin: c.admin }, ttlSeconds);
+
+export function verifyAdminToken(secret: string, token: string | null | undefined): AdminClaims {
+  const claims = verify(secret, ADMIN_TOKEN, token);
+  if (!claims.admin) throw new TokenRejected("malformed");
+  return { admin: claims.admin };
 }

@@ -1,4 +1,3 @@
-// Over 300 lines: LabManager is the one face of a lab's lifecycle that the HTTP layer, rehearsal and tests use; its parts live in labs/.
 import {
   type BootStage,
   type Lesson,
@@ -10,48 +9,41 @@ import {
   type RegistryCredentials,
   type ServerMessage,
   sandboxIdFor,
+  type HostStatus,
 } from "@dockyard/contract/server";
-import type Dockerode from "dockerode";
-import { DriverError, type ExecResult, type Sandbox, type SandboxDriver } from "./sandbox/driver";
-import { TerminalSession, type Pty } from "./terminal/session";
-import { judge } from "./checks/judge";
-import type { JudgeContext } from "./checks/context";
-import { readCommands, writeStep } from "./checks/commands";
-import type { Recordings } from "./recordings/store";
+import { DriverError, type Sandbox, type SandboxDriver } from "./sandbox/driver";
+import type { TerminalSession } from "./terminal/session";
+import { readCommands } from "./checks/commands";
 import { Boots } from "./labs/boots";
 import { BootQueue } from "./labs/boot-queue";
 import { Admission, type LabQuotas } from "./labs/admission";
 import { Notices } from "./labs/notices";
-import { IdleCuller } from "./labs/idle-culler";
-import { evict, type EvictionPolicy } from "./labs/eviction";
+import { IdleCuller, type CullableLabs } from "./labs/idle-culler";
+import { evict, type EvictableLabs, type EvictionPolicy } from "./labs/eviction";
+import { StepCheck } from "./labs/step-check";
+import { Steps } from "./labs/steps";
+import { Shells, type ShellOptions } from "./labs/shells";
+import { labNode, type LabNode } from "./labs/lab-node";
+import { gatherStatus } from "./labs/status";
+import { HostLoadMeter } from "./labs/host-load";
 import { WarmPool, type PoolPolicy, type PoolStatus } from "./labs/pool";
 
-// Lab lifecycle above the driver: labs are admitted within the quotas, booted once however many ask
-// (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), or claimed ready from the driver's warm
-// pool (labs/pool.ts, which also keeps it full), given one shell session per node
-// (recorded, with a marker at each step change and check attempt), checked, suspended when idle
-// (labs/idle-culler.ts) and resumed when asked for again, and removed when the learner resets it or eviction says
-// so (labs/eviction.ts); learners are told at their terminals what their lab runs into (labs/notices.ts). A sandbox
-// is the whole lab (all its nodes): the unit a lab token names, that boots, idles, is suspended and removed.
+// Lab lifecycle above the driver: labs are admitted within the quotas (labs/admission.ts), booted once however many
+// ask (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), or claimed ready from the driver's warm
+// pool (labs/pool.ts, which also keeps it full), given one shell per node (labs/shells.ts:
+// recorded, with a marker at each step change and check attempt), told their step (labs/steps.ts), checked
+// (labs/step-check.ts), suspended when idle (labs/idle-culler.ts) and resumed when asked for again, removed when the
+// learner resets it or eviction says so (labs/eviction.ts); learners are told at their terminals what their lab runs
+// into (labs/notices.ts); admins see it all with the host's load (labs/status.ts). A sandbox is the whole lab (all
+// its nodes): what a lab token names, boots, idles, is suspended.
 
-/** One node of a running sandbox, as the file, port and preview routes reach it. */
-export interface LabNode {
-  exec(cmd: string[], opts?: { timeoutMs?: number; stdin?: string }): Promise<ExecResult>;
-  innerDocker(): Dockerode;
-  /** Its address on the lab network (the host reaches the ports it publishes there), if it has one. */
-  address(): Promise<string | undefined>;
-}
-
-export interface LabManagerOptions extends LabQuotas {
+export interface LabManagerOptions extends LabQuotas, Pick<ShellOptions, "spawnPty" | "recordings"> {
   idleTimeoutMs: number;
   /** How many labs may boot at once (no limit unless given); the others wait in line. */
   bootConcurrency?: number;
   /** How long a lab waiting in line stays there with no terminal waiting for it (a reload keeps its place). */
   queueGraceMs?: number;
   findLesson(slug: string): Lesson | undefined;
-  spawnPty(command: ReturnType<SandboxDriver["shellCommand"]>, size: { cols: number; rows: number }): Pty;
-  /** Where terminals are recorded; nothing is recorded without it. */
-  recordings?: Recordings;
   /** When suspended labs are removed; they are kept until removed otherwise unless given. */
   eviction?: EvictionPolicy;
   /** The warm pool to keep, if the driver has one (none unless given, or of size 0). */
@@ -65,13 +57,14 @@ const QUEUE_GRACE_MS = 15_000;
 export class LabManager {
   private readonly boots: Boots;
   private readonly queue: BootQueue;
-  /** Per sandbox, per node. */
-  private readonly sessions = new Map<string, Map<string, TerminalSession>>();
-  /** Per sandbox: the step last written into it, and the write in flight (step changes apply in order). */
-  private readonly steps = new Map<string, { current?: string; writing: Promise<void> }>();
+  private readonly shells: Shells;
+  private readonly steps: Steps;
   private readonly admission: Admission;
   private readonly notices: Notices;
   private readonly culler: IdleCuller;
+  private readonly hostLoad = new HostLoadMeter();
+  /** The labs as the idle culler and eviction see them. */
+  private readonly labs: CullableLabs & EvictableLabs;
   private readonly pool?: WarmPool;
 
   constructor(
@@ -82,11 +75,26 @@ export class LabManager {
     this.boots = new Boots({ abandonAfterMs: options.queueGraceMs ?? QUEUE_GRACE_MS });
     this.queue = new BootQueue({ concurrency: options.bootConcurrency ?? Infinity, labsOf: (learnerId) => this.labsOf(learnerId), now });
     this.admission = new Admission(driver, options, (slug) => options.findLesson(slug)?.title ?? slug);
-    this.notices = new Notices(driver, this.sessions, { now, recordings: options.recordings });
-    this.culler = new IdleCuller(
-      { list: () => driver.list(), inUse: (id) => this.inUse(id), suspend: (id) => this.suspend(id), remove: (id) => this.remove(id) },
-      { idleTimeoutMs: options.idleTimeoutMs, now },
-    );
+    this.shells = new Shells(driver, {
+      spawnPty: options.spawnPty,
+      recordings: options.recordings,
+      onActivity: (id) => this.touch(id),
+      onOpened: (id, node) => void this.notices.lookAtLimits(id, node), // what was hit before this shell is not news
+    });
+    this.notices = new Notices(driver, this.shells.all, { now, recordings: options.recordings });
+    this.steps = new Steps({
+      nodesOf: async (id) => (await this.boots.get(id)?.done.catch(() => undefined))?.nodes ?? (await driver.get(id))?.nodes ?? [DEFAULT_NODE],
+      execOn: (id, node) => labNode(driver, id, node).exec,
+      mark: (id, marker) => options.recordings?.mark(id, marker),
+    });
+    this.labs = {
+      list: () => driver.list(),
+      storageUsage: () => driver.storageUsage(),
+      inUse: (id) => this.inUse(id),
+      suspend: (id) => this.suspend(id),
+      remove: (id) => this.remove(id),
+    };
+    this.culler = new IdleCuller(this.labs, { idleTimeoutMs: options.idleTimeoutMs, now });
     if (driver.pool && options.pool && options.pool.size > 0) this.pool = new WarmPool(driver.pool, this.queue, options.pool, now);
   }
 
@@ -170,60 +178,21 @@ export class LabManager {
 
   /** The shell of one node of the sandbox (node1 unless given), shared by every terminal attached to it. */
   session(id: string, node: string = DEFAULT_NODE): TerminalSession {
-    const sessions = this.sessions.get(id) ?? new Map<string, TerminalSession>();
-    this.sessions.set(id, sessions);
-    let session = sessions.get(node);
-    if (!session) {
-      const command = this.driver.shellCommand(id, node);
-      session = new TerminalSession((size) => this.options.spawnPty(command, size), {
-        recorder: this.options.recordings?.recorder(id, node),
-        onActivity: () => this.touch(id),
-      });
-      sessions.set(node, session);
-      void this.notices.lookAtLimits(id, node); // what was hit before this shell is not news
-    }
-    return session;
+    return this.shells.of(id, node);
   }
 
-  /** Judges a step's checks, each on the node it names (node1 unless it says `node:`). */
+  /** Judges a step's checks, each on the node it names (node1 unless it says `node:`), with the step's commands as evidence. */
   async check(id: string, lessonSlug: string, stepId: string): Promise<CheckResult> {
     const lesson = this.lesson(lessonSlug);
     const step = lesson.steps.find((s) => s.id === stepId);
     if (!step) throw new Refusal("unknown_step", `Lesson “${lessonSlug}” has no step “${stepId}”.`);
     await this.assertRunning(id);
     this.touch(id);
-    const nodes = nodeNames(lesson.nodes);
-    const recorded = new Map<string, Promise<RecordedCommand[]>>(); // read once per node, by the judge or for the evidence
-    const commandsOf = (node: string) => recorded.get(node) ?? recorded.set(node, this.commands(id, stepId, node)).get(node)!;
-    const contextOf = (node: string): JudgeContext => {
-      if (!nodes.includes(node)) throw new Error(`this lab has no node “${node}” (it has ${nodes.join(", ")})`);
-      return {
-        docker: this.driver.innerDocker(id, node),
-        exec: (cmd, opts) => this.driver.exec(id, cmd, { ...opts, node }),
-        commands: () => commandsOf(node),
-        node: contextOf,
-        registry: () => this.driver.registry(id),
-      };
-    };
-    const result = step.checks.length
-      ? await judge(step.checks, contextOf(DEFAULT_NODE))
-      : { passed: true, message: "This step has nothing to check.", criteria: [] };
+    const run = new StepCheck(this.driver, id, nodeNames(lesson.nodes), (node) => this.commands(id, stepId, node));
+    const result = await run.verdict(step.checks);
     this.options.recordings?.mark(id, `check ${stepId} ${result.passed ? "passed" : "failed"}`);
-    const evidence = await this.evidence(nodes, commandsOf);
+    const evidence = await run.evidence();
     return evidence.length ? { ...result, commands: evidence } : result;
-  }
-
-  /** The commands of the step on every node, oldest first (tagged with their node in a lab of several). */
-  private async evidence(nodes: string[], commandsOf: (node: string) => Promise<RecordedCommand[]>): Promise<RecordedCommand[]> {
-    const perNode = await Promise.all(
-      nodes.map((node) =>
-        commandsOf(node).then(
-          (commands) => (nodes.length > 1 ? commands.map((c) => ({ ...c, node })) : commands),
-          () => [], // the verdict stands even if a log cannot be read
-        ),
-      ),
-    );
-    return perNode.flat().sort((a, b) => a.at.localeCompare(b.at));
   }
 
   /** The learner's credentials for the lab's registry (lessons with `registry: true`). */
@@ -247,11 +216,7 @@ export class LabManager {
     if (!(await this.driver.get(id))?.running) throw new Refusal("not_running", "Your sandbox is not running; reload the lesson page to start it.");
     if (this.booting(id)) throw new Refusal("not_running", "Your sandbox is still starting; try again once the terminal is connected.");
     this.touch(id);
-    return {
-      exec: (cmd, opts) => this.driver.exec(id, cmd, { ...opts, node }),
-      innerDocker: () => this.driver.innerDocker(id, node),
-      address: () => this.driver.address(id, node),
-    };
+    return labNode(this.driver, id, node);
   }
 
   /** The shell of a node of a running lab, for a live view: watching starts nothing. */
@@ -265,24 +230,13 @@ export class LabManager {
 
   /** Commands run in the learner's shells (on every node) from now on count for this step. Writes only when the step changes. */
   setStep(id: string, stepId: string): Promise<void> {
-    const state = this.steps.get(id) ?? { writing: Promise.resolve() };
-    this.steps.set(id, state);
-    state.writing = state.writing
-      .catch(() => {})
-      .then(async () => {
-        if (state.current === stepId) return;
-        const nodes = (await this.boots.get(id)?.done.catch(() => undefined))?.nodes ?? (await this.driver.get(id))?.nodes ?? [DEFAULT_NODE];
-        await Promise.all(nodes.map((node) => writeStep((cmd, opts) => this.driver.exec(id, cmd, { ...opts, node }), stepId)));
-        state.current = stepId;
-        this.options.recordings?.mark(id, `step ${stepId}`);
-      });
     this.touch(id);
-    return state.writing;
+    return this.steps.set(id, stepId);
   }
 
   /** The commands a node's shell recorded, oldest first; only those of one step if given. */
   commands(id: string, stepId?: string, node: string = DEFAULT_NODE): Promise<RecordedCommand[]> {
-    return readCommands((cmd, opts) => this.driver.exec(id, cmd, { ...opts, node }), stepId);
+    return readCommands(labNode(this.driver, id, node).exec, stepId);
   }
 
   /** Removes the lab for good, with everything in it (its recordings are kept). */
@@ -303,11 +257,10 @@ export class LabManager {
   }
 
   private forget(id: string): void {
-    for (const session of this.sessions.get(id)?.values() ?? []) session.close();
-    this.sessions.delete(id);
+    this.shells.close(id);
     this.boots.forget(id);
     this.culler.forget(id);
-    this.steps.delete(id);
+    this.steps.forget(id);
     this.notices.forget(id);
     this.options.recordings?.close(id);
   }
@@ -322,11 +275,7 @@ export class LabManager {
   }
 
   private inUse(id: string): boolean {
-    return this.attached(id) || this.booting(id);
-  }
-
-  private attached(id: string): boolean {
-    return [...(this.sessions.get(id)?.values() ?? [])].some((session) => session.attachedClients > 0);
+    return this.shells.attached(id) || this.booting(id);
   }
 
   /** Tells everyone at a terminal when the engine stops answering and when it is back; resolves whether it is up. */
@@ -344,22 +293,9 @@ export class LabManager {
     const found = (await this.driver.list()).filter((s) => s.running);
     for (const sandbox of found) {
       this.touch(sandbox.id);
-      this.boots.start(sandbox.id, async (emit) => {
-        emit({ type: "ready" });
-        return sandbox;
-      });
+      this.boots.adopt(sandbox);
     }
     return found.length;
-  }
-
-  /** Prunes the warm pool and tops it up in the background; resolves once it is full (or a refill failed, said in the log). */
-  tendPool(): Promise<void> {
-    return this.pool?.tend() ?? Promise.resolve();
-  }
-
-  /** What the warm pool holds and keeps, per image set; nothing without a pool. */
-  poolStatus(): Promise<PoolStatus[]> {
-    return this.pool?.status() ?? Promise.resolve([]);
   }
 
   /** Suspends sandboxes idle for longer than the timeout with no terminal attached (removes dead ones). Returns their ids. */
@@ -369,14 +305,43 @@ export class LabManager {
 
   /** Removes the suspended labs the eviction policy says must go, oldest first. Returns their ids. */
   async evict(): Promise<string[]> {
-    if (!this.options.eviction) return [];
-    const labs = {
-      list: () => this.driver.list(),
-      storageUsage: () => this.driver.storageUsage(),
-      inUse: (id: string) => this.inUse(id),
-      remove: (id: string) => this.remove(id),
-    };
-    return evict(labs, this.options.eviction, (this.options.now ?? Date.now)());
+    return this.options.eviction ? evict(this.labs, this.options.eviction, (this.options.now ?? Date.now)()) : [];
+  }
+
+  /** Prunes the warm pool and tops it up in the background; resolves once it is full (or a refill failed, said in the log). */
+  tendPool(): Promise<void> {
+    return this.pool?.tend() ?? Promise.resolve();
+  }
+
+  /** What the warm pool holds (booted, not handed out yet) and keeps, per image set; nothing without a pool. */
+  poolStatus(): Promise<PoolStatus[]> {
+    return this.pool?.status() ?? Promise.resolve([]);
+  }
+
+  /** For admins: every lab and its state (the line in boot order), the host's memory, CPU and disk, and the limits. */
+  async status(): Promise<HostStatus> {
+    const pooled = (await this.poolStatus().catch(() => [])).reduce((sum, set) => sum + set.pooled, 0);
+    const owners = new Map(this.boots.owners());
+    const line = this.queue.line();
+    const waiting = new Set(line.map((lab) => lab.id));
+    const limit = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? n : null);
+    return gatherStatus(this.driver, {
+      now: (this.options.now ?? Date.now)(),
+      queued: line.map((lab) => ({ ...lab, lessonSlug: owners.get(lab.id)?.lessonSlug ?? "" })),
+      booting: [...owners]
+        .filter(([id]) => this.booting(id) && !waiting.has(id))
+        .map(([id, owner]) => ({ id, ...owner, since: this.boots.get(id)!.startedAt })),
+      pooled,
+      connected: (id) => this.shells.attached(id),
+      load: () => this.hostLoad.read(),
+      limits: {
+        maxLabs: limit(this.options.maxLabs),
+        maxLabsPerLearner: limit(this.options.maxLabsPerLearner),
+        bootConcurrency: limit(this.options.bootConcurrency),
+        nodeMemoryBytes: this.driver.limits.memoryBytes,
+        diskHighWaterPercent: this.options.eviction?.diskHighWaterPercent ?? null,
+      },
+    });
   }
 
   /** The lab was used now: its idle clock restarts. */

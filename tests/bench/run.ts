@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
+import { labClient } from "../support/lab-client";
 import { issueLabToken, sandboxIdFor } from "@dockyard/contract/server";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import { percentile, report } from "./stats";
@@ -12,6 +13,7 @@ const POOL_CLAIMS = Number(process.env.BENCH_POOL_CLAIMS ?? 8);
 const MULTI_NODE_STARTS = Number(process.env.BENCH_MULTI_NODE_STARTS ?? 5);
 const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 200);
 const CHECKS = Number(process.env.BENCH_CHECKS ?? 40);
+const RESUMES = Number(process.env.BENCH_RESUMES ?? 8);
 const LESSON = "first-container";
 
 const stack = new Stack({ name: "bench", sitePort: 3130, runnerPort: 3131 });
@@ -41,6 +43,43 @@ async function poolClaims(runs: number): Promise<number[]> {
     samples.push(performance.now() - t0);
     if (!sandbox) throw new Error("the pool had no node to claim");
     await driver.remove(sandbox.id);
+  }
+  return samples;
+}
+
+/**
+ * As a learner meets it, through the lab-runner's terminal: a lab opened for the first time until ready (cold), then
+ * stopped (suspended, everything kept), then opened again until ready (resumed). Each run is a lab of its own.
+ */
+async function coldAndResumed(runs: number): Promise<{ cold: number[]; suspend: number[]; resume: number[] }> {
+  const samples = { cold: [] as number[], suspend: [] as number[], resume: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    const lab = labClient(stack, `bench-resume-${process.pid}-${i}`, LESSON);
+    try {
+      let t0 = performance.now();
+      const first = lab.terminal();
+      await first.ready(120_000);
+      samples.cold.push(performance.now() - t0);
+      first.type("echo kept-$((20+1)) > /root/kept; echo written-$((1+1))\r");
+      await first.waitForText("written-2");
+      first.close();
+
+      t0 = performance.now();
+      const stopped = await lab.suspend();
+      if (!stopped.ok) throw new Error(`suspend answered ${stopped.status}`);
+      samples.suspend.push(performance.now() - t0);
+
+      t0 = performance.now();
+      const again = lab.terminal();
+      await again.ready(120_000);
+      samples.resume.push(performance.now() - t0);
+      if (!again.messages.some((m) => m.type === "resumed")) throw new Error("the lab was booted afresh, not resumed");
+      again.type("cat /root/kept\r");
+      await again.waitForText("kept-21");
+      again.close();
+    } finally {
+      await driver.remove(lab.sandbox);
+    }
   }
   return samples;
 }
@@ -124,6 +163,10 @@ try {
   report("sandbox cold start until ready", await coldStarts(COLD_STARTS));
   report("sandbox ready from the pool (same images)", await poolClaims(POOL_CLAIMS));
   report("3-node lab ready", await coldStarts(MULTI_NODE_STARTS, 3));
+  const { cold, suspend, resume } = await coldAndResumed(RESUMES);
+  report("lab opened cold until ready (terminal)", cold);
+  report("Stop lab (suspend) until stopped", suspend);
+  report("lab resumed: opened again until ready", resume);
   await withTerminal(async (t, check) => {
     report("keystroke echo round trip (WebSocket + pty)", await keystrokeEcho(t));
     const abuser = await abusiveNeighbour(60);

@@ -22,7 +22,8 @@ const stack = new Stack({
 });
 const driver = new DockerSandboxDriver();
 const run = `suspend-${process.pid}`;
-const LABS = [0, 1, 2].map((n) => labClient(stack, `${run}-${n}`, "volumes"));
+const LABS = [0, 1, 2, 3].map((n) => labClient(stack, `${run}-${n}`, "volumes"));
+type Lab = (typeof LABS)[number];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
@@ -76,6 +77,7 @@ describe("suspend and resume", { timeout: 900_000 }, () => {
     execFileSync("bash", ["scripts/engine.sh", "stop"], { stdio: "ignore" });
     execFileSync("bash", ["scripts/engine.sh", "start"], { stdio: "ignore" });
     await stack.startRunner();
+    await sleep(5000); // reaping rounds past the idle timeout: the restarted lab-runner leaves a suspended lab be
     assert.equal((await driver.get(l.sandbox))?.suspendedAt?.getTime(), since.getTime(), "still suspended, since the same time");
 
     const again = l.terminal();
@@ -92,14 +94,13 @@ describe("suspend and resume", { timeout: 900_000 }, () => {
     again.close();
   });
 
-  test("eviction: over the disk's high-water mark, the oldest suspended lab is removed first", async () => {
-    const [resumed, older, newer] = LABS as [(typeof LABS)[number], (typeof LABS)[number], (typeof LABS)[number]];
+  test("eviction: over the disk's high-water mark, suspended labs are removed oldest first until it is under", async () => {
+    const [resumed, oldest, middle, newest] = LABS as [Lab, Lab, Lab, Lab];
     await driver.remove(resumed.sandbox); // suspended again since: it would be the oldest
-    for (const l of [older, newer]) {
+    for (const l of [oldest, middle, newest]) {
       const t = l.terminal();
       await t.ready(120_000);
-      // what the older lab holds is what removing it frees: enough to tell the two apart on the disk
-      if (l === older) await shell(t, "head -c 600m /dev/urandom > /root/big && echo big-$((5+5))", /big-10/);
+      if (l === middle) await shell(t, "head -c 800m /dev/urandom > /root/big && echo big-$((5+5))", /big-10/);
       t.close();
       await suspended(l.sandbox);
     }
@@ -107,12 +108,18 @@ describe("suspend and resume", { timeout: 900_000 }, () => {
     const usage = await fs.promises.statfs(path.join(stateDir(), "disk"));
     const used = (usage.blocks - usage.bavail) * usage.bsize;
     const limit = usage.blocks * usage.bsize;
-    const olderDisk = (await fs.promises.stat(path.join(stateDir(), "disk", "nodes", `${older.sandbox}.ext4`))).blocks * 512;
-    // over the mark now, under it once the older lab's disk is gone (but not before)
-    stack.env.DOCKYARD_DISK_HIGH_WATER_PERCENT = String(((used - olderDisk / 2) / limit) * 100);
+    const middleDisk = (await fs.promises.stat(path.join(stateDir(), "disk", "nodes", `${middle.sandbox}.ext4`))).blocks * 512;
+    // Over the mark now, still over it once a small lab's disk is gone, under it once the middle one's is. So oldest
+    // first removes the oldest and the middle one and keeps the newest; newest first would keep the oldest, and
+    // biggest first would keep both small ones.
+    stack.env.DOCKYARD_DISK_HIGH_WATER_PERCENT = String(((used - middleDisk / 2) / limit) * 100);
     await stack.startRunner();
-    await until(async () => !(await driver.get(older.sandbox)), "the older suspended lab to be removed");
+    await until(async () => !(await driver.get(middle.sandbox)), "the middle suspended lab to be removed");
     await sleep(5000); // a few more rounds
-    assert.ok((await driver.get(newer.sandbox))?.suspendedAt, "the newer one is kept: the disk is under the mark again");
+    assert.deepEqual(
+      await Promise.all([oldest, middle, newest].map(async (l) => Boolean((await driver.get(l.sandbox))?.suspendedAt))),
+      [false, false, true],
+      "the oldest and the middle one are removed, the newest is kept: the disk is under the mark again",
+    );
   });
 });

@@ -37,6 +37,11 @@ export class FakeDriver implements SandboxDriver {
   async limitHits(id: string, node = "node1") {
     return this.hits.get(`${id}/${node}`) ?? { memory: 0, containersMemory: 0, processes: 0, diskFull: false };
   }
+  /** What each node uses, by "<sandbox>/<node>" (64 MiB unless set), while its lab runs. */
+  memory = new Map<string, number>();
+  async memoryUsage(id: string, node = "node1") {
+    return this.sandboxes.get(id)?.running ? (this.memory.get(`${id}/${node}`) ?? 64 * 1024 ** 2) : undefined;
+  }
   async start(spec: SandboxSpec, onStage?: (stage: BootStage, detail?: string) => void) {
     this.starts++;
     onStage?.("network");

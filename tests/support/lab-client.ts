@@ -23,6 +23,8 @@ export function labClient(stack: Stack, learner: string, lesson: string) {
     },
     terminal: (autoAck = true) => new TerminalClient(terminalUrl(), autoAck),
     start: () => call("POST", "/start"),
+    /** Stop lab: suspends it, everything in it kept; the next terminal resumes it. */
+    suspend: () => call("POST", "/suspend"),
     check: async (step: string) => {
       const res = await call("POST", `/checks/${step}`);
       return { status: res.status, body: await res.json() };

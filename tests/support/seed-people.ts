@@ -3,6 +3,7 @@ import { accountByEmail, signUp } from "../../app/_lib/accounts";
 import { addGrader, createCohort, joinCohort } from "../../app/_lib/cohorts";
 import { lessonBySlug } from "../../app/_lib/lessons";
 import { recordAttempt } from "../../app/_lib/progress";
+import { recordPosition } from "../../app/_lib/positions";
 import { isGraded } from "@dockyard/contract/server";
 import type { Role } from "../../app/_lib/access";
 
@@ -15,6 +16,8 @@ export interface SeedPlan {
   cohorts: { name: string; instructor: string; lessons: (string | { slug: string; dueAt: string })[]; dueAt: string; students: string[]; graders: string[] }[];
   /** A learner passed the first `passedSteps` graded steps of a lesson (asked checks), then the page checked the next one `automatic` times. */
   work?: { email: string; lesson: string; passedSteps: number; automatic?: number }[];
+  /** A learner's lesson page reported this step since `minutesAgo`, and they failed `failedChecks` asked checks of it. */
+  positions?: { email: string; lesson: string; step: string; minutesAgo: number; failedChecks?: number }[];
 }
 export interface Seeded {
   accounts: Record<string, string>;
@@ -43,6 +46,13 @@ for (const w of plan.work ?? []) {
   const next = graded[w.passedSteps];
   for (let i = 0; next && i < (w.automatic ?? 0); i++)
     await recordAttempt(learner, w.lesson, next.id, { passed: false, message: "Not yet", criteria: [] }, "automatic");
+}
+for (const p of plan.positions ?? []) {
+  const learner = await idOf(p.email);
+  await recordPosition(learner, p.lesson, p.step, new Date(Date.now() - p.minutesAgo * 60_000));
+  await recordPosition(learner, p.lesson, p.step); // and is still there
+  for (let i = 0; i < (p.failedChecks ?? 0); i++)
+    await recordAttempt(learner, p.lesson, p.step, { passed: false, message: "Not yet: no container ran that image", criteria: [] }, "asked");
 }
 console.log(JSON.stringify(seeded));
 process.exit(0);

@@ -13,6 +13,7 @@ import {
   maySeeRoster,
   mayTryLessons,
   mayViewCohort,
+  mayWatchClass,
   type Decision,
   type Role,
   type Viewer,
@@ -68,6 +69,16 @@ test("a cohort is managed by its own instructor and admins, never by another ins
   assert.equal(status(mayManageCohort(anonymous, cohort())), 401);
   // Demoted, the instructor who made the cohort no longer manages it.
   assert.equal(status(mayManageCohort(as("student", "instructor-1"), cohort())), 403);
+});
+
+test("the class view is for the cohort's own instructor and admins: not its graders, students or another instructor", () => {
+  assert.equal(status(mayWatchClass(as("instructor"), cohort())), "allowed");
+  assert.equal(status(mayWatchClass(as("admin"), cohort())), "allowed");
+  assert.equal(status(mayWatchClass(as("instructor", "instructor-2"), cohort())), 403);
+  assert.equal(status(mayWatchClass(as("grader"), cohort("grader"))), 403);
+  assert.equal(status(mayWatchClass(as("student"), cohort("student"))), 403);
+  assert.equal(status(mayWatchClass(anonymous, cohort())), 401);
+  assert.match((mayWatchClass(as("grader"), cohort("grader")) as { message: string }).message, /instructor and admins/);
 });
 
 test("students never see who else is in their cohort; its graders, instructor and admins do", () => {

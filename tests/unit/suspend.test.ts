@@ -25,7 +25,7 @@ function setup(options: { maxLabsPerLearner?: number; eviction?: EvictionPolicy 
     await labs.watch(id, (m) => seen.push(m));
     return { id, seen };
   };
-  return { driver, labs, open, advance: (ms: number) => (now += ms) };
+  return { driver, labs, open, advance: (ms: number) => (now += ms), now: () => now };
 }
 
 test("an idle lab is suspended, keeps what it held, and opening it again resumes it, saying since when", async () => {
@@ -44,6 +44,23 @@ test("an idle lab is suspended, keeps what it held, and opening it again resumes
   assert.deepEqual(again.seen.slice(-2), [{ type: "resumed", suspendedAt: new Date(1000).toISOString() }, { type: "ready" }]);
   assert.equal(driver.starts, 2);
   assert.deepEqual([driver.sandboxes.get(id)?.running, driver.sandboxes.get(id)?.suspendedAt], [true, undefined]);
+});
+
+test("a restarted lab-runner keeps suspended labs: it neither adopts nor culls them, and the next open resumes them", async () => {
+  const { driver, labs, open, advance, now } = setup();
+  const { id } = await open("ann");
+  advance(1000);
+  assert.deepEqual(await labs.reap(), [id]);
+  const restarted = new LabManager(driver, { idleTimeoutMs: 1000, findLesson: lesson, spawnPty: () => ({}) as Pty, now });
+  assert.equal(await restarted.adopt(), 0, "a suspended lab is not adopted as running");
+  assert.deepEqual(await restarted.reap(), []);
+  advance(60_000);
+  assert.deepEqual(await restarted.reap(), [], "nor culled, however long it waits");
+  assert.equal(driver.sandboxes.get(id)?.suspendedAt?.getTime(), 1000);
+
+  const seen: ServerMessage[] = [];
+  await restarted.watch(await restarted.ensure("ann", "first"), (m) => seen.push(m));
+  assert.deepEqual(seen.slice(-2), [{ type: "resumed", suspendedAt: new Date(1000).toISOString() }, { type: "ready" }]);
 });
 
 test("a lab found dead (neither running nor suspended) is removed when idle", async () => {

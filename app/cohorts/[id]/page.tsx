@@ -43,6 +43,14 @@ export default async function CohortPage({ params }: { params: Promise<{ id: str
           Grades and evidence
         </Link>
       )}
+      {manages && (
+        <Link
+          href={`/cohorts/${cohort.id}/class`}
+          className="mt-4 ml-3 inline-block rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
+        >
+          Class, live
+        </Link>
+      )}
 
       <section aria-labelledby="lessons" className="mt-8">
         <h2 id="lessons" className="text-xl font-semibold">

@@ -51,7 +51,7 @@ async function LessonView({ lesson }: { lesson: Lesson }) {
   const checkable = lesson.steps.filter(isGraded).map((s) => s.id);
   const checkablePassed = [...passed].filter((id) => checkable.includes(id));
   return (
-    <LessonSteps graded={checkable} initiallyPassed={checkablePassed}>
+    <LessonSteps lesson={slug} graded={checkable} initiallyPassed={checkablePassed}>
       <div className="mx-auto grid max-w-[1600px] gap-6 px-4 py-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
         <article className="min-w-0">
           <h1 className="text-3xl font-bold">{lesson.title}</h1>

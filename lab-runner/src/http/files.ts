@@ -1,6 +1,7 @@
 import type http from "node:http";
 import { type LabClaims, FILE_LIMITS, Refusal, type DirectoryEntry, type FileContent, type FileListing } from "@dockyard/contract/server";
-import type { LabManager, LabNode } from "../labs";
+import type { LabManager } from "../labs";
+import type { LabNode } from "../labs/lab-node";
 
 // The editor's file routes: read, write and list files inside a node of the learner's sandbox. Every
 // operation runs in the sandbox as its root (driver exec), so a path like /root/../etc/passwd names a file of

@@ -6,6 +6,7 @@ import type { Recordings } from "../recordings/store";
 import type { TerminalClient } from "../terminal/session";
 import { parseClientMessage } from "./protocol";
 import { authorize, bearer } from "./auth";
+import { ADMIN_PATH, adminRoute } from "./admin";
 import { fileRoute } from "./files";
 import { publishedPorts } from "./ports";
 import { createPreview, isPreviewRequest } from "./preview";
@@ -16,7 +17,8 @@ import { SOCKET_LIMITS, SocketLimits } from "./socketLimits";
 
 // The lab-runner's HTTP and WebSocket surface. Every route needs a token the site mints: a lab token bound
 // to the learner and the sandbox it names for the learner's own lab, a recording or watch token for the
-// recordings (/recordings/…, when the lab-runner records) and the read-only live view (/sandboxes/…/watch).
+// recordings (/recordings/…, when the lab-runner records) and the read-only live view (/sandboxes/…/watch), an
+// admin token for the host's status and any lab's stop or suspend (/admin/…, admin.ts).
 
 const MAX_BODY = 16 * 1024;
 const MAX_WS_PAYLOAD = 1024 * 1024;
@@ -51,6 +53,7 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
     try {
       const url = new URL(req.url ?? "/", "http://runner");
       if (req.method === "GET" && url.pathname === "/health") return send(res, 200, { ok: true });
+      if (ADMIN_PATH.test(url.pathname)) return send(res, ...(await adminRoute(labs, secret, req, url)));
       const recorded = recordings && url.pathname.match(RECORDINGS_PATH)?.[1];
       if (recorded) {
         if (req.method !== "GET") throw new Refusal("method_not_allowed", `${req.method} is not allowed here.`);

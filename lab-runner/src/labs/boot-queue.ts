@@ -35,6 +35,8 @@ export interface QueuedLab {
 
 interface Waiter extends QueuedLab {
   arrival: number;
+  /** When it joined the line (ms since the epoch). */
+  since: number;
   told?: QueuePlace;
   tell(place: QueuePlace): void;
   admit(): void;
@@ -79,6 +81,11 @@ export class BootQueue {
     return this.waiting.some((w) => w.id === id);
   }
 
+  /** The labs waiting, in the order they will boot, each with its place and since when it waits. */
+  line(): (QueuedLab & { place: QueuePlace; since: number })[] {
+    return this.places().map(({ waiter, place }) => ({ id: waiter.id, learnerId: waiter.learnerId, place, since: waiter.since }));
+  }
+
   /** The median of recent boot durations, in ms. */
   private typicalBootMs(): number {
     if (!this.recent.length) return this.options.firstEstimateMs ?? 5_000;
@@ -98,6 +105,7 @@ export class BootQueue {
       const waiter: Waiter = {
         ...lab,
         arrival: this.arrivals++,
+        since: this.now(),
         tell: onPlace,
         admit: () => {
           signal?.removeEventListener("abort", leave);
@@ -132,19 +140,25 @@ export class BootQueue {
     return ranked.sort((a, b) => (a.labs === b.labs ? 0 : a.labs - b.labs) || a.waiter.arrival - b.waiter.arrival).map((r) => r.waiter);
   }
 
-  private tellPlaces(): void {
+  private places(): { waiter: Waiter; place: QueuePlace }[] {
     const line = this.order().filter((waiter) => !waiter.background);
     const typical = this.typicalBootMs();
-    line.forEach((waiter, i) => {
-      const place = { position: i + 1, of: line.length, estimateSeconds: Math.ceil((typical * (i + 1)) / this.options.concurrency / 1000) };
+    return line.map((waiter, i) => ({
+      waiter,
+      place: { position: i + 1, of: line.length, estimateSeconds: Math.ceil((typical * (i + 1)) / this.options.concurrency / 1000) },
+    }));
+  }
+
+  private tellPlaces(): void {
+    for (const { waiter, place } of this.places()) {
       const told = waiter.told;
-      if (told && told.position === place.position && told.of === place.of && told.estimateSeconds === place.estimateSeconds) return;
+      if (told && told.position === place.position && told.of === place.of && told.estimateSeconds === place.estimateSeconds) continue;
       waiter.told = place;
       try {
         waiter.tell(place);
       } catch {
         // whoever listens must not break the line
       }
-    });
+    }
   }
 }

@@ -25,6 +25,8 @@ export interface BootsOptions {
 export class Boot {
   /** Settles with the boot: the sandbox once it is ready, or why it failed. */
   readonly done: Promise<Sandbox>;
+  /** When the boot began (ms since the epoch). */
+  readonly startedAt = Date.now();
   private inProgress = true;
   private readonly messages: ServerMessage[] = [];
   private readonly watchers = new Set<(message: ServerMessage) => void>();
@@ -117,6 +119,14 @@ export class Boots {
       if (this.boots.get(id) === boot) this.boots.delete(id);
     });
     return boot;
+  }
+
+  /** A sandbox found running, left by an earlier lab-runner: its boot counts as done. */
+  adopt(sandbox: Sandbox): Boot {
+    return this.start(sandbox.id, async (emit) => {
+      emit({ type: "ready" });
+      return sandbox;
+    });
   }
 
   get(id: string): Boot | undefined {

@@ -3,7 +3,7 @@ import { sandboxIdFor, type BootStage } from "@dockyard/contract/server";
 import type { DiskUsage, ExecResult, LimitHits, NodeLimits, Sandbox, SandboxDriver, SandboxSpec } from "./driver";
 import { labRegistry, type LabRegistry } from "./registry";
 import { bootLab } from "./docker/boot";
-import { limitCounters } from "./docker/cgroups";
+import { limitCounters, memoryUsage } from "./docker/cgroups";
 import { containersMemoryBytes, dockerContext, type DockerContext, type DockerSandboxOptions } from "./docker/context";
 import { isFull, usageOf } from "./docker/disk";
 import { guard, inspectContainer } from "./docker/engine";
@@ -76,6 +76,13 @@ export class DockerSandboxDriver implements SandboxDriver {
       const diskFull = usage !== undefined && isFull(usage);
       const counters = await limitCounters(pid);
       return counters ? { ...counters, diskFull } : NO_HITS; // it stopped meanwhile
+    });
+  }
+
+  memoryUsage(id: string, node?: string): Promise<number | undefined> {
+    return guard(async () => {
+      const pid = (await inspectContainer(this.docker, nodeContainer(id, node)))?.State.Pid;
+      return pid ? memoryUsage(pid) : undefined;
     });
   }
 

@@ -131,6 +131,8 @@ export interface SandboxDriver {
   readonly pool?: NodePool;
   /** The resources each node gets (LabManager quotes them when a limit stops something). */
   readonly limits: NodeLimits;
+  /** Bytes of memory a node (node1 unless given) uses now, its inner containers included; undefined unless it runs. */
+  memoryUsage(id: string, node?: string): Promise<number | undefined>;
   /** Whether the engine that runs the sandboxes answers (within a few seconds); never throws. */
   engineAnswers(): Promise<boolean>;
   /** Counters of the node's limits (node1 unless given); zeros once it is gone. */

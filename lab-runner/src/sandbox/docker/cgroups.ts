@@ -62,6 +62,13 @@ export async function limitCounters(pid: number): Promise<{ memory: number; cont
   };
 }
 
+/** Bytes the node's memory cgroup (its inner containers included) uses now; undefined once it stopped. */
+export async function memoryUsage(pid: number): Promise<number | undefined> {
+  const memory = hierarchyOf(await cgroupsOf(pid).catch(() => []), "memory");
+  const used = memory && (await read(path.join(memory.dir, "memory.usage_in_bytes")));
+  return used === undefined ? undefined : Number(used);
+}
+
 async function containersCgroup(memoryDir: string, bytes: number): Promise<string> {
   if (!(bytes > 0)) throw new DriverError("host_not_prepared", "DOCKYARD_NODE_MEMORY_RESERVE_MIB must be below DOCKYARD_NODE_MEMORY_MIB");
   const dir = path.join(memoryDir, CONTAINERS_CGROUP);
