@@ -92,6 +92,15 @@ export const labQuotas = () => ({
 export const bootConcurrency = () => Number(process.env.DOCKYARD_BOOT_CONCURRENCY ?? 2);
 
 /**
+ * The warm pool (lab-runner/src/labs/pool.ts): booted, unclaimed nodes kept per image set, for as many image sets as
+ * learners open most (at first the first lesson's), which new labs claim instead of booting. Size 0 disables it.
+ */
+export const poolPolicy = () => ({
+  size: Number(process.env.DOCKYARD_POOL_SIZE ?? 2),
+  imageSets: Number(process.env.DOCKYARD_POOL_IMAGE_SETS ?? 1),
+});
+
+/**
  * When the instructor's class view flags a student as stuck on a step they have not passed: after this many failed
  * attempts at it (checks they asked for; the page's automatic ones do not count), or this many minutes on it.
  */

@@ -1,4 +1,5 @@
 import {
+  type BootStage,
   type Lesson,
   DEFAULT_NODE,
   Refusal,
@@ -25,9 +26,11 @@ import { Shells, type ShellOptions } from "./labs/shells";
 import { labNode, type LabNode } from "./labs/lab-node";
 import { gatherStatus } from "./labs/status";
 import { HostLoadMeter } from "./labs/host-load";
+import { WarmPool, type PoolPolicy, type PoolStatus } from "./labs/pool";
 
 // Lab lifecycle above the driver: labs are admitted within the quotas (labs/admission.ts), booted once however many
-// ask (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), given one shell per node (labs/shells.ts:
+// ask (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), or claimed ready from the driver's warm
+// pool (labs/pool.ts, which also keeps it full), given one shell per node (labs/shells.ts:
 // recorded, with a marker at each step change and check attempt), told their step (labs/steps.ts), checked
 // (labs/step-check.ts), suspended when idle (labs/idle-culler.ts) and resumed when asked for again, removed when the
 // learner resets it or eviction says so (labs/eviction.ts); learners are told at their terminals what their lab runs
@@ -43,6 +46,8 @@ export interface LabManagerOptions extends LabQuotas, Pick<ShellOptions, "spawnP
   findLesson(slug: string): Lesson | undefined;
   /** When suspended labs are removed; they are kept until removed otherwise unless given. */
   eviction?: EvictionPolicy;
+  /** The warm pool to keep, if the driver has one (none unless given, or of size 0). */
+  pool?: PoolPolicy;
   now?: () => number;
 }
 
@@ -60,6 +65,7 @@ export class LabManager {
   private readonly hostLoad = new HostLoadMeter();
   /** The labs as the idle culler and eviction see them. */
   private readonly labs: CullableLabs & EvictableLabs;
+  private readonly pool?: WarmPool;
 
   constructor(
     private readonly driver: SandboxDriver,
@@ -89,6 +95,7 @@ export class LabManager {
       remove: (id) => this.remove(id),
     };
     this.culler = new IdleCuller(this.labs, { idleTimeoutMs: options.idleTimeoutMs, now });
+    if (driver.pool && options.pool && options.pool.size > 0) this.pool = new WarmPool(driver.pool, this.queue, options.pool, now);
   }
 
   lesson(slug: string): Lesson {
@@ -130,12 +137,15 @@ export class LabManager {
       id,
       async (emit, abandoned) => {
         try {
-          const sandbox = await this.queue.run(
-            { id, learnerId },
-            () => this.driver.start(spec, (stage, detail) => emit({ type: "stage", stage, detail })),
-            (place) => emit({ type: "queued", ...place }),
-            abandoned,
-          );
+          const onStage = (stage: BootStage, detail?: string) => emit({ type: "stage", stage, detail });
+          const sandbox =
+            (await this.pool?.claim(spec, onStage)) ??
+            (await this.queue.run(
+              { id, learnerId },
+              () => this.driver.start(spec, onStage),
+              (place) => emit({ type: "queued", ...place }),
+              abandoned,
+            ));
           this.touch(id); // idle time counts from ready: a slow boot or a long wait in line is not idleness
           if (sandbox.resumedFrom) emit({ type: "resumed", suspendedAt: sandbox.resumedFrom.toISOString() });
           emit({ type: "ready" });
@@ -298,13 +308,19 @@ export class LabManager {
     return this.options.eviction ? evict(this.labs, this.options.eviction, (this.options.now ?? Date.now)()) : [];
   }
 
-  /** Labs booted ahead of need and not handed out yet (the warm pool): none until there is one. */
-  pooled(): Sandbox[] {
-    return [];
+  /** Prunes the warm pool and tops it up in the background; resolves once it is full (or a refill failed, said in the log). */
+  tendPool(): Promise<void> {
+    return this.pool?.tend() ?? Promise.resolve();
+  }
+
+  /** What the warm pool holds (booted, not handed out yet) and keeps, per image set; nothing without a pool. */
+  poolStatus(): Promise<PoolStatus[]> {
+    return this.pool?.status() ?? Promise.resolve([]);
   }
 
   /** For admins: every lab and its state (the line in boot order), the host's memory, CPU and disk, and the limits. */
-  status(): Promise<HostStatus> {
+  async status(): Promise<HostStatus> {
+    const pooled = (await this.poolStatus().catch(() => [])).reduce((sum, set) => sum + set.pooled, 0);
     const owners = new Map(this.boots.owners());
     const line = this.queue.line();
     const waiting = new Set(line.map((lab) => lab.id));
@@ -315,7 +331,7 @@ export class LabManager {
       booting: [...owners]
         .filter(([id]) => this.booting(id) && !waiting.has(id))
         .map(([id, owner]) => ({ id, ...owner, since: this.boots.get(id)!.startedAt })),
-      pooled: this.pooled().length,
+      pooled,
       connected: (id) => this.shells.attached(id),
       load: () => this.hostLoad.read(),
       limits: {

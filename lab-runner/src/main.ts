@@ -11,6 +11,8 @@ import {
   runnerPort,
   secret,
   findLesson,
+  loadLessons,
+  poolPolicy,
 } from "@dockyard/contract/server";
 import { spawnPty } from "./terminal/pty";
 import { DockerSandboxDriver } from "./sandbox/docker";
@@ -23,6 +25,8 @@ import { createServer } from "./http/server";
 
 const driver = new DockerSandboxDriver();
 const recordings = new Recordings(recordingsDir(), { maxBytes: recordingMaxBytes() });
+// Before learners open any lab, the pool keeps nodes for the first lesson it can serve (one node, no registry).
+const firstLesson = loadLessons(contentDir()).lessons.find((lesson) => lesson.nodes === 1 && !lesson.registry);
 const labs = new LabManager(driver, {
   idleTimeoutMs: idleTimeoutMs(),
   findLesson: (slug) => findLesson(contentDir(), slug),
@@ -31,6 +35,7 @@ const labs = new LabManager(driver, {
   eviction: evictionPolicy(),
   ...labQuotas(),
   bootConcurrency: bootConcurrency(),
+  pool: { ...poolPolicy(), seed: firstLesson ? [firstLesson.images] : [] },
 });
 
 const adopted = await labs.adopt();
@@ -40,6 +45,7 @@ server.listen(runnerPort(), runnerHost(), () => {
 });
 
 const stopRounds = startRounds(labs, reapIntervalMs());
+void labs.tendPool(); // removes pooled nodes a change of image made stale, and boots the pool full
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {

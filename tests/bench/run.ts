@@ -9,6 +9,7 @@ import { percentile, report } from "./stats";
 // `npm run bench`: timings of the real stack, printed as percentiles. Needs scripts/setup.sh to have run.
 
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 8);
+const POOL_CLAIMS = Number(process.env.BENCH_POOL_CLAIMS ?? 8);
 const MULTI_NODE_STARTS = Number(process.env.BENCH_MULTI_NODE_STARTS ?? 5);
 const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 200);
 const CHECKS = Number(process.env.BENCH_CHECKS ?? 40);
@@ -26,6 +27,21 @@ async function coldStarts(runs: number, nodes = 1): Promise<number[]> {
     const t0 = performance.now();
     const sandbox = await driver.start(spec);
     samples.push(performance.now() - t0);
+    await driver.remove(sandbox.id);
+  }
+  return samples;
+}
+
+/** Labs of the same images claimed from the warm pool until ready; each pooled node is booted beforehand, untimed. */
+async function poolClaims(runs: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const spec = { learnerId: `bench-pool-${process.pid}-${i}`, lessonSlug: LESSON, images: ["busybox", "hello-world"] };
+    await driver.pool.fill(spec.images);
+    const t0 = performance.now();
+    const sandbox = await driver.pool.claim(spec);
+    samples.push(performance.now() - t0);
+    if (!sandbox) throw new Error("the pool had no node to claim");
     await driver.remove(sandbox.id);
   }
   return samples;
@@ -145,6 +161,7 @@ await stack.startRunner();
 try {
   console.log(`Dockyard benchmarks (${new Date().toISOString()}, ${process.platform}, node ${process.version})`);
   report("sandbox cold start until ready", await coldStarts(COLD_STARTS));
+  report("sandbox ready from the pool (same images)", await poolClaims(POOL_CLAIMS));
   report("3-node lab ready", await coldStarts(MULTI_NODE_STARTS, 3));
   const { cold, suspend, resume } = await coldAndResumed(RESUMES);
   report("lab opened cold until ready (terminal)", cold);

@@ -1,6 +1,15 @@
 import type Dockerode from "dockerode";
 import { type BootStage, nodeNames, sandboxIdFor } from "@dockyard/contract/server";
-import { DriverError, type DiskUsage, type LimitHits, type Sandbox, type SandboxDriver, type SandboxSpec } from "../../lab-runner/src/sandbox/driver";
+import {
+  DriverError,
+  imageSetKey,
+  type DiskUsage,
+  type LimitHits,
+  type NodePool,
+  type Sandbox,
+  type SandboxDriver,
+  type SandboxSpec,
+} from "../../lab-runner/src/sandbox/driver";
 
 // A SandboxDriver in memory: sandboxes are records, boots succeed or fail on demand. The unit tests of LabManager
 // run on it; with lab-runner/src/sandbox/driver.ts it is also the smallest example of what a driver must do
@@ -18,6 +27,7 @@ export class FakeDriver implements SandboxDriver {
   clock = () => new Date();
   /** What storageUsage() answers (the eviction tests set it). */
   storage: () => DiskUsage | undefined = () => undefined;
+  readonly pool = new FakePool(this);
   async engineAnswers() {
     return this.engineUp;
   }
@@ -81,5 +91,46 @@ export class FakeDriver implements SandboxDriver {
   }
   async registry() {
     return undefined;
+  }
+}
+
+/** A warm pool in memory: nodes are names with an image set; a claim makes the lab's record and says which node it took. */
+export class FakePool implements NodePool {
+  /** Unclaimed nodes: name → image set key. */
+  unclaimed = new Map<string, string>();
+  /** Which node each claimed lab got, in order. */
+  claims: { lab: string; node: string }[] = [];
+  fills = 0;
+  /** When set, every fill waits for it (a node still booting). */
+  booting?: Promise<void>;
+  private made = 0;
+
+  constructor(private readonly driver: FakeDriver) {}
+
+  async pooled() {
+    const counts = new Map<string, number>();
+    for (const key of this.unclaimed.values()) counts.set(key, (counts.get(key) ?? 0) + 1);
+    return counts;
+  }
+  async fill(images: string[]) {
+    this.fills++;
+    await this.booting;
+    this.unclaimed.set(`pooled-${++this.made}`, imageSetKey(images));
+  }
+  async prune(keep: Set<string>) {
+    const gone = [...this.unclaimed].filter(([, key]) => !keep.has(key));
+    for (const [name] of gone) this.unclaimed.delete(name);
+    return gone.length;
+  }
+  async claim(spec: SandboxSpec) {
+    const id = sandboxIdFor(spec.learnerId, spec.lessonSlug);
+    if ((spec.nodes ?? 1) !== 1 || spec.registry || this.driver.sandboxes.has(id)) return undefined;
+    const node = [...this.unclaimed].find(([, key]) => key === imageSetKey(spec.images))?.[0];
+    if (!node) return undefined;
+    this.unclaimed.delete(node);
+    this.claims.push({ lab: id, node });
+    const sandbox: Sandbox = { id, learnerId: spec.learnerId, lessonSlug: spec.lessonSlug, createdAt: new Date(), running: true, nodes: ["node1"] };
+    this.driver.sandboxes.set(id, sandbox);
+    return sandbox;
   }
 }

@@ -47,6 +47,9 @@ export class Stack {
       NEXT_TELEMETRY_DISABLED: "1",
       DOCKYARD_DATA_DIR: dataDir,
       DOCKYARD_RUNNER_PORT: String(options.runnerPort),
+      // No warm pool unless a test asks for one: its background boots would change what the others measure (the
+      // queue's places, boot stages), and its nodes would outlive the stack.
+      DOCKYARD_POOL_SIZE: "0",
       ...options.env,
     };
   }

@@ -153,7 +153,7 @@ test("LabManager.status: the lab booting, the one in line with its place, a susp
   assert.equal(byId.get(swarmLab)!.memoryBytes, 3 * 64 * MiB, "the memory of its three nodes");
   assert.equal(byId.get(parked)!.state, "suspended");
   assert.equal(status.counts.pooled, 0);
-  assert.deepEqual(labs.pooled(), []);
+  assert.deepEqual(await labs.poolStatus(), []);
   assert.deepEqual(status.limits, { maxLabs: 30, maxLabsPerLearner: null, bootConcurrency: 1, nodeMemoryBytes: 1024 ** 3, diskHighWaterPercent: null });
   assert.ok(status.memory.totalBytes > 0 && status.cpu.cores > 0, "read from this host's /proc");
 

@@ -4,6 +4,8 @@
 // (running, booting, or waiting ahead of them here), then by arrival. Each waiting lab is told its place, how
 // many wait, and an estimate of its wait whenever one of them changes; the estimate is the median of recent boot
 // durations × place / concurrency. A waiter whose signal aborts (nobody waits for it any more) leaves the line.
+// Background boots (the warm pool's refills, labs/pool.ts) wait behind every learner's lab, are told no place and
+// count in no learner's place: they take a free slot only when no learner's lab waits for it.
 
 /** A waiting lab's place in line: 1 is next. */
 export interface QueuePlace {
@@ -27,6 +29,8 @@ export interface BootQueueOptions {
 export interface QueuedLab {
   id: string;
   learnerId: string;
+  /** A boot for no learner (a pool refill): behind every learner's lab in line. */
+  background?: boolean;
 }
 
 interface Waiter extends QueuedLab {
@@ -124,19 +128,20 @@ export class BootQueue {
     this.tellPlaces();
   }
 
-  /** The waiting labs in the order they will boot: fewest labs of their learner first, then first come. */
+  /** The waiting labs in the order they will boot: learners' before background boots, fewest labs of their learner first, then first come. */
   private order(): Waiter[] {
     const waitingOf = new Map<string, number>(); // per learner, their labs seen so far in order of arrival
     const ranked = this.waiting.map((waiter) => {
+      if (waiter.background) return { waiter, labs: Infinity };
       const ahead = waitingOf.get(waiter.learnerId) ?? 0;
       waitingOf.set(waiter.learnerId, ahead + 1);
       return { waiter, labs: this.options.labsOf(waiter.learnerId) + ahead };
     });
-    return ranked.sort((a, b) => a.labs - b.labs || a.waiter.arrival - b.waiter.arrival).map((r) => r.waiter);
+    return ranked.sort((a, b) => (a.labs === b.labs ? 0 : a.labs - b.labs) || a.waiter.arrival - b.waiter.arrival).map((r) => r.waiter);
   }
 
   private places(): { waiter: Waiter; place: QueuePlace }[] {
-    const line = this.order();
+    const line = this.order().filter((waiter) => !waiter.background);
     const typical = this.typicalBootMs();
     return line.map((waiter, i) => ({
       waiter,

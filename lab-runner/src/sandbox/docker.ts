@@ -6,11 +6,12 @@ import { bootLab } from "./docker/boot";
 import { limitCounters, memoryUsage } from "./docker/cgroups";
 import { containersMemoryBytes, dockerContext, type DockerContext, type DockerSandboxOptions } from "./docker/context";
 import { isFull, usageOf } from "./docker/disk";
-import { asDriverError, inspectContainer } from "./docker/engine";
+import { guard, inspectContainer } from "./docker/engine";
 import { execIn, shellCommand } from "./docker/exec";
 import { trustedInnerSocket } from "./docker/host";
 import { findLabs, removeLab } from "./docker/inventory";
 import { networkName, nodeContainer } from "./docker/naming";
+import { DockerNodePool } from "./docker/pool";
 import { suspendLab } from "./docker/suspension";
 
 // Sandboxes on Dockyard's own userns-remapped dockerd (scripts/engine.sh): Docker-in-Docker without
@@ -22,7 +23,9 @@ import { suspendLab } from "./docker/suspension";
 // and their subnet pool), host.ts and cgroups.ts (host prerequisites, each node's api directory and trusted inner
 // socket, cgroup delegation and limit counters), node.ts (a node's container and its security settings),
 // exec.ts (commands and the login shell), disk.ts (each node's own disk), inventory.ts (finding and removing a
-// lab), suspension.ts (stopping a lab and starting it again with everything kept), naming.ts (names and labels), paths.ts (where things are on the host and in a node), context.ts (settings).
+// lab), suspension.ts (stopping a lab and starting it again with everything kept), pool.ts and claim.ts (the warm
+// pool of booted nodes, and what makes a claimed one its lab's), naming.ts (names and labels), paths.ts (where
+// things are on the host and in a node), context.ts (settings).
 
 const NO_HITS: LimitHits = { memory: 0, containersMemory: 0, processes: 0, diskFull: false };
 
@@ -30,9 +33,11 @@ export class DockerSandboxDriver implements SandboxDriver {
   private readonly context: DockerContext;
   /** Per lab, the start, suspend or remove in progress: they run one at a time, so none acts on a lab half made or half gone. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  readonly pool: DockerNodePool;
 
   constructor(options: DockerSandboxOptions = {}) {
     this.context = dockerContext(options);
+    this.pool = new DockerNodePool(this.context, (id, op) => this.oneAtATime(id, () => guard(op)));
   }
 
   private get docker(): Dockerode {
@@ -136,14 +141,5 @@ export class DockerSandboxDriver implements SandboxDriver {
     this.inFlight.set(id, settled);
     void settled.then(() => this.inFlight.get(id) === settled && this.inFlight.delete(id));
     return run;
-  }
-}
-
-/** Whatever fails on the way reaches the caller as a DriverError. */
-async function guard<T>(op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (err) {
-    throw asDriverError(err);
   }
 }

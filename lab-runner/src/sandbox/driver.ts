@@ -102,8 +102,33 @@ export class DriverError extends Error {
   }
 }
 
+/** An image set as a pool knows it: the course images, each once, in order (the same set however a lesson lists it). */
+export const imageSetKey = (images: string[]) => [...new Set(images)].sort().join(",");
+
+/** A warm pool of booted, unclaimed single nodes per image set. Every method may throw DriverError. */
+export interface NodePool {
+  /** The unclaimed nodes ready to be claimed, by imageSetKey (sets with none are left out). */
+  pooled(): Promise<Map<string, number>>;
+  /** Boots one more unclaimed node holding these course images; resolves once it could be claimed. */
+  fill(images: string[]): Promise<void>;
+  /**
+   * Removes the unclaimed nodes that must not be claimed (dead, half booted, or booted from another sandbox or course
+   * image than the current one) and those of image sets not in `keep`, and what removed ones left on the host. How many it removed.
+   */
+  prune(keep: Set<string>): Promise<number>;
+  /**
+   * For a single-node lab without a registry that is not there in any form (not running, not suspended): takes an
+   * unclaimed node of the spec's image set and makes it the spec's lab (its id, hostname, lab network and owner, found
+   * by list() after a restart too), as start() would have booted it. Undefined when the pool has none ready, or the
+   * lab is not one it serves: start() boots it then.
+   */
+  claim(spec: SandboxSpec, onStage?: (stage: BootStage, detail?: string) => void): Promise<Sandbox | undefined>;
+}
+
 /** Every method may throw DriverError; none throws anything else. */
 export interface SandboxDriver {
+  /** The driver's warm pool, if it keeps one: labs it serves are claimed from it instead of booted. */
+  readonly pool?: NodePool;
   /** The resources each node gets (LabManager quotes them when a limit stops something). */
   readonly limits: NodeLimits;
   /** Bytes of memory a node (node1 unless given) uses now, its inner containers included; undefined unless it runs. */
@@ -122,7 +147,7 @@ export interface SandboxDriver {
    * stage. Concurrent starts of one lab must not make two of it.
    */
   start(spec: SandboxSpec, onStage?: (stage: BootStage, detail?: string) => void): Promise<Sandbox>;
-  /** Sandboxes Dockyard owns, running or not, found on the engine (works after a lab-runner restart). */
+  /** Sandboxes Dockyard owns, running or not, found on the engine (works after a lab-runner restart); unclaimed pooled nodes are none. */
   list(): Promise<Sandbox[]>;
   /** One of list(), or undefined. */
   get(id: string): Promise<Sandbox | undefined>;

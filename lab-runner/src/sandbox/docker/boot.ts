@@ -26,7 +26,8 @@ type OnStage = (stage: BootStage, detail?: string) => void;
 /** How a boot may fail, besides boot_failed. */
 const BOOT_FAILURES = new Set<DriverErrorCode>(["engine_down", "host_not_prepared", "image_missing", "no_subnet", "boot_timeout"]);
 
-export async function bootLab(context: DockerContext, id: string, spec: SandboxSpec, onStage?: OnStage): Promise<Sandbox> {
+/** `owner`: the labels its nodes carry to say whose they are; the spec's learner and lesson unless given (a pooled node's: pool.ts). */
+export async function bootLab(context: DockerContext, id: string, spec: SandboxSpec, onStage?: OnStage, owner?: Record<string, string>): Promise<Sandbox> {
   const { docker, settings } = context;
   let stage: BootStage | "check" = "check";
   const enter = (s: BootStage, detail?: string) => {
@@ -59,7 +60,7 @@ export async function bootLab(context: DockerContext, id: string, spec: SandboxS
     enter("container", network.subnet);
     if (resuming) await restartLab(context, id, nodes, spec.registry ? registryContainerName(id) : undefined);
     else {
-      const labels = { [LABEL.lab]: id, [LABEL.learner]: spec.learnerId, [LABEL.lesson]: spec.lessonSlug, [LABEL.created]: new Date().toISOString() };
+      const labels = owner ?? { [LABEL.lab]: id, [LABEL.learner]: spec.learnerId, [LABEL.lesson]: spec.lessonSlug, [LABEL.created]: new Date().toISOString() };
       await Promise.all([
         ...nodes.map((node) => createNode(context, id, node, spec, network.name, labels)),
         spec.registry ? startRegistry(context, id, network.name, labels) : undefined,

@@ -90,6 +90,21 @@ export class NodeDisks {
     return fs.chown(this.mountPoint(container), uid, gid);
   }
 
+  /**
+   * The disk of node `from` becomes node `to`'s while mounted and in use (a pooled node a lab claimed): its file is
+   * renamed and its mount moved; `from`'s mount point stays as a link to `to`'s, since `from`'s container mounts it by that name.
+   */
+  async handOver(from: string, to: string): Promise<void> {
+    await this.remove(to);
+    await fs.rename(this.image(from), this.image(to)); // the loop device holds the file open: it follows
+    const [source, target] = [this.mountPoint(from), this.mountPoint(to)];
+    await fs.mkdir(target, { recursive: true });
+    await run("mount", ["--bind", source, target]); // not --move, which a shared parent mount refuses
+    await run("umount", ["-l", source]);
+    await fs.rmdir(source);
+    await fs.symlink(to, source);
+  }
+
   async remove(container: string): Promise<void> {
     const dir = this.mountPoint(container);
     if (await isMountPoint(dir)) await run("umount", ["-l", dir]); // lazily: a dying container may still hold it

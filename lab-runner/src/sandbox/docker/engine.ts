@@ -18,6 +18,15 @@ export function asDriverError(err: unknown, otherwise: DriverErrorCode = "engine
   return new DriverError(code, err instanceof Error ? err.message : String(err), { cause: err });
 }
 
+/** Whatever fails on the way reaches the caller as a DriverError. */
+export async function guard<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw asDriverError(err);
+  }
+}
+
 export async function inspectContainer(docker: Dockerode, name: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
   try {
     return await docker.getContainer(name).inspect();

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { DEFAULT_NODE } from "@dockyard/contract/server";
 import { DriverError } from "../driver";
 
@@ -6,6 +7,8 @@ import { DriverError } from "../driver";
 
 // Every container of a lab carries `lab`; nodes also `sandbox`, `node` and `nodes` (how many the lab has), its
 // registry `registry`. Containers from before multi-node labs have no `lab`: they are node1 of a lab named like them.
+// A pooled node (pool.ts) carries `sandbox`, `node` and `nodes` but no owner: `pool` (its image set) and `pool-version`
+// instead; once a lab claims it, its claim record (claim.ts) says what the labels cannot.
 export const LABEL = {
   sandbox: "dockyard.sandbox",
   lab: "dockyard.lab",
@@ -15,6 +18,8 @@ export const LABEL = {
   learner: "dockyard.learner",
   lesson: "dockyard.lesson",
   created: "dockyard.created",
+  pool: "dockyard.pool",
+  poolVersion: "dockyard.pool-version",
 };
 export const NETWORK_LABEL = "dockyard.sandbox-network";
 
@@ -36,6 +41,10 @@ export function hostnameFor(lessonSlug: string): string {
 }
 
 export const networkName = (id: string) => `${id}-net`;
+
+/** Unclaimed pooled nodes are named dyp-<random>, never like a lab (dy-<hash>): a claim renames one to its lab's id. */
+export const POOL_PREFIX = "dyp-";
+export const poolNodeName = () => POOL_PREFIX + crypto.randomBytes(10).toString("hex");
 
 /** Whether a container or host directory name is the lab's (its id, or its id and a suffix). */
 export const ofLab = (id: string) => (name: string) => name === id || name.startsWith(`${id}-`);

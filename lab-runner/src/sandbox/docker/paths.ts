@@ -39,6 +39,14 @@ export class HostPaths {
   suspendMark(id: string): string {
     return path.join(this.nodeDir(id), "suspended");
   }
+  /** Where the pool marks a node whose boot it finished, which a lab may claim (its own directory; the node cannot write it). */
+  pooledMark(container: string): string {
+    return path.join(this.nodeDir(container), "pooled");
+  }
+  /** Where a pooled node a lab claimed says whose it is. */
+  claimRecord(container: string): string {
+    return path.join(this.nodeDir(container), "claim.json");
+  }
   innerSocket(container: string): string {
     return path.join(this.apiDir(container), "docker.sock");
   }

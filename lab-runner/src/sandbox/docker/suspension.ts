@@ -2,6 +2,7 @@ import type Dockerode from "dockerode";
 import { DriverError } from "../driver";
 import type { DockerContext } from "./context";
 import { statusOf } from "./engine";
+import { restoreIdentity } from "./claim";
 import { resetApiDir } from "./host";
 import { clearSuspended, findLabs, markSuspended } from "./inventory";
 import { LABEL, nodeContainer, ofLab } from "./naming";
@@ -22,10 +23,10 @@ export async function suspendLab(context: DockerContext, id: string, at = new Da
   await markSuspended(context, id, at);
 }
 
-/** Stops every container of the lab and unmounts its nodes' disks, keeping all of them. */
+/** Stops every container of the lab (found by its label, and node1 by its name: a claimed pooled node has no such label) and unmounts its nodes' disks, keeping all of them. */
 export async function stopLab({ docker, disks }: DockerContext, id: string): Promise<void> {
-  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL.lab}=${id}`] } });
-  await Promise.all(containers.map((c) => stopContainer(docker, c.Id)));
+  const labelled = await docker.listContainers({ all: true, filters: { label: [`${LABEL.lab}=${id}`] } });
+  await Promise.all([...new Set([id, ...labelled.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ""))])].map((container) => stopContainer(docker, container)));
   await Promise.all((await disks.list()).filter(ofLab(id)).map((container) => disks.unmount(container)));
 }
 
@@ -38,6 +39,7 @@ export async function restartLab(context: DockerContext, id: string, nodes: stri
       await disks.mount(container);
       await resetApiDir(context, container);
       await startContainer(docker, container);
+      await restoreIdentity(context, container);
     }),
   );
   if (registry) await startContainer(docker, registry);
