@@ -1,3 +1,4 @@
+// Over 300 lines: LabManager is the one facade the HTTP routes and main.ts call, each method a few lines over labs/.
 import {
   type BootStage,
   type Lesson,
@@ -24,7 +25,7 @@ import { StepCheck } from "./labs/step-check";
 import { Steps } from "./labs/steps";
 import { Shells, type ShellOptions } from "./labs/shells";
 import { labNode, type LabNode } from "./labs/lab-node";
-import { gatherStatus } from "./labs/status";
+import { finiteOrNull, gatherStatus, startedLabs } from "./labs/status";
 import { HostLoadMeter } from "./labs/host-load";
 import { WarmPool, type PoolPolicy, type PoolStatus } from "./labs/pool";
 
@@ -321,25 +322,17 @@ export class LabManager {
   /** For admins: every lab and its state (the line in boot order), the host's memory, CPU and disk, and the limits. */
   async status(): Promise<HostStatus> {
     const pooled = (await this.poolStatus().catch(() => [])).reduce((sum, set) => sum + set.pooled, 0);
-    const owners = new Map(this.boots.owners());
-    const line = this.queue.line();
-    const waiting = new Set(line.map((lab) => lab.id));
-    const limit = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? n : null);
+    const { maxLabs, maxLabsPerLearner, bootConcurrency, eviction } = this.options;
     return gatherStatus(this.driver, {
       now: (this.options.now ?? Date.now)(),
-      queued: line.map((lab) => ({ ...lab, lessonSlug: owners.get(lab.id)?.lessonSlug ?? "" })),
-      booting: [...owners]
-        .filter(([id]) => this.booting(id) && !waiting.has(id))
-        .map(([id, owner]) => ({ id, ...owner, since: this.boots.get(id)!.startedAt })),
+      ...startedLabs(this.boots, this.queue),
       pooled,
       connected: (id) => this.shells.attached(id),
       load: () => this.hostLoad.read(),
       limits: {
-        maxLabs: limit(this.options.maxLabs),
-        maxLabsPerLearner: limit(this.options.maxLabsPerLearner),
-        bootConcurrency: limit(this.options.bootConcurrency),
+        ...finiteOrNull({ maxLabs, maxLabsPerLearner, bootConcurrency }),
         nodeMemoryBytes: this.driver.limits.memoryBytes,
-        diskHighWaterPercent: this.options.eviction?.diskHighWaterPercent ?? null,
+        diskHighWaterPercent: eviction?.diskHighWaterPercent ?? null,
       },
     });
   }

@@ -1,7 +1,7 @@
 import { LAB_STATES, type HostStatus, type LabState, type LabStatus } from "@dockyard/contract/server";
 import type { DiskUsage, Sandbox, SandboxDriver } from "../sandbox/driver";
-import type { QueuePlace } from "./boot-queue";
-import type { LabOwner } from "./boots";
+import type { BootQueue, QueuePlace } from "./boot-queue";
+import type { Boots, LabOwner } from "./boots";
 import type { HostLoad } from "./host-load";
 
 // The host's status for admins (GET /admin/status): what the engine holds (running, suspended and dead labs),
@@ -110,4 +110,26 @@ export async function gatherStatus(
   );
   const [load, disk] = await Promise.all([known.load(), driver.storageUsage().catch(() => undefined)]);
   return statusOf({ ...known, engineAnswers, sandboxes, memory, load, disk });
+}
+
+/** The labs this lab-runner knows of before the engine may: those waiting in line (in boot order) and those booting. */
+export function startedLabs(boots: Boots, queue: BootQueue): Pick<StatusFacts, "queued" | "booting"> {
+  const owners = new Map(boots.owners());
+  const line = queue.line();
+  const waiting = new Set(line.map((lab) => lab.id));
+  return {
+    queued: line.map((lab) => ({ ...lab, lessonSlug: owners.get(lab.id)?.lessonSlug ?? "" })),
+    booting: [...owners].flatMap(([id, owner]) => {
+      const boot = boots.get(id);
+      return boot?.booting && !waiting.has(id) ? [{ id, ...owner, since: boot.startedAt }] : [];
+    }),
+  };
+}
+
+/** Limits as the status shows them: a number, or null for none (unset or infinite). */
+export function finiteOrNull<K extends string>(limits: Record<K, number | undefined>): Record<K, number | null> {
+  return Object.fromEntries(Object.entries<number | undefined>(limits).map(([k, n]) => [k, n !== undefined && Number.isFinite(n) ? n : null])) as Record<
+    K,
+    number | null
+  >;
 }
