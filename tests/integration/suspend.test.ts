@@ -6,6 +6,7 @@ import path from "node:path";
 import { stateDir, type ServerMessage } from "@dockyard/contract/server";
 import { Stack } from "../support/stack";
 import { labClient } from "../support/lab-client";
+import { nodeDiskFile } from "../support/disks";
 import type { TerminalClient } from "../support/terminal-client";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 
@@ -70,7 +71,7 @@ describe("suspend and resume", { timeout: 900_000 }, () => {
     const since = await suspended(l.sandbox);
     const node = await driver.get(l.sandbox);
     assert.deepEqual([node?.running, node?.nodes], [false, ["node1"]], "stopped, not removed");
-    assert.ok(fs.existsSync(path.join(stateDir(), "disk", "nodes", `${l.sandbox}.ext4`)), "its disk is kept");
+    assert.ok(fs.existsSync(nodeDiskFile(l.sandbox)), "its disk is kept");
 
     await stack.stopRunner();
     execFileSync("bash", ["scripts/engine.sh", "stop"], { stdio: "ignore" });
@@ -104,10 +105,10 @@ describe("suspend and resume", { timeout: 900_000 }, () => {
       await suspended(l.sandbox);
     }
     await stack.stopRunner();
-    const usage = await fs.promises.statfs(path.join(stateDir(), "disk"));
+    const usage = await fs.promises.statfs(path.join(stateDir(), "nodes")); // the fuller of Dockyard's filesystems: the one node disks fill
     const used = (usage.blocks - usage.bavail) * usage.bsize;
     const limit = usage.blocks * usage.bsize;
-    const olderDisk = (await fs.promises.stat(path.join(stateDir(), "disk", "nodes", `${older.sandbox}.ext4`))).blocks * 512;
+    const olderDisk = (await fs.promises.stat(nodeDiskFile(older.sandbox))).blocks * 512;
     // over the mark now, under it once the older lab's disk is gone (but not before)
     stack.env.DOCKYARD_DISK_HIGH_WATER_PERCENT = String(((used - olderDisk / 2) / limit) * 100);
     await stack.startRunner();
