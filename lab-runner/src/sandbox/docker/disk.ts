@@ -107,6 +107,9 @@ export class NodeDisks {
     const dir = this.mountPoint(container);
     if (await isMountPoint(dir)) await run("umount", ["-l", dir]); // lazily: a dying container may still hold it
     await fs.rm(dir, { recursive: true, force: true });
+    // Emptied first: XFS frees the blocks of a removed file in the background, a truncated one's at once, so that
+    // eviction, which looks at the pool's usage after each lab it removes, sees what that freed.
+    await fs.truncate(this.image(container), 0).catch(() => undefined);
     await fs.rm(this.image(container), { force: true });
   }
 
