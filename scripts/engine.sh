@@ -79,8 +79,8 @@ prep_sysfs_anchor() {
 # new node disks are cloned from (templates.ts). That one is XFS with reflink, which clones a file in O(1); the
 # engine's needs no clones and stays ext4 where it was made so (a machine set up before the templates: moving the
 # engine's data root would stop every lab and copy every image). Their sizes: DOCKYARD_DISK_GIB in all, else 70%
-# of the space free when they are made, a quarter for the engine's; for the nodes' file on a machine that has
-# the engine's already, 70% of the space free then.
+# of the space free when they are made, a quarter for the engine's; the nodes' file made beside an engine's file
+# of before gets all of that.
 disk_budget_gib() { echo "${DOCKYARD_DISK_GIB:-$(($(df -B1G --output=avail "$STATE_DIR" | tail -1) * 7 / 10))}"; }
 
 prep_disk() {
@@ -103,8 +103,8 @@ prep_nodes_disk() { # after prep_disk
   mkdir -p "$NODES_DIR"
   mountpoint -q "$NODES_DIR" && return 0
   if [[ ! -f $NODES_IMG ]]; then
-    local gib=$(($(disk_budget_gib) - $(stat -c %s "$DISK_IMG") / 1024 ** 3))
-    [[ -n ${DOCKYARD_DISK_GIB:-}${ENGINE_DISK_MADE:-} ]] || gib=$(disk_budget_gib) # beside an engine's made before
+    local gib; gib=$(disk_budget_gib) # beside an engine's file made before
+    [[ -z ${ENGINE_DISK_MADE:-} ]] || gib=$((gib - $(stat -c %s "$DISK_IMG") / 1024 ** 3))
     ((gib >= 10)) || die "only ${gib} GiB would be left for the nodes' disks at $STATE_DIR: free some space or set DOCKYARD_DISK_GIB"
     truncate -s "${gib}G" "$NODES_IMG.tmp"
     mkfs.xfs -q -m reflink=1 "$NODES_IMG.tmp"
