@@ -16,6 +16,8 @@ CONFIG=$ENGINE_DIR/daemon.json
 ANCHOR=$STATE_DIR/sysfs-anchor
 DISK_IMG=$STATE_DIR/disk.ext4
 DISK_DIR=$STATE_DIR/disk
+NODES_IMG=$STATE_DIR/nodes.xfs
+NODES_DIR=$STATE_DIR/nodes
 ANCHOR_NETNS=dockyard-anchor
 START_TIMEOUT=${DOCKYARD_ENGINE_START_TIMEOUT:-60}
 
@@ -42,6 +44,7 @@ require_tools() {
   command -v ip >/dev/null || missing+=(iproute2)
   command -v nsenter >/dev/null || missing+=(util-linux)
   command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
+  command -v mkfs.xfs >/dev/null || missing+=(xfsprogs)
   if ((${#missing[@]})); then
     die "missing ${missing[*]}; install with: apt-get install -y ${missing[*]}"
   fi
@@ -70,23 +73,46 @@ prep_sysfs_anchor() {
   log "sysfs anchor mounted at $ANCHOR"
 }
 
-# Sandboxes write only into a filesystem of Dockyard's own (a sparse file, loop-mounted): it holds the engine's
-# data root and each node's own disk (lab-runner/src/sandbox/docker/disk.ts: its Docker data, /root and /tmp, bounded
-# per node). So nothing a learner does can fill the host's disk. Its size: DOCKYARD_DISK_GIB, else 70% of the
-# space free when it is made.
+# Sandboxes write only into filesystems of Dockyard's own (sparse files, loop-mounted), so nothing a learner does
+# can fill the host's disk: one holds the engine's data root, the other each node's own disk
+# (lab-runner/src/sandbox/docker/disk.ts: its Docker data, /root and /tmp, bounded per node) and the templates
+# new node disks are cloned from (templates.ts). That one is XFS with reflink, which clones a file in O(1); the
+# engine's needs no clones and stays ext4 where it was made so (a machine set up before the templates: moving the
+# engine's data root would stop every lab and copy every image). Their sizes: DOCKYARD_DISK_GIB in all, else 70%
+# of the space free when they are made, a quarter for the engine's; the nodes' file made beside an engine's file
+# of before gets all of that.
+disk_budget_gib() { echo "${DOCKYARD_DISK_GIB:-$(($(df -B1G --output=avail "$STATE_DIR" | tail -1) * 7 / 10))}"; }
+
 prep_disk() {
   mkdir -p "$DISK_DIR"
   mountpoint -q "$DISK_DIR" && return 0
   if [[ ! -f $DISK_IMG ]]; then
-    local gib=${DOCKYARD_DISK_GIB:-$(($(df -B1G --output=avail "$STATE_DIR" | tail -1) * 7 / 10))}
-    ((gib >= 10)) || die "only ${gib} GiB would be left for the sandboxes' disks at $STATE_DIR: free some space or set DOCKYARD_DISK_GIB"
+    local gib; gib=$(($(disk_budget_gib) / 4))
+    ((gib >= 10)) || gib=10
     truncate -s "${gib}G" "$DISK_IMG.tmp"
     mkfs.ext4 -q -m 0 -E lazy_itable_init=1 "$DISK_IMG.tmp"
     mv "$DISK_IMG.tmp" "$DISK_IMG"
-    log "made a ${gib} GiB filesystem (a sparse file) for the sandboxes: $DISK_IMG"
+    ENGINE_DISK_MADE=1
+    log "made a ${gib} GiB filesystem (a sparse file) for the engine: $DISK_IMG"
   fi
   mount -o loop,noatime "$DISK_IMG" "$DISK_DIR"
-  log "the sandboxes' filesystem is mounted at $DISK_DIR"
+  log "the engine's filesystem is mounted at $DISK_DIR"
+}
+
+prep_nodes_disk() { # after prep_disk
+  mkdir -p "$NODES_DIR"
+  mountpoint -q "$NODES_DIR" && return 0
+  if [[ ! -f $NODES_IMG ]]; then
+    local gib; gib=$(disk_budget_gib) # beside an engine's file made before
+    [[ -z ${ENGINE_DISK_MADE:-} ]] || gib=$((gib - $(stat -c %s "$DISK_IMG") / 1024 ** 3))
+    ((gib >= 10)) || die "only ${gib} GiB would be left for the nodes' disks at $STATE_DIR: free some space or set DOCKYARD_DISK_GIB"
+    truncate -s "${gib}G" "$NODES_IMG.tmp"
+    mkfs.xfs -q -m reflink=1 "$NODES_IMG.tmp"
+    mv "$NODES_IMG.tmp" "$NODES_IMG"
+    log "made a ${gib} GiB XFS filesystem (a sparse file) for the nodes' disks: $NODES_IMG"
+  fi
+  mount -o loop,noatime "$NODES_IMG" "$NODES_DIR"
+  log "the nodes' filesystem is mounted at $NODES_DIR"
 }
 
 prep_bridge() {
@@ -189,6 +215,7 @@ start() {
   require_tools
   prep_sysfs_anchor
   prep_disk
+  prep_nodes_disk
   prep_bridge
   mkdir -p "$DISK_DIR/engine" "$ENGINE_DIR/exec" "$STATE_DIR/sandboxes" "$STATE_DIR/images" "$STATE_DIR/build"
   chmod 0755 "$STATE_DIR" "$STATE_DIR/sandboxes" "$STATE_DIR/images"

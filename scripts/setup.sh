@@ -14,7 +14,7 @@ fail() { printf '\033[31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
 command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] === 20 ? 0 : 1)' ||
   fail "Node.js 20 is required (found: $(node --version 2>/dev/null || echo none))."
 
-packages=(docker.io debootstrap busybox-static iptables iproute2 e2fsprogs gcc g++ make python3 python3-pip apt-utils libc6-dev ca-certificates)
+packages=(docker.io debootstrap busybox-static iptables iproute2 e2fsprogs xfsprogs gcc g++ make python3 python3-pip apt-utils libc6-dev ca-certificates)
 [ "${1:-}" = "--test" ] && packages+=(chromium postgresql)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
@@ -39,6 +39,9 @@ bash scripts/packages.sh
 
 step "building images (skipped when their inputs did not change)"
 bash scripts/images.sh
+
+step "making the node disk templates of the lessons' image sets (skipped when their inputs did not change)"
+npx --no-install tsx scripts/templates.ts
 
 step "preparing the database"
 bash scripts/prisma.sh migrate deploy

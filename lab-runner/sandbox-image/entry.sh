@@ -73,17 +73,20 @@ serve_packages() {
     fail "the package server did not start on $PACKAGES_ADDR:3142"
 }
 
-# In the background: wait for dockerd, load the course images (no registry needed), then signal ready.
+# In the background: wait for dockerd, load the course images its disk lacks (no registry needed), then signal
+# ready. A disk cloned from its image set's template (lab-runner/src/sandbox/docker/templates.ts) has them all.
 load_images_when_up() {
-  local i tar
+  local i tar present
   for i in $(seq 1 600); do
     docker info >/dev/null 2>&1 && break
     sleep 0.05
   done
   docker info >/dev/null 2>&1 || fail "dockerd did not answer within 30 s: $(tail -n 5 /var/log/dockerd.log | tr '\n' ' ')"
   serve_packages
+  present=$(docker image ls --format '{{.Repository}}:{{.Tag}}')
   for tar in "$IMAGES"/*.tar; do
     [ -r "$tar" ] || continue
+    grep -qxF "$(basename "$tar" .tar):latest" <<<"$present" && continue
     docker load -q -i "$tar" >>/var/log/dockyard-images.log 2>&1 ||
       fail "docker load of $(basename "$tar") failed: $(tail -n 3 /var/log/dockyard-images.log | tr '\n' ' ')"
   done

@@ -6,6 +6,7 @@ import path from "node:path";
 import { stateDir, type ServerMessage } from "@dockyard/contract/server";
 import { Stack } from "../support/stack";
 import { labClient } from "../support/lab-client";
+import { nodeDiskFile } from "../support/disks";
 import type { TerminalClient } from "../support/terminal-client";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 
@@ -71,7 +72,7 @@ describe("suspend and resume", { timeout: 900_000 }, () => {
     const since = await suspended(l.sandbox);
     const node = await driver.get(l.sandbox);
     assert.deepEqual([node?.running, node?.nodes], [false, ["node1"]], "stopped, not removed");
-    assert.ok(fs.existsSync(path.join(stateDir(), "disk", "nodes", `${l.sandbox}.ext4`)), "its disk is kept");
+    assert.ok(fs.existsSync(nodeDiskFile(l.sandbox)), "its disk is kept");
 
     await stack.stopRunner();
     execFileSync("bash", ["scripts/engine.sh", "stop"], { stdio: "ignore" });
@@ -105,10 +106,10 @@ describe("suspend and resume", { timeout: 900_000 }, () => {
       await suspended(l.sandbox);
     }
     await stack.stopRunner();
-    const usage = await fs.promises.statfs(path.join(stateDir(), "disk"));
+    const usage = await fs.promises.statfs(path.join(stateDir(), "nodes")); // the fuller of Dockyard's filesystems: the one node disks fill
     const used = (usage.blocks - usage.bavail) * usage.bsize;
     const limit = usage.blocks * usage.bsize;
-    const middleDisk = (await fs.promises.stat(path.join(stateDir(), "disk", "nodes", `${middle.sandbox}.ext4`))).blocks * 512;
+    const middleDisk = (await fs.promises.stat(nodeDiskFile(middle.sandbox))).blocks * 512;
     // Over the mark now, still over it once a small lab's disk is gone, under it once the middle one's is. So oldest
     // first removes the oldest and the middle one and keeps the newest; newest first would keep the oldest, and
     // biggest first would keep both small ones.

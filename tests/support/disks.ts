@@ -9,12 +9,15 @@ import { stateDir } from "@dockyard/contract/server";
 export const nodeDisksOf = (mounts: { Type?: string; Source?: string; Destination?: string }[]) =>
   mounts.filter((m) => m.Type === "bind" && m.Destination === "/var/lib/dockyard-disk").map((m) => m.Source!);
 
+/** Where the node's disk file is (on the nodes' filesystem, scripts/engine.sh). */
+export const nodeDiskFile = (container: string) => path.join(stateDir(), "nodes", "disks", `${container}.ext4`);
+
 /** Mounted while the node lives; afterwards not mounted, its mount point and its file gone. */
 export function assertDisksGone(disks: string[]): void {
   const mounted = fs.readFileSync("/proc/self/mounts", "utf8");
   for (const disk of disks) {
     assert.ok(!mounted.includes(` ${disk} `), `${disk} is still mounted`);
     assert.equal(fs.existsSync(disk), false, `${disk} is still there`);
-    assert.equal(fs.existsSync(path.join(stateDir(), "disk", "nodes", `${path.basename(disk)}.ext4`)), false, `the file of ${disk} is still there`);
+    assert.equal(fs.existsSync(nodeDiskFile(path.basename(disk))), false, `the file of ${disk} is still there`);
   }
 }

@@ -13,6 +13,7 @@ import { findLabs, removeLab } from "./docker/inventory";
 import { networkName, nodeContainer } from "./docker/naming";
 import { DockerNodePool } from "./docker/pool";
 import { suspendLab } from "./docker/suspension";
+import { NodeTemplates } from "./docker/templates";
 
 // Sandboxes on Dockyard's own userns-remapped dockerd (scripts/engine.sh): Docker-in-Docker without
 // --privileged. The sandbox image and its entry script are in lab-runner/sandbox-image/; the README's security
@@ -22,10 +23,10 @@ import { suspendLab } from "./docker/suspension";
 // This class is the SandboxDriver; what it composes is in docker/: boot.ts (the stages), network.ts (lab networks
 // and their subnet pool), host.ts and cgroups.ts (host prerequisites, each node's api directory and trusted inner
 // socket, cgroup delegation and limit counters), node.ts (a node's container and its security settings),
-// exec.ts (commands and the login shell), disk.ts (each node's own disk), inventory.ts (finding and removing a
-// lab), suspension.ts (stopping a lab and starting it again with everything kept), pool.ts and claim.ts (the warm
-// pool of booted nodes, and what makes a claimed one its lab's), naming.ts (names and labels), paths.ts (where
-// things are on the host and in a node), context.ts (settings).
+// exec.ts (commands and the login shell), disk.ts (each node's own disk), templates.ts (the disks new nodes are
+// cloned from), inventory.ts (finding and removing a lab), suspension.ts (stopping a lab and starting it again with
+// everything kept), pool.ts and claim.ts (the warm pool of booted nodes, and what makes a claimed one its lab's),
+// naming.ts (names and labels), paths.ts (where things are on the host and in a node), context.ts (settings).
 
 const NO_HITS: LimitHits = { memory: 0, containersMemory: 0, processes: 0, diskFull: false };
 
@@ -36,7 +37,9 @@ export class DockerSandboxDriver implements SandboxDriver {
   readonly pool: DockerNodePool;
 
   constructor(options: DockerSandboxOptions = {}) {
-    this.context = dockerContext(options);
+    const context = dockerContext(options);
+    // the templates' own throwaway nodes boot from empty disks (context's NO_TEMPLATES)
+    this.context = context.settings.templates ? { ...context, templates: new NodeTemplates(context) } : context;
     this.pool = new DockerNodePool(this.context, (id, op) => this.oneAtATime(id, () => guard(op)));
   }
 
@@ -107,8 +110,12 @@ export class DockerSandboxDriver implements SandboxDriver {
     return this.oneAtATime(id, () => guard(() => suspendLab(this.context, id)));
   }
 
-  storageUsage(): Promise<DiskUsage | undefined> {
-    return usageOf(this.context.paths.diskPool);
+  /** The fuller of Dockyard's two filesystems: the engine's, and the nodes' disks' (scripts/engine.sh). */
+  async storageUsage(): Promise<DiskUsage | undefined> {
+    const { diskPool, nodePool } = this.context.paths;
+    const share = (u: DiskUsage) => u.usedBytes / u.limitBytes;
+    const usages = (await Promise.all([usageOf(diskPool), usageOf(nodePool)])).filter((u) => u !== undefined);
+    return usages.sort((a, b) => share(b) - share(a))[0];
   }
 
   exec(id: string, cmd: string[], opts: { timeoutMs?: number; stdin?: string; node?: string } = {}): Promise<ExecResult> {

@@ -27,6 +27,8 @@ export interface DockerSandboxOptions {
    * capability, which exist only inside the sandbox's user namespace; needed for inner `docker run --privileged`.
    */
   capabilities?: "recipe" | "all-in-userns";
+  /** Whether new nodes' disks are cloned from a template of their image set (templates.ts); false: made empty, the images loaded at boot. */
+  templates?: boolean;
 }
 
 export type DockerSettings = Required<DockerSandboxOptions>;
@@ -34,12 +36,20 @@ export type DockerSettings = Required<DockerSandboxOptions>;
 /** What a node's inner containers may use together (cgroups.ts gives them a cgroup of their own with this limit). */
 export const containersMemoryBytes = (settings: DockerSettings) => settings.memoryBytes - settings.memoryReserveBytes;
 
+/** The disk a new node of these course images starts from (templates.ts), or none: an empty one, which loads them at boot. */
+export interface DiskTemplates {
+  forImages(images: string[]): Promise<string | undefined>;
+}
+
+export const NO_TEMPLATES: DiskTemplates = { forImages: async () => undefined };
+
 export interface DockerContext {
   docker: Dockerode;
   settings: DockerSettings;
   paths: HostPaths;
   disks: NodeDisks;
   networks: LabNetworks;
+  templates: DiskTemplates;
 }
 
 export function dockerContext(options: DockerSandboxOptions): DockerContext {
@@ -54,11 +64,19 @@ export function dockerContext(options: DockerSandboxOptions): DockerContext {
     labSubnetPrefix: "10.214",
     bootTimeoutMs: 90_000,
     capabilities: "recipe",
+    templates: true,
     ...stripUndefined(options),
   };
   const docker = new Dockerode({ socketPath: settings.socketPath });
   const paths = new HostPaths(settings.stateDir);
-  return { docker, settings, paths, disks: new NodeDisks(paths.diskPool, paths.diskMounts), networks: new LabNetworks(docker, settings.labSubnetPrefix) };
+  return {
+    docker,
+    settings,
+    paths,
+    disks: new NodeDisks(paths.nodePool, paths.diskMounts, paths.diskPool),
+    networks: new LabNetworks(docker, settings.labSubnetPrefix),
+    templates: NO_TEMPLATES, // the driver puts its templates here (docker.ts)
+  };
 }
 
 function stripUndefined<T extends object>(obj: T): Partial<T> {

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import fsSync from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -6,10 +7,11 @@ import { DriverError, type DiskUsage } from "../driver";
 
 // Each node writes to a disk of its own, bounded: a sparse file formatted ext4 and loop-mounted on the host,
 // which the node (entry.sh) uses for its Docker data (images, containers, volumes), /root and /tmp. The files
-// live on Dockyard's own filesystem (scripts/engine.sh), which also holds the engine's data root, so whatever a
-// sandbox writes elsewhere is bounded too, in all: no learner can fill the host's disk. (This kernel has no disk
-// quotas, XFS's or ext4's, which would bound a directory instead.) A suspended node's disk is unmounted and its
-// file kept; resuming mounts it again (as after a host reboot, which unmounts them all).
+// live on a filesystem of Dockyard's own for them (scripts/engine.sh: XFS, beside the one holding the engine's
+// data root), so no learner can fill the host's disk. (This kernel has no disk quotas, XFS's or ext4's, which
+// would bound a directory instead.) A new disk is a clone of its image set's template (templates.ts) where there
+// is one, else made empty. A suspended node's disk is unmounted and its file kept; resuming mounts it again (as
+// after a host reboot, which unmounts them all).
 
 const run = promisify(execFile);
 
@@ -36,10 +38,14 @@ export async function isMountPoint(dir: string): Promise<boolean> {
 }
 
 export class NodeDisks {
-  /** `pool`: Dockyard's filesystem, where the disks' files are; `mounts`: where they are mounted on the host. */
+  /**
+   * `pool`: the filesystem where the disks' files are; `mounts`: where they are mounted on the host; `legacyPool`:
+   * where disks made before the pool existed are (still used, and removed, while their labs last).
+   */
   constructor(
     private readonly pool: string,
     private readonly mounts: string,
+    private readonly legacyPool: string,
   ) {}
 
   /** Where the node's disk is mounted on the host. */
@@ -48,24 +54,24 @@ export class NodeDisks {
   }
 
   private image(container: string): string {
-    return path.join(this.pool, "nodes", `${container}.ext4`);
+    const legacy = path.join(this.legacyPool, "nodes", `${container}.ext4`);
+    return fsSync.existsSync(legacy) ? legacy : path.join(this.pool, "disks", `${container}.ext4`);
   }
 
   poolMounted(): Promise<boolean> {
     return isMountPoint(this.pool);
   }
 
-  /** A fresh, empty disk of `bytes` for the node, mounted. */
-  async prepare(container: string, bytes: number): Promise<void> {
+  /** A fresh disk of `bytes` for the node, mounted: a clone of `template` (a disk of that size), else empty. */
+  async prepare(container: string, bytes: number, template?: string): Promise<void> {
     await this.remove(container);
     const image = this.image(container);
     const dir = this.mountPoint(container);
     await fs.mkdir(path.dirname(image), { recursive: true });
     await fs.mkdir(dir, { recursive: true });
-    await fs.writeFile(image, "");
-    await fs.truncate(image, bytes); // sparse: it takes space as the node writes
-    // No journal (scratch data, lost with the lab anyway), no blocks reserved for a root the node is not.
-    await run("mkfs.ext4", ["-q", "-F", "-O", "^has_journal", "-m", "0", "-E", "lazy_itable_init=1", image]);
+    if (template)
+      await fs.copyFile(template, image, fsSync.constants.COPYFILE_FICLONE_FORCE); // a reflink: O(1), shares its blocks until written
+    else await makeEmptyDisk(image, bytes);
     await this.mount(container);
   }
 
@@ -83,6 +89,13 @@ export class NodeDisks {
   async unmount(container: string): Promise<void> {
     const dir = this.mountPoint(container);
     if (await isMountPoint(dir)) await run("umount", ["-l", dir]);
+  }
+
+  /** Unmounts the stopped node's disk for good (not lazily: its file must be whole) and moves the file to `file`, on the pool. */
+  async detach(container: string, file: string): Promise<void> {
+    const dir = this.mountPoint(container);
+    if (await isMountPoint(dir)) await run("umount", [dir]);
+    await fs.rename(this.image(container), file);
   }
 
   /** Hands the disk to the node's (remapped) root, known once its container runs. */
@@ -109,12 +122,24 @@ export class NodeDisks {
     const dir = this.mountPoint(container);
     if (await isMountPoint(dir)) await run("umount", ["-l", dir]); // lazily: a dying container may still hold it
     await fs.rm(dir, { recursive: true, force: true });
+    // Emptied first: XFS frees the blocks of a removed file in the background, a truncated one's at once, so that
+    // eviction, which looks at the pool's usage after each lab it removes, sees what that freed.
+    await fs.truncate(this.image(container), 0).catch(() => undefined);
     await fs.rm(this.image(container), { force: true });
   }
 
   /** The containers that have a disk here, mounted or not (so a lab's are removed with it, even after a lab-runner restart). */
   async list(): Promise<string[]> {
-    const [mounted, images] = await Promise.all([fs.readdir(this.mounts).catch(() => []), fs.readdir(path.join(this.pool, "nodes")).catch(() => [])]);
-    return [...new Set([...mounted, ...images.filter((f) => f.endsWith(".ext4")).map((f) => f.slice(0, -".ext4".length))])];
+    const read = (dir: string) => fs.readdir(dir).catch(() => [] as string[]);
+    const [mounted, images, legacy] = await Promise.all([read(this.mounts), read(path.join(this.pool, "disks")), read(path.join(this.legacyPool, "nodes"))]);
+    return [...new Set([...mounted, ...[...images, ...legacy].filter((f) => f.endsWith(".ext4")).map((f) => f.slice(0, -".ext4".length))])];
   }
+}
+
+/** A sparse file of `bytes` (it takes space as the node writes), formatted ext4. */
+async function makeEmptyDisk(file: string, bytes: number): Promise<void> {
+  await fs.writeFile(file, "");
+  await fs.truncate(file, bytes);
+  // No journal (scratch data, lost with the lab anyway), no blocks reserved for a root the node is not.
+  await run("mkfs.ext4", ["-q", "-F", "-O", "^has_journal", "-m", "0", "-E", "lazy_itable_init=1", file]);
 }

@@ -23,7 +23,7 @@ export async function checkHostPrerequisites({ docker, settings, paths, disks }:
   if (!(await isMountPoint(paths.sysfsAnchor)))
     throw new DriverError("host_not_prepared", `${paths.sysfsAnchor} is not mounted (run: bash scripts/engine.sh start)`);
   if (!(await disks.poolMounted()))
-    throw new DriverError("host_not_prepared", `Dockyard's own filesystem is not mounted at ${paths.diskPool} (run: bash scripts/engine.sh start)`);
+    throw new DriverError("host_not_prepared", `Dockyard's filesystem for node disks is not mounted at ${paths.nodePool} (run: bash scripts/engine.sh start)`);
   for (const image of images)
     if (!(await exists(paths.courseImageTar(image))))
       throw new DriverError("image_missing", `${paths.courseImageTar(image)} is missing (is it under content/images? run: bash scripts/images.sh)`);

@@ -30,10 +30,10 @@ export async function createNode(
   networkName: string,
   labels: Record<string, string>,
 ): Promise<void> {
-  const { docker, settings, paths, disks } = context;
+  const { docker, settings, paths, disks, templates } = context;
   const name = nodeContainer(id, node);
   await prepareNodeDir(context, name);
-  await disks.prepare(name, settings.diskBytes);
+  await disks.prepare(name, settings.diskBytes, await templates.forImages(spec.images));
   const nodes = spec.nodes ?? 1;
   const hostname = nodes > 1 ? node : hostnameFor(spec.lessonSlug);
   const mounts: Dockerode.MountSettings[] = [
@@ -41,7 +41,8 @@ export async function createNode(
     { Type: "bind", Source: paths.sysfsAnchor, Target: INSIDE.sysfsAnchor },
     { Type: "bind", Source: disks.mountPoint(name), Target: INSIDE.disk },
     // Sandboxes have no internet: inner containers install software from this tree, which the sandbox serves
-    // read-only on its inner bridge (entry.sh). Only the lesson's images are loaded: each adds to the boot.
+    // read-only on its inner bridge (entry.sh). The lesson's images: entry.sh loads those its disk lacks (all of
+    // them on a disk made empty, none on a template's clone, any the learner removed when the lab resumes).
     { Type: "bind", Source: paths.packages, Target: INSIDE.packages, ReadOnly: true },
     ...[...new Set(spec.images)].map((image): Dockerode.MountSettings => ({
       Type: "bind",

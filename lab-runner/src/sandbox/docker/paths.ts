@@ -59,9 +59,13 @@ export class HostPaths {
   get sysfsAnchor(): string {
     return path.join(this.stateDir, "sysfs-anchor");
   }
-  /** Dockyard's own filesystem, which holds the nodes' disks, and where those are mounted. */
+  /** Dockyard's own filesystem, which holds the engine's data root (and the nodes' disks made before templates). */
   get diskPool(): string {
     return path.join(this.stateDir, "disk");
+  }
+  /** Dockyard's filesystem for the nodes' disks and their templates (XFS, which can clone a file in O(1)), and where those are mounted. */
+  get nodePool(): string {
+    return path.join(this.stateDir, "nodes");
   }
   get diskMounts(): string {
     return path.join(this.stateDir, "disks");
