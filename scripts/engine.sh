@@ -83,9 +83,11 @@ prep_sysfs_anchor() {
 # of before gets all of that.
 disk_budget_gib() { echo "${DOCKYARD_DISK_GIB:-$(($(df -B1G --output=avail "$STATE_DIR" | tail -1) * 7 / 10))}"; }
 
+# Both are mounted with discard: what is deleted inside (a removed lab's disk, an image) goes back to the host's disk
+# instead of staying allocated in the sparse file (measured: 48 GiB held by a file system using 1.7 GiB, until fstrim).
 prep_disk() {
   mkdir -p "$DISK_DIR"
-  mountpoint -q "$DISK_DIR" && return 0
+  mountpoint -q "$DISK_DIR" && { mount -o remount,discard "$DISK_DIR" || true; fstrim "$DISK_DIR" || true; return 0; }
   if [[ ! -f $DISK_IMG ]]; then
     local gib; gib=$(($(disk_budget_gib) / 4))
     ((gib >= 10)) || gib=10
@@ -95,13 +97,13 @@ prep_disk() {
     ENGINE_DISK_MADE=1
     log "made a ${gib} GiB filesystem (a sparse file) for the engine: $DISK_IMG"
   fi
-  mount -o loop,noatime "$DISK_IMG" "$DISK_DIR"
+  mount -o loop,noatime,discard "$DISK_IMG" "$DISK_DIR"
   log "the engine's filesystem is mounted at $DISK_DIR"
 }
 
 prep_nodes_disk() { # after prep_disk
   mkdir -p "$NODES_DIR"
-  mountpoint -q "$NODES_DIR" && return 0
+  mountpoint -q "$NODES_DIR" && { mount -o remount,discard "$NODES_DIR" 2>/dev/null || true; fstrim "$NODES_DIR" || true; return 0; }
   if [[ ! -f $NODES_IMG ]]; then
     local gib; gib=$(disk_budget_gib) # beside an engine's file made before
     [[ -z ${ENGINE_DISK_MADE:-} ]] || gib=$((gib - $(stat -c %s "$DISK_IMG") / 1024 ** 3))
@@ -111,7 +113,7 @@ prep_nodes_disk() { # after prep_disk
     mv "$NODES_IMG.tmp" "$NODES_IMG"
     log "made a ${gib} GiB XFS filesystem (a sparse file) for the nodes' disks: $NODES_IMG"
   fi
-  mount -o loop,noatime "$NODES_IMG" "$NODES_DIR"
+  mount -o loop,noatime,discard "$NODES_IMG" "$NODES_DIR"
   log "the nodes' filesystem is mounted at $NODES_DIR"
 }
 
