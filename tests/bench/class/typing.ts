@@ -6,7 +6,8 @@ import type { Learner } from "./learner";
 // type in lockstep), Enter after every line of LINE letters. Each letter's echo is timed from the keystroke to its
 // arrival on the WebSocket. The letters go to `cat > /dev/null`, so the echo is the terminal's own (as in
 // `npm run bench`) and nothing runs but the shell's pipeline. As the lesson page does after every command
-// (app/_components/CheckPanel.tsx, AUTO_CHECK_DELAYS_MS), Enter schedules automatic checks of the open step.
+// (app/_components/CheckPanel.tsx, AUTO_CHECK_DELAYS_MS), Enter schedules automatic checks of the open step,
+// unless they are turned off (to measure the echo without them).
 
 const LINE = 40;
 const AUTO_CHECK_DELAYS_MS = [1500, 4000, 8000, 15000];
@@ -24,7 +25,7 @@ export interface Typing {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function typeFor(learner: Learner, durationMs: number, keyMs: number): Promise<Typing> {
+export async function typeFor(learner: Learner, durationMs: number, keyMs: number, withChecks: boolean): Promise<Typing> {
   const terminal = learner.terminal;
   if (!terminal) throw new Error(`${learner.email} has no terminal to type into`);
   terminal.type("cat > /dev/null\r");
@@ -51,7 +52,7 @@ export async function typeFor(learner: Learner, durationMs: number, keyMs: numbe
     await sleep(start + i * keyMs - performance.now());
     if (i > 0 && i % LINE === 0) {
       terminal.type("\r");
-      checks.afterCommand();
+      if (withChecks) checks.afterCommand();
     }
     const key = String.fromCharCode(97 + (i % 26));
     pending.push({ key, at: performance.now() });
