@@ -10,11 +10,11 @@ import {
   runnerHost,
   runnerPort,
   secret,
-  findLesson,
 } from "@dockyard/contract/server";
 import { spawnPty } from "./terminal/pty";
 import { DockerSandboxDriver } from "./sandbox/docker";
 import { LabManager } from "./labs";
+import { lessonReader } from "./lessons";
 import { startRounds } from "./labs/rounds";
 import { Recordings } from "./recordings/store";
 import { createServer } from "./http/server";
@@ -25,7 +25,7 @@ const driver = new DockerSandboxDriver();
 const recordings = new Recordings(recordingsDir(), { maxBytes: recordingMaxBytes() });
 const labs = new LabManager(driver, {
   idleTimeoutMs: idleTimeoutMs(),
-  findLesson: (slug) => findLesson(contentDir(), slug),
+  findLesson: lessonReader(contentDir()),
   spawnPty,
   recordings,
   eviction: evictionPolicy(),
