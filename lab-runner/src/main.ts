@@ -10,13 +10,13 @@ import {
   runnerHost,
   runnerPort,
   secret,
-  findLesson,
   loadLessons,
   poolPolicy,
 } from "@dockyard/contract/server";
 import { spawnPty } from "./terminal/pty";
 import { DockerSandboxDriver } from "./sandbox/docker";
 import { LabManager } from "./labs";
+import { lessonReader } from "./lessons";
 import { startRounds } from "./labs/rounds";
 import { Recordings } from "./recordings/store";
 import { createServer } from "./http/server";
@@ -29,7 +29,7 @@ const recordings = new Recordings(recordingsDir(), { maxBytes: recordingMaxBytes
 const firstLesson = loadLessons(contentDir()).lessons.find((lesson) => lesson.nodes === 1 && !lesson.registry);
 const labs = new LabManager(driver, {
   idleTimeoutMs: idleTimeoutMs(),
-  findLesson: (slug) => findLesson(contentDir(), slug),
+  findLesson: lessonReader(contentDir()),
   spawnPty,
   recordings,
   eviction: evictionPolicy(),

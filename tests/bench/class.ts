@@ -6,6 +6,7 @@ import { Stack } from "../support/stack";
 import { percentile } from "./stats";
 import { Learner, type Opening } from "./class/learner";
 import { descendantsMiB, labMemory, memAvailableMiB, type LabMemory } from "./class/memory";
+import { measureCpu, printCpu, type CpuUse } from "./class/cpu";
 import { classOptions } from "./class/options";
 import { echoTimes, printMemory, printOpenings, printQueue, printTargets, printTyping, ratio, readyTimes, section, wholeLabMiB } from "./class/report";
 import { typeFor, type Typing } from "./class/typing";
@@ -80,15 +81,21 @@ async function alone() {
   const learners = await signUp(options.solo, `solo-${process.pid}`);
   const openings: Opening[] = [];
   let typing: Typing | undefined;
+  let cpu: CpuUse | undefined;
   for (const [i, learner] of learners.entries()) {
     progress(`learner ${i + 1} of ${learners.length} opens the lesson alone`);
     const opening = opened("alone", await learner.open(readyTimeoutMs));
     openings.push(opening);
-    if (i === 0 && opening.readyMs !== undefined) typing = await typeFor(learner, options.seconds * 1000, options.keyMs);
+    if (i === 0 && opening.readyMs !== undefined) {
+      const measuring = measureCpu(stack);
+      typing = await typeFor(learner, options.seconds * 1000, options.keyMs, options.autoChecks);
+      cpu = measuring.stop();
+    }
     await learner.remove();
   }
   printOpenings("ready, 1 learner", openings);
   printTyping("keystroke echo, 1 learner typing", typing ? [typing] : []);
+  if (cpu) printCpu("while 1 learner typed", cpu);
   return { ready: readyTimes(openings), echo: echoTimes(typing ? [typing] : []) };
 }
 
@@ -105,8 +112,11 @@ async function together() {
   printQueue(openings);
   if (!ready.length) return { ready: [], echo: [], workingSet: [], whole: [], dropMiB: NaN, resume: [] };
   progress(`${ready.length} ready learners type for ${options.seconds} s`);
-  const typings = await Promise.all(ready.map((l) => typeFor(l, options.seconds * 1000, options.keyMs)));
+  const cpu = measureCpu(stack);
+  const typings = await Promise.all(ready.map((l) => typeFor(l, options.seconds * 1000, options.keyMs, options.autoChecks)));
+  const used = cpu.stop();
   printTyping(`keystroke echo, ${ready.length} typing at once`, typings);
+  printCpu("during typing", used);
 
   section(`memory of ${ready.length} idle labs (terminals open, nothing running)`);
   await sleep(5_000);
@@ -139,7 +149,7 @@ async function together() {
 try {
   console.log(
     `Dockyard class benchmark, ${new Date().toISOString()}: lesson ${options.lesson}, ${options.learners} learners, typing ${options.seconds} s ` +
-      `(a key every ${options.keyMs} ms); host ${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB; boot concurrency ${bootConcurrency()}`,
+      `(a key every ${options.keyMs} ms, the page's automatic checks ${options.autoChecks ? "on" : "off"}); host ${os.cpus().length} cores, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB; boot concurrency ${bootConcurrency()}`,
   );
   await stack.reset();
   await stack.start();

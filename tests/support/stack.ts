@@ -67,6 +67,11 @@ export class Stack {
     return this.runner!.pid!;
   }
 
+  /** The site's process (`npx next start`), which leads the process group of the site's server. */
+  get sitePid(): number {
+    return this.site!.pid!;
+  }
+
   /** The signing secret the stack generated in its data directory (tests mint tokens with it). */
   get secret(): string {
     return fs.readFileSync(path.join(this.dataDir, "secret"), "utf8").trim();

@@ -17,9 +17,11 @@ export interface ClassOptions {
   resumes: number;
   /** A lab not ready this long after its page opened counts as failed to start. */
   readyTimeoutSeconds: number;
+  /** Whether typing learners' pages run their automatic checks after each Enter, as browsers do. */
+  autoChecks: boolean;
 }
 
-const USAGE = `npm run bench:class -- [LEARNERS] [--seconds S] [--key-ms MS] [--lesson SLUG] [--solo N] [--resumes N] [--ready-timeout S]`;
+const USAGE = `npm run bench:class -- [LEARNERS] [--seconds S] [--key-ms MS] [--lesson SLUG] [--solo N] [--resumes N] [--ready-timeout S] [--auto-checks on|off]`;
 
 export function classOptions(argv = process.argv.slice(2), env = process.env): ClassOptions {
   const { values, positionals } = parseArgs({
@@ -33,6 +35,7 @@ export function classOptions(argv = process.argv.slice(2), env = process.env): C
       solo: { type: "string" },
       resumes: { type: "string" },
       "ready-timeout": { type: "string" },
+      "auto-checks": { type: "string" },
     },
   });
   const number = (name: string, given: string | undefined, envName: string, fallback: number, min: number) => {
@@ -41,6 +44,8 @@ export function classOptions(argv = process.argv.slice(2), env = process.env): C
     if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number of at least ${min}, not ${JSON.stringify(raw)}.\nUsage: ${USAGE}`);
     return value;
   };
+  const autoChecks = values["auto-checks"] ?? env.BENCH_CLASS_AUTO_CHECKS ?? "on";
+  if (autoChecks !== "on" && autoChecks !== "off") throw new Error(`--auto-checks must be on or off, not ${JSON.stringify(autoChecks)}.\nUsage: ${USAGE}`);
   return {
     learners: Math.round(number("learners", positionals[0] ?? values.learners, "BENCH_CLASS_LEARNERS", 25, 1)),
     seconds: number("--seconds", values.seconds, "BENCH_CLASS_SECONDS", 60, 1),
@@ -49,5 +54,6 @@ export function classOptions(argv = process.argv.slice(2), env = process.env): C
     solo: Math.round(number("--solo", values.solo, "BENCH_CLASS_SOLO", 3, 1)),
     resumes: Math.round(number("--resumes", values.resumes, "BENCH_CLASS_RESUMES", 3, 0)),
     readyTimeoutSeconds: number("--ready-timeout", values["ready-timeout"], "BENCH_CLASS_READY_TIMEOUT", 300, 10),
+    autoChecks: autoChecks === "on",
   };
 }

@@ -2,11 +2,13 @@ import { performance } from "node:perf_hooks";
 import type { RawData } from "ws";
 import type { Learner } from "./learner";
 
-// A learner typing into their ready terminal: a letter every `keyMs` (from a random offset, so a class does not
-// type in lockstep), Enter after every line of LINE letters. Each letter's echo is timed from the keystroke to its
+// A learner typing into their ready terminal: a letter every `keyMs`, Enter after every line of LINE letters. Each
+// learner starts at a random moment within a keystroke and at a random place in a line, so a class types, and
+// presses Enter (which sets off the page's checks), at its own pace rather than in lockstep. Each letter's echo is timed from the keystroke to its
 // arrival on the WebSocket. The letters go to `cat > /dev/null`, so the echo is the terminal's own (as in
 // `npm run bench`) and nothing runs but the shell's pipeline. As the lesson page does after every command
-// (app/_components/CheckPanel.tsx, AUTO_CHECK_DELAYS_MS), Enter schedules automatic checks of the open step.
+// (app/_components/CheckPanel.tsx, AUTO_CHECK_DELAYS_MS), Enter schedules automatic checks of the open step,
+// unless they are turned off (to measure the echo without them).
 
 const LINE = 40;
 const AUTO_CHECK_DELAYS_MS = [1500, 4000, 8000, 15000];
@@ -24,7 +26,7 @@ export interface Typing {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function typeFor(learner: Learner, durationMs: number, keyMs: number): Promise<Typing> {
+export async function typeFor(learner: Learner, durationMs: number, keyMs: number, withChecks: boolean): Promise<Typing> {
   const terminal = learner.terminal;
   if (!terminal) throw new Error(`${learner.email} has no terminal to type into`);
   terminal.type("cat > /dev/null\r");
@@ -47,11 +49,12 @@ export async function typeFor(learner: Learner, durationMs: number, keyMs: numbe
 
   const checks = autoChecks(learner, result);
   const start = performance.now() + Math.random() * keyMs;
+  const place = Math.floor(Math.random() * LINE);
   for (let i = 0; i * keyMs < durationMs; i++) {
     await sleep(start + i * keyMs - performance.now());
-    if (i > 0 && i % LINE === 0) {
+    if (i > 0 && (i + place) % LINE === 0) {
       terminal.type("\r");
-      checks.afterCommand();
+      if (withChecks) checks.afterCommand();
     }
     const key = String.fromCharCode(97 + (i % 26));
     pending.push({ key, at: performance.now() });
