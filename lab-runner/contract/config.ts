@@ -98,6 +98,11 @@ export const bootConcurrency = () => Number(process.env.DOCKYARD_BOOT_CONCURRENC
 export const poolPolicy = () => ({
   size: Number(process.env.DOCKYARD_POOL_SIZE ?? 2),
   imageSets: Number(process.env.DOCKYARD_POOL_IMAGE_SETS ?? 1),
+  /** The lessons (slugs) whose image sets are kept before learners' opens rank them, first first: a class's lesson. */
+  lessons: (process.env.DOCKYARD_POOL_LESSONS ?? "")
+    .split(",")
+    .map((slug) => slug.trim())
+    .filter(Boolean),
 });
 
 /**

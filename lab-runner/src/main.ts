@@ -18,6 +18,7 @@ import { DockerSandboxDriver } from "./sandbox/docker";
 import { LabManager } from "./labs";
 import { lessonReader } from "./lessons";
 import { startRounds } from "./labs/rounds";
+import { poolSeed } from "./labs/pool";
 import { Recordings } from "./recordings/store";
 import { createServer } from "./http/server";
 
@@ -25,8 +26,7 @@ import { createServer } from "./http/server";
 
 const driver = new DockerSandboxDriver();
 const recordings = new Recordings(recordingsDir(), { maxBytes: recordingMaxBytes() });
-// Before learners open any lab, the pool keeps nodes for the first lesson it can serve (one node, no registry).
-const firstLesson = loadLessons(contentDir()).lessons.find((lesson) => lesson.nodes === 1 && !lesson.registry);
+const pool = poolPolicy();
 const labs = new LabManager(driver, {
   idleTimeoutMs: idleTimeoutMs(),
   findLesson: lessonReader(contentDir()),
@@ -35,7 +35,7 @@ const labs = new LabManager(driver, {
   eviction: evictionPolicy(),
   ...labQuotas(),
   bootConcurrency: bootConcurrency(),
-  pool: { ...poolPolicy(), seed: firstLesson ? [firstLesson.images] : [] },
+  pool: { ...pool, seed: poolSeed(loadLessons(contentDir()).lessons, pool.lessons) },
 });
 
 const adopted = await labs.adopt();

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { Lesson, ServerMessage } from "@dockyard/contract/server";
 import { BootQueue, type QueuePlace } from "../../lab-runner/src/labs/boot-queue";
 import { LabManager } from "../../lab-runner/src/labs";
-import type { PoolPolicy } from "../../lab-runner/src/labs/pool";
+import { poolSeed, type PoolPolicy } from "../../lab-runner/src/labs/pool";
 import type { Pty } from "../../lab-runner/src/terminal/session";
 import { FakeDriver } from "../support/fake-driver";
 
@@ -139,4 +139,12 @@ test("a refill waits in the boot queue behind a learner's lab and takes no learn
   end();
   await Promise.all([running, refill, learner]);
   assert.deepEqual(order, ["bob", "refill"]);
+});
+
+test("the pool keeps the named lessons' image sets from the start (a class's lesson), else the first lesson's it can serve", () => {
+  assert.deepEqual(poolSeed(LESSONS, []), [imagesOf("first")]);
+  assert.deepEqual(poolSeed(LESSONS, ["second"]), [imagesOf("second")]);
+  assert.deepEqual(poolSeed([lessonOf("swarm", ["busybox"], 3), ...LESSONS], []), [imagesOf("first")], "a lab of several nodes is not pooled");
+  assert.throws(() => poolSeed(LESSONS, ["nope"]), /DOCKYARD_POOL_LESSONS names “nope”, which is no lesson/);
+  assert.throws(() => poolSeed(LESSONS, ["swarm"]), /several nodes or a registry/);
 });

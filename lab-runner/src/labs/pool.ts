@@ -1,10 +1,10 @@
-import type { BootStage } from "@dockyard/contract/server";
+import type { BootStage, Lesson } from "@dockyard/contract/server";
 import { imageSetKey, type NodePool, type Sandbox, type SandboxSpec } from "../sandbox/driver";
 import type { BootQueue } from "./boot-queue";
 
 // The warm pool's policy (the driver's NodePool keeps the nodes): `size` booted, unclaimed nodes are kept for each of
-// the `imageSets` image sets learners opened most in the last hour, and before anyone opened one, for the first
-// lesson's (where a class starts). A new lab of one node without a registry is claimed from the pool when it has a
+// the `imageSets` image sets learners opened most in the last hour, and before anyone opened one, for the lessons
+// named in DOCKYARD_POOL_LESSONS (the lesson a class starts with), else the first lesson's. A new lab of one node without a registry is claimed from the pool when it has a
 // node of the lab's images ready: no boot, ready at once. After every claim, and every round, the pool is topped up
 // in the background, one node at a time, through the boot queue behind every learner's lab, so that a refill never
 // delays a learner's boot; nodes of image sets no longer kept, and stale ones, are pruned. A claimed node is the lab's
@@ -32,6 +32,25 @@ export interface PoolStatus {
 
 /** Opens within this window rank the image sets. */
 const RECENT_MS = 3_600_000;
+
+/**
+ * The image sets the pool keeps before learners' opens rank them: those of the lessons named (a class's lesson, say),
+ * else of the first lesson it can serve. A lesson it cannot serve (several nodes, a registry) or does not know is an error.
+ */
+export function poolSeed(lessons: Pick<Lesson, "slug" | "images" | "nodes" | "registry">[], named: string[]): string[][] {
+  const servable = (lesson: Pick<Lesson, "nodes" | "registry">) => lesson.nodes === 1 && !lesson.registry;
+  if (!named.length) {
+    const first = lessons.find(servable);
+    return first ? [first.images] : [];
+  }
+  return named.map((slug) => {
+    const lesson = lessons.find((l) => l.slug === slug);
+    if (!lesson) throw new Error(`DOCKYARD_POOL_LESSONS names “${slug}”, which is no lesson`);
+    if (!servable(lesson))
+      throw new Error(`DOCKYARD_POOL_LESSONS names “${slug}”, whose lab has several nodes or a registry: the pool keeps one-node labs only`);
+    return lesson.images;
+  });
+}
 
 export class WarmPool {
   /** Per image set: when learners opened a lab of it lately. */
