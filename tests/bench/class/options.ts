@@ -15,13 +15,15 @@ export interface ClassOptions {
   solo: number;
   /** Labs suspended through the site and opened again, one at a time, after the class typed. */
   resumes: number;
+  /** Pooled nodes the lab-runner keeps for the lesson in the pool phases (the class warmed up before it arrives); 0 skips them. */
+  pool: number;
   /** A lab not ready this long after its page opened counts as failed to start. */
   readyTimeoutSeconds: number;
   /** Whether typing learners' pages run their automatic checks after each Enter, as browsers do. */
   autoChecks: boolean;
 }
 
-const USAGE = `npm run bench:class -- [LEARNERS] [--seconds S] [--key-ms MS] [--lesson SLUG] [--solo N] [--resumes N] [--ready-timeout S] [--auto-checks on|off]`;
+const USAGE = `npm run bench:class -- [LEARNERS] [--seconds S] [--key-ms MS] [--lesson SLUG] [--solo N] [--resumes N] [--pool N] [--ready-timeout S] [--auto-checks on|off]`;
 
 export function classOptions(argv = process.argv.slice(2), env = process.env): ClassOptions {
   const { values, positionals } = parseArgs({
@@ -34,6 +36,7 @@ export function classOptions(argv = process.argv.slice(2), env = process.env): C
       lesson: { type: "string" },
       solo: { type: "string" },
       resumes: { type: "string" },
+      pool: { type: "string" },
       "ready-timeout": { type: "string" },
       "auto-checks": { type: "string" },
     },
@@ -46,13 +49,15 @@ export function classOptions(argv = process.argv.slice(2), env = process.env): C
   };
   const autoChecks = values["auto-checks"] ?? env.BENCH_CLASS_AUTO_CHECKS ?? "on";
   if (autoChecks !== "on" && autoChecks !== "off") throw new Error(`--auto-checks must be on or off, not ${JSON.stringify(autoChecks)}.\nUsage: ${USAGE}`);
+  const learners = Math.round(number("learners", positionals[0] ?? values.learners, "BENCH_CLASS_LEARNERS", 25, 1));
   return {
-    learners: Math.round(number("learners", positionals[0] ?? values.learners, "BENCH_CLASS_LEARNERS", 25, 1)),
+    learners,
     seconds: number("--seconds", values.seconds, "BENCH_CLASS_SECONDS", 60, 1),
     keyMs: number("--key-ms", values["key-ms"], "BENCH_CLASS_KEY_MS", 150, 20),
     lesson: values.lesson ?? env.BENCH_CLASS_LESSON ?? "first-container",
     solo: Math.round(number("--solo", values.solo, "BENCH_CLASS_SOLO", 3, 1)),
     resumes: Math.round(number("--resumes", values.resumes, "BENCH_CLASS_RESUMES", 3, 0)),
+    pool: Math.round(number("--pool", values.pool, "BENCH_CLASS_POOL", learners, 0)),
     readyTimeoutSeconds: number("--ready-timeout", values["ready-timeout"], "BENCH_CLASS_READY_TIMEOUT", 300, 10),
     autoChecks: autoChecks === "on",
   };

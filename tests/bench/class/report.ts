@@ -46,7 +46,8 @@ export function printQueue(openings: Opening[]): void {
 export const wholeLabMiB = (lab: LabMemory, clientsPerLabMiB: number) => lab.workingSetMiB + lab.shimsMiB + clientsPerLabMiB;
 
 /** Memory per idle lab: `clients` is the PSS of the lab-runner's terminal clients; MemAvailable `before` the class opened and `after`, in MiB. */
-export function printMemory(labs: LabMemory[], clients: number, before: number, after: number): void {
+/** `pooled`: the pool's idle nodes beside the labs then (booted again after the class claimed its nodes), each a lab to come. */
+export function printMemory(labs: LabMemory[], clients: number, before: number, after: number, pooled = 0): void {
   const of = (f: (l: LabMemory) => number) => {
     const xs = labs.map(f);
     return `p50 ${mib(p50(xs))} (max ${mib(Math.max(...xs))})`;
@@ -56,8 +57,10 @@ export function printMemory(labs: LabMemory[], clients: number, before: number, 
   console.log(`  outside the nodes (PSS): containerd shims ${of((l) => l.shimsMiB)}; terminal clients in the lab-runner ${mib(clients / labs.length)} per lab`);
   console.log(`  the whole lab (working set + shims + terminal clients): ${of((l) => wholeLabMiB(l, clients / labs.length))}`);
   const drop = before - after;
-  const perLab = drop > 0 ? `dropped ${mib(drop)}: ${mib(drop / labs.length)} per lab` : "rose: the host's other processes freed more meanwhile, so no figure";
-  console.log(`  host MemAvailable ${mib(before)} before the class opened, ${mib(after)} with ${labs.length} labs idle: ${perLab}`);
+  const perLab =
+    drop > 0 ? `dropped ${mib(drop)}: ${mib(drop / (labs.length + pooled))} per lab` : "rose: the host's other processes freed more meanwhile, so no figure";
+  const idle = pooled ? `${labs.length} labs and ${pooled} pooled nodes` : `${labs.length} labs`;
+  console.log(`  host MemAvailable ${mib(before)} before the class opened, ${mib(after)} with ${idle} idle: ${perLab}`);
 }
 
 export interface Target {
