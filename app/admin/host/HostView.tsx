@@ -1,6 +1,7 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useState } from "react";
+import { usePolled } from "@/app/_components/usePolled";
 import type { HostLab, HostView as Host } from "@/app/_lib/host";
 
 // The host, live: polls the host's status every few seconds. Suspending or stopping a lab asks for confirmation
@@ -21,33 +22,8 @@ const when = (iso: string) => {
 type Action = "suspend" | "stop";
 
 export function HostView() {
-  const [host, setHost] = useState<Host>();
-  const [problem, setProblem] = useState<string>();
+  const { data: host, problem, again } = usePolled<Host>("/api/admin/host", "The host's status", POLL_MS);
   const [said, setSaid] = useState<string>();
-  const [tick, setTick] = useState(0);
-
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout>;
-    const poll = async () => {
-      try {
-        const res = await fetch("/api/admin/host", { cache: "no-store" });
-        const body = await res.json();
-        if (!res.ok) throw new Error(body.message ?? `The host's status could not be read (${res.status}).`);
-        if (stopped) return;
-        setHost(body as Host);
-        setProblem(undefined);
-      } catch (e) {
-        if (!stopped) setProblem((e as Error).message);
-      }
-      if (!stopped) timer = setTimeout(poll, POLL_MS);
-    };
-    void poll();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [tick]);
 
   async function act(lab: HostLab, action: Action) {
     const url = `/api/admin/host/labs/${lab.id}${action === "suspend" ? "/suspend" : ""}`;
@@ -55,7 +31,7 @@ export function HostView() {
     const body = await res.json().catch(() => ({}));
     const who = `${lab.email ?? "an anonymous learner"}'s lab of “${lab.lessonTitle}”`;
     setSaid(res.ok ? `${action === "suspend" ? "Suspended" : "Stopped and removed"} ${who}.` : (body.message ?? `That did not work (${res.status}).`));
-    setTick((t) => t + 1); // read the host again now
+    again(); // read the host again now
   }
 
   if (!host) return <p className="mt-6 text-slate-600">{problem ?? "Reading the host…"}</p>;

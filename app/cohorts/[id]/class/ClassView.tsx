@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { LiveView } from "@/app/_components/LiveView";
+import { usePolled } from "@/app/_components/usePolled";
 import type { ClassStatus, ClassStudent, StudentPosition } from "@/app/_lib/classView";
 
 // The class, live: polls the cohort's class every few seconds and shows each student's step, last check and
@@ -17,33 +18,9 @@ const short = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: "2-d
 type Watching = { learnerId: string; email: string; lessonSlug: string; lessonTitle: string };
 
 export function ClassView({ cohortId }: { cohortId: string }) {
-  const [status, setStatus] = useState<ClassStatus>();
-  const [problem, setProblem] = useState<string>();
+  const { data: status, problem } = usePolled<ClassStatus>(`/api/cohorts/${cohortId}/class`, "The class", POLL_MS);
   const [watching, setWatching] = useState<Watching>();
   const liveHeading = useRef<HTMLHeadingElement>(null);
-
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout>;
-    const poll = async () => {
-      try {
-        const res = await fetch(`/api/cohorts/${cohortId}/class`, { cache: "no-store" });
-        const body = await res.json();
-        if (!res.ok) throw new Error(body.message ?? `The class could not be read (${res.status}).`);
-        if (stopped) return;
-        setStatus(body as ClassStatus);
-        setProblem(undefined);
-      } catch (e) {
-        if (!stopped) setProblem((e as Error).message);
-      }
-      if (!stopped) timer = setTimeout(poll, POLL_MS);
-    };
-    void poll();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [cohortId]);
 
   useEffect(() => {
     if (!watching) return;
