@@ -159,7 +159,7 @@ async function together(pooled: boolean, before: number) {
 
   section(`memory of ${ready.length} idle labs (terminals open, nothing running)`);
   await sleep(5_000);
-  const memory: LabMemory[] = await Promise.all(ready.map((l) => labMemory(l.sandboxId!)));
+  const memory: LabMemory[] = await Promise.all(ready.map(async (l) => labMemory(l.sandboxId!, (await driver.get(l.sandboxId!))?.nodes ?? [])));
   const clientsPerLab = descendantsMiB(stack.runnerPid) / ready.length;
   const after = await memAvailableMiB();
   const poolNodes = pooled ? ((await driver.pool!.pooled()).get(imageSetKey(lesson!.images)) ?? 0) : 0;

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Dockerode from "dockerode";
 import { engineSocket } from "@dockyard/contract/server";
-import { LABEL } from "../../../lab-runner/src/sandbox/docker/naming";
+import { nodeContainer } from "../../../lab-runner/src/sandbox/docker/naming";
 
 // What labs cost the host in memory, read three ways: each lab's node containers' memory cgroups (v1) on the host;
 // what a lab costs outside its nodes, as the proportional set size (PSS: shared pages split among their users) of
@@ -91,15 +91,14 @@ export function descendantsMiB(root: number): number {
 
 const engine = new Dockerode({ socketPath: engineSocket() });
 
-/** The memory of the lab's running nodes (every container of the lab with a node label). */
-export async function labMemory(sandboxId: string): Promise<LabMemory> {
-  const nodes = await engine.listContainers({ filters: { label: [`${LABEL.lab}=${sandboxId}`, LABEL.node] } });
+/** The memory of the lab's running nodes (`nodes`: their names, as the driver finds them; a node claimed from the pool has no lab label). */
+export async function labMemory(sandboxId: string, nodes: string[]): Promise<LabMemory> {
   if (!nodes.length) throw new Error(`lab ${sandboxId} has no running node`);
   let usage = 0;
   let inactiveFile = 0;
   let shims = 0;
   for (const node of nodes) {
-    const pid = (await engine.getContainer(node.Id).inspect()).State.Pid;
+    const pid = (await engine.getContainer(nodeContainer(sandboxId, node)).inspect()).State.Pid;
     const dir = memoryCgroupOf(pid);
     shims += pssMiB(parentOf(pid) ?? 0);
     usage += Number(fs.readFileSync(path.join(dir, "memory.usage_in_bytes"), "utf8"));
