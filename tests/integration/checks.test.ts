@@ -219,6 +219,19 @@ describe("commands recorded from the real interactive shell, per step", { timeou
     }
   }
 
+  /** Waits until the shell shows its prompt again after the output's offset `since` (an interrupt was echoed, "^C"). */
+  async function promptAfter(since: number): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    const back = () => {
+      const after = output.slice(since).replace(/\x1b\[[?0-9;]*[a-zA-Z]/g, "");
+      return after.includes("^C") && /[#$] $/.test(after);
+    };
+    while (!back()) {
+      if (Date.now() > deadline) throw new Error(`the shell did not show its prompt again after ^C; terminal: ${JSON.stringify(output.slice(since))}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   before(() => {
     detach = labs.session(id).attach({ output: (data) => (output += data.toString("utf8")), control() {} });
   });
@@ -262,11 +275,14 @@ describe("commands recorded from the real interactive shell, per step", { timeou
     const shell = labs.session(id);
     shell.input("\r");
     shell.input("   \r");
+    const interrupted = output.length;
     shell.input("echo abandoned\x03");
-    await new Promise((r) => setTimeout(r, 300)); // the tty discards what is typed right after an interrupt
+    await promptAfter(interrupted); // the tty discards what is typed before the shell is back at its prompt
     shell.input("sleep 30\r");
     await new Promise((r) => setTimeout(r, 500));
+    const slept = output.length;
     shell.input("\x03");
+    await promptAfter(slept);
     await run("echo marker-one");
     await run(" echo spaced");
     await run(" echo spaced");
