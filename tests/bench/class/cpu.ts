@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
+import { parseCpuTimes } from "../../../lab-runner/src/labs/host-load";
 
 // Where the host's CPU went over a phase of `npm run bench:class`, read from /proc at its start and its end. Each
 // process is put in a group: the nodes' (in the cpuacct cgroup under the engine's cgroup-parent, scripts/engine.sh:
@@ -84,10 +85,8 @@ function sample(known: Known): Sample {
       // it ended while being read
     }
   }
-  const cpu = fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!.split(/\s+/).slice(1, 9).map(Number);
-  const idle = cpu[3]! + cpu[4]!; // idle + iowait
-  const total = cpu.reduce((a, b) => a + b, 0);
-  return { at: performance.now(), procs, busy: total - idle, total };
+  const { busy, total } = parseCpuTimes(fs.readFileSync("/proc/stat", "utf8"));
+  return { at: performance.now(), procs, busy, total };
 }
 
 /** Starts measuring now; `stop()` tells where the CPU went since. */

@@ -3,6 +3,7 @@ import path from "node:path";
 import Dockerode from "dockerode";
 import { engineSocket } from "@dockyard/contract/server";
 import { nodeContainer } from "../../../lab-runner/src/sandbox/docker/naming";
+import { parseMeminfo } from "../../../lab-runner/src/labs/host-load";
 
 // What labs cost the host in memory, read three ways: each lab's node containers' memory cgroups (v1) on the host;
 // what a lab costs outside its nodes, as the proportional set size (PSS: shared pages split among their users) of
@@ -20,7 +21,7 @@ export interface LabMemory {
   shimsMiB: number;
 }
 
-const memAvailableNow = () => Number(fs.readFileSync("/proc/meminfo", "utf8").match(/^MemAvailable:\s+(\d+) kB$/m)![1]) / 1024;
+const memAvailableNow = () => parseMeminfo(fs.readFileSync("/proc/meminfo", "utf8")).availableBytes / MiB;
 
 /** The host's MemAvailable, the median of a few readings over a second (the host's other processes move it too). */
 export async function memAvailableMiB(): Promise<number> {
