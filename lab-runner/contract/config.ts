@@ -24,6 +24,12 @@ export const usesPostgres = () => /^postgres(ql)?:\/\//.test(databaseUrl());
 /** Dockyard's own dockerd (userns-remapped); never the host's default daemon. */
 export const engineSocket = () => process.env.DOCKYARD_ENGINE_SOCKET ?? path.join(stateDir(), "engine", "docker.sock");
 
+/**
+ * The one address a class uses (https://labs.example.org). The front server (Caddy, scripts/front.sh) serves pages, API
+ * and terminal WebSockets there; unset, Dockyard serves http://localhost:3000 as in development.
+ */
+export const publicUrl = () => process.env.DOCKYARD_PUBLIC_URL || undefined;
+
 /** The lab-runner's port. */
 export const runnerPort = () => Number(process.env.DOCKYARD_RUNNER_PORT ?? 3001);
 /** The address the lab-runner listens on (loopback: the site, and browsers through a proxy, reach it). */
@@ -34,8 +40,8 @@ export const runnerUrl = () => process.env.DOCKYARD_RUNNER_URL ?? `http://127.0.
 export const runnerPublicUrl = () => process.env.DOCKYARD_RUNNER_PUBLIC_URL ?? `ws://localhost:${runnerPort()}`;
 /** Where browsers open web previews (the lab-runner's HTTP side); a host of its own keeps previewed apps away from the site's cookies. */
 export const previewPublicUrl = () => process.env.DOCKYARD_PREVIEW_PUBLIC_URL ?? runnerPublicUrl().replace(/^ws/, "http");
-/** Session and preview cookies are marked Secure when DOCKYARD_SECURE_COOKIES=1 (the site is served over HTTPS). */
-export const secureCookies = () => process.env.DOCKYARD_SECURE_COOKIES === "1";
+/** Session and preview cookies are marked Secure under an https DOCKYARD_PUBLIC_URL, or when DOCKYARD_SECURE_COOKIES=1. */
+export const secureCookies = () => process.env.DOCKYARD_SECURE_COOKIES === "1" || publicUrl()?.startsWith("https:") === true;
 /** New WebSockets one client address may open per 10 s; behind a reverse proxy every learner shares its address. */
 export const wsPerAddress = () => Number(process.env.DOCKYARD_WS_PER_ADDRESS ?? 120);
 
