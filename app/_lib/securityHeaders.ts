@@ -45,7 +45,8 @@ export function pagePolicy({ nonce, dev, terminalUrl }: PagePolicyOptions): stri
   const terminalOrigin = new URL(terminalUrl).origin;
   return [
     "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
+    // 'wasm-unsafe-eval' lets WebAssembly compile (asciinema-player's terminal emulator is WASM), not JavaScript eval.
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic' 'wasm-unsafe-eval'${dev ? " 'unsafe-eval'" : ""}`,
     // Styles may be inline: xterm.js and asciinema-player add <style> elements that carry no nonce, and pages set
     // style attributes (a progress bar's width). CSS cannot run script; what an injected style could still leak
     // (attribute values) needs markup injected first, which React's escaping and the script policy stand against.

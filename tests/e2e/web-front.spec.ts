@@ -138,7 +138,7 @@ test.describe("a learner's lab and account", () => {
     fixed(first.headers(), "page");
     const policy = directives(first.headers()["content-security-policy"]!);
     const nonce = policy.get("script-src")!.match(/'nonce-([A-Za-z0-9+/=]{16,})'/)?.[1];
-    expect(policy.get("script-src")).toBe(`'self' 'nonce-${nonce}' 'strict-dynamic'`);
+    expect(policy.get("script-src")).toBe(`'self' 'nonce-${nonce}' 'strict-dynamic' 'wasm-unsafe-eval'`);
     expect(policy.get("object-src")).toBe("'none'");
     expect(policy.get("base-uri")).toBe("'none'");
     expect(policy.get("frame-ancestors")).toBe("'none'");

@@ -7,9 +7,9 @@ import { API_POLICY, ASSET_POLICY, FIXED_HEADERS, newNonce, pagePolicy, STATIC_P
 const directives = (policy: string) => new Map(policy.split("; ").map((d) => [d.split(" ")[0]!, d.split(" ").slice(1).join(" ")]));
 const page = (dev = false) => directives(pagePolicy({ nonce: "abc123", dev, terminalUrl: "wss://labs.example.org/sandboxes" }));
 
-test("a page runs scripts only with its nonce or loaded by one; eval only under next dev", () => {
-  assert.equal(page().get("script-src"), "'self' 'nonce-abc123' 'strict-dynamic'");
-  assert.equal(page(true).get("script-src"), "'self' 'nonce-abc123' 'strict-dynamic' 'unsafe-eval'");
+test("a page runs scripts only with its nonce or loaded by one; WebAssembly compiles, JavaScript eval only under next dev", () => {
+  assert.equal(page().get("script-src"), "'self' 'nonce-abc123' 'strict-dynamic' 'wasm-unsafe-eval'");
+  assert.equal(page(true).get("script-src"), "'self' 'nonce-abc123' 'strict-dynamic' 'wasm-unsafe-eval' 'unsafe-eval'");
   assert.equal(page().get("object-src"), "'none'");
   assert.equal(page().get("base-uri"), "'none'");
 });
