@@ -80,12 +80,17 @@ async function restore(source: string | undefined): Promise<void> {
     if (fs.existsSync(recordingsDir())) kept.push(moveInto(recordingsDir(), aside));
     if (manifest.secret === "file" && fs.existsSync(secretFile())) kept.push(moveInto(secretFile(), aside));
 
-    await putDatabaseBack(path.join(dir, manifest.database.file));
-    if (fs.existsSync(path.join(dir, "recordings"))) fs.cpSync(path.join(dir, "recordings"), recordingsDir(), { recursive: true });
-    if (manifest.secret === "file") fs.writeFileSync(secretFile(), fs.readFileSync(path.join(dir, "secret")), { mode: 0o600 });
-    // A backup of an older checkout's database is brought up to this one's schema.
-    const migrate = spawnSync("bash", ["scripts/prisma.sh", "migrate", "deploy"], { encoding: "utf8" });
-    if (migrate.status !== 0) throw new Error(`the backup is restored, but migrating it failed:\n${migrate.stdout}${migrate.stderr}`);
+    try {
+      await putDatabaseBack(path.join(dir, manifest.database.file));
+      if (fs.existsSync(path.join(dir, "recordings"))) fs.cpSync(path.join(dir, "recordings"), recordingsDir(), { recursive: true });
+      if (manifest.secret === "file") fs.writeFileSync(secretFile(), fs.readFileSync(path.join(dir, "secret")), { mode: 0o600 });
+      // A backup of an older checkout's database is brought up to this one's schema.
+      const migrate = spawnSync("bash", ["scripts/prisma.sh", "migrate", "deploy"], { encoding: "utf8" });
+      if (migrate.status !== 0) throw new Error(`the backup is restored, but migrating it failed:\n${migrate.stdout}${migrate.stderr}`);
+    } catch (e) {
+      if (kept.some(Boolean)) (e as Error).message += `\nWhat was there before is kept in ${aside}.`;
+      throw e;
+    }
 
     if (kept.some(Boolean)) log(`what it replaced is kept in ${aside}`);
     else fs.rmdirSync(aside);

@@ -81,7 +81,7 @@ export async function databaseUsers(): Promise<string | undefined> {
     const n = others?.rows[0]?.n ?? 0;
     return n ? `${n} other connection(s) to the database` : undefined;
   }
-  const files = new Set(sqliteCompanions(sqliteFile()));
+  const files = new Set(sqliteCompanions(sqliteFile()).flatMap((f) => [f, safeRealpath(f)])); // (/proc names the real path)
   const holders = new Set<string>();
   for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
     try {
@@ -91,6 +91,14 @@ export async function databaseUsers(): Promise<string | undefined> {
     } catch {} // gone meanwhile, or not ours to look at
   }
   return holders.size ? `the database is open in process ${[...holders].join(", ")}` : undefined;
+}
+
+function safeRealpath(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 function safeReadlink(link: string): string {
