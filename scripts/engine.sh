@@ -284,10 +284,10 @@ stop() {
 # For systemd (Type=notify): dockerd becomes this process and tells systemd when it is ready; its output goes to the
 # journal. A dockerd started by `start` is not taken over (it is not the unit's process): stop it first.
 run() {
-  prepare
   if pid=$(live_pid); then
     die "a dockerd started outside this unit runs (pid $pid): stop it first with scripts/engine.sh stop (sandboxes keep running)"
   fi
+  prepare
   mv "$CONFIG.new" "$CONFIG"
   [[ -f $PIDFILE ]] && rm -f "$PIDFILE"
   stop_orphan_containerd
