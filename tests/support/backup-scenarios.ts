@@ -42,12 +42,12 @@ export function backupScenarios(database: "sqlite" | "postgresql", sitePort: num
       await stack.start();
     });
     after(async () => {
-      if (!learner.sandboxId) return;
+      fs.rmSync(dir, { recursive: true, force: true });
       await stack.stop();
-      await stack.start().catch(() => undefined);
+      if (!learner.sandboxId) return;
+      await stack.start().catch(() => undefined); // the lab is removed through the site
       await learner.remove().catch(() => undefined);
       await stack.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
     });
 
     test("backup while the site runs, wipe, restore: accounts, progress, recordings and the signing secret are back", async () => {
