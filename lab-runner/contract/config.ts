@@ -65,10 +65,15 @@ export const reapIntervalMs = () => Number(process.env.DOCKYARD_REAP_INTERVAL_SE
 /** How long the lab, watch and recording tokens the site mints for browsers stay good. */
 export const tokenTtlSeconds = () => Number(process.env.DOCKYARD_TOKEN_TTL_SECONDS ?? 300);
 
+/** Where the generated signing secret is kept (unless DOCKYARD_SECRET gives one); backups carry it. */
+export const secretFile = () => path.join(dataDir(), "secret");
+/** Whether the signing secret comes from the environment rather than secretFile(). */
+export const secretFromEnvironment = () => Boolean(process.env.DOCKYARD_SECRET);
+
 /** HMAC key shared by the site and the lab-runner; generated once and kept in the data dir. */
 export function secret(): string {
   if (process.env.DOCKYARD_SECRET) return process.env.DOCKYARD_SECRET;
-  const file = path.join(dataDir(), "secret");
+  const file = secretFile();
   try {
     return fs.readFileSync(file, "utf8").trim();
   } catch {
