@@ -82,7 +82,7 @@ export class CommandLogs {
     let log = logs.get(node);
     if (!log) {
       const file = this.pathOf(sandbox, node);
-      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      fs.mkdirSync(path.dirname(file), { recursive: true });
       const fd = fs.openSync(file, "a", 0o600);
       log = { fd, bytes: fs.fstatSync(fd).size };
       logs.set(node, log);
