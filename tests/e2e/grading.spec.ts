@@ -327,7 +327,8 @@ test.describe("grading", { tag: "@database" }, () => {
     expect(closed.reason).toMatch(/another sandbox/);
 
     // While the grader, with the cohort's own rights, is let in; the recording holds none of the shell's command reports.
-    const recording = await grader.request.get(`${stack.siteUrl}${kimLab}/recording`);
+    expect((await grader.request.get(`${stack.siteUrl}${kimLab}/recording`)).status()).toBe(200);
+    const recording = await grader.request.get(`${stack.siteUrl}${kimLab}/recording?node=node1`);
     expect(recording.status()).toBe(200);
     const cast = await recording.text();
     expect(cast).toContain("hello world");
