@@ -33,16 +33,16 @@ import { WarmPool, type PoolPolicy, type PoolStatus } from "./labs/pool";
 // Lab lifecycle above the driver: labs are admitted within the quotas (labs/admission.ts), booted once however many
 // ask (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), or claimed ready from the driver's warm
 // pool (labs/pool.ts, which also keeps it full), given one shell per node (labs/shells.ts: recorded, with a marker at
-// each step change and check attempt, and the commands each shell reports logged on the host), told their step (labs/steps.ts), checked
-// (labs/step-check.ts), suspended when idle (labs/idle-culler.ts) and resumed when asked for again, removed when the
-// learner resets it or eviction says so (labs/eviction.ts); learners are told at their terminals what their lab runs
-// into (labs/notices.ts); admins see it all with the host's load (labs/status.ts). A sandbox is the whole lab (all
-// its nodes): what a lab token names, boots, idles, is suspended.
+// each step change and check attempt, and the commands each shell reports logged on the host, recordings/command-log.ts),
+// told their step (labs/steps.ts), checked (labs/step-check.ts), suspended when idle (labs/idle-culler.ts) and resumed
+// when asked for again, removed when the learner resets it or eviction says so (labs/eviction.ts); learners are told
+// at their terminals what their lab runs into (labs/notices.ts); admins see it all with the host's load
+// (labs/status.ts). A sandbox is the whole lab (all its nodes): what a lab token names, boots, idles, is suspended.
 
 export interface LabManagerOptions extends LabQuotas, Pick<ShellOptions, "spawnPty" | "recordings"> {
+  idleTimeoutMs: number;
   /** Where the commands the shells report are kept; in commandLogsDir() unless given. */
   commandLogs?: CommandLogs;
-  idleTimeoutMs: number;
   /** How many labs may boot at once (no limit unless given); the others wait in line. */
   bootConcurrency?: number;
   /** How long a lab waiting in line stays there with no terminal waiting for it (a reload keeps its place). */
