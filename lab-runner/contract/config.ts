@@ -47,6 +47,8 @@ export const wsPerAddress = () => Number(process.env.DOCKYARD_WS_PER_ADDRESS ?? 
 
 /** Terminal recordings, kept as evidence for graders (see lab-runner/src/recordings/store.ts). */
 export const recordingsDir = () => path.join(dataDir(), "recordings");
+/** The commands each node's shell reported, per lab (recordings/command-log.ts); removed with the lab. */
+export const commandLogsDir = () => path.join(dataDir(), "commands");
 /** Each node's recording stops, with a final marker, at this size. */
 export const recordingMaxBytes = () => Number(process.env.DOCKYARD_RECORDING_MAX_MIB ?? 20) * 1024 * 1024;
 
