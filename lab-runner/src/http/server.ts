@@ -23,7 +23,7 @@ import { createPreview, isPreviewRequest, previewCertificateAllowed } from "./pr
 import { RECORDINGS_PATH, sendRecording } from "./recordings";
 import { control, refuse } from "./sockets";
 import { openWatch, WATCH_PATH } from "./watch";
-import { SOCKET_LIMITS, SocketLimits } from "./socketLimits";
+import { clientAddress, SOCKET_LIMITS, SocketLimits } from "./socketLimits";
 
 // The lab-runner's HTTP and WebSocket surface. Every route needs a token the site mints: a lab token bound
 // to the learner and the sandbox it names for the learner's own lab, a recording or watch token for the
@@ -117,7 +117,7 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
       // A frame ws refuses (over maxPayload, bad UTF-8, a reserved opcode) closes the socket with its code and
       // emits "error": without a listener that would end the whole lab-runner.
       ws.on("error", () => {});
-      if (!limits.allowOpen(req.socket.remoteAddress ?? "")) return refuse(ws, new Refusal("too_many_connections"));
+      if (!limits.allowOpen(clientAddress(req))) return refuse(ws, new Refusal("too_many_connections"));
       const url = new URL(req.url ?? "/", "http://runner");
       const watched = url.pathname.match(WATCH_PATH)?.[1];
       if (watched) void openWatch(ws, url, watched, labs, secret, limits);
