@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { previewLink, previewOfHost } from "@dockyard/contract/server";
+import { previewLink, previewOfHost, previewUrl, runnerPublicUrl, secureCookies } from "@dockyard/contract/server";
 import { caddyfile, tlsOf, type FrontPlan } from "../../scripts/front/caddyfile";
 import { checkOrigins, FrontSettingError } from "../../scripts/front/origins";
 
@@ -176,4 +176,18 @@ test("a preview's host name names its sandbox, node and port, and reads back; ot
   ])
     assert.equal(previewOfHost(host, wildcard), undefined, host);
   assert.equal(previewOfHost("dy-0123456789abcdef0123-node2-8080.preview.example.net", "https://203.0.113.8"), undefined);
+});
+
+test("under DOCKYARD_PUBLIC_URL the terminal's WebSocket is on that origin and previews are off unless given an address", (t) => {
+  const names = ["DOCKYARD_PUBLIC_URL", "DOCKYARD_PREVIEW_URL", "DOCKYARD_RUNNER_PUBLIC_URL", "DOCKYARD_RUNNER_PORT"] as const;
+  const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
+  t.after(() => names.forEach((name) => (saved[name] === undefined ? delete process.env[name] : (process.env[name] = saved[name]))));
+  names.forEach((name) => delete process.env[name]);
+  assert.deepEqual([runnerPublicUrl(), previewUrl(), secureCookies()], ["ws://localhost:3001", "http://localhost:3001", false]); // as in development
+
+  process.env.DOCKYARD_PUBLIC_URL = "https://labs.example.org/";
+  assert.deepEqual([runnerPublicUrl(), previewUrl(), secureCookies()], ["wss://labs.example.org", undefined, true]);
+  process.env.DOCKYARD_PUBLIC_URL = "https://dockyard.test:3463";
+  process.env.DOCKYARD_PREVIEW_URL = "https://*.preview.dockyard-preview.test:3463";
+  assert.deepEqual([runnerPublicUrl(), previewUrl()], ["wss://dockyard.test:3463", "https://*.preview.dockyard-preview.test:3463"]);
 });
