@@ -71,6 +71,12 @@ test("a newcomer opens a lesson over https and runs a command; the terminal's We
   expect(new URL(terminal!.url()).pathname).toMatch(/^\/sandboxes\/dy-[a-f0-9]+\/terminal$/);
   expect(sockets.every((ws) => ws.url().startsWith(`wss://${HOST}:3463/`))).toBe(true);
 
+  // Signing up keeps what was done, through the front server's forwarding of the form (its Origin and Host).
+  await page.goto(`${front.publicUrl}/signup`);
+  await page.getByLabel("Email").fill("ada@example.com");
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create my account" }).click();
+  await expect(page.getByTestId("signed-in-as")).toContainText("ada@example.com");
   const session = (await page.context().cookies(front.publicUrl)).find((c) => c.name === "dockyard_session");
   expect(session).toMatchObject({ secure: true, httpOnly: true, domain: HOST });
   await removeLab(page.context());
