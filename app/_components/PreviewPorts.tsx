@@ -47,7 +47,7 @@ export function PreviewPorts({ lesson, enabled, multiNode }: { lesson: string; e
       <span>Web preview:</span>
       {ports.some((p) => p.url === null) && (
         <span data-testid="previews-off">
-          {ports.map((p) => p.port).join(", ")} published; web previews are off on this server (it has no preview address of their own).
+          {ports.map((p) => p.port).join(", ")} published, but web previews are off on this server (it has no address of their own for them).
         </span>
       )}
       {ports.map(

@@ -162,3 +162,21 @@ test("a preview runs on its own origin: its script cannot read Dockyard's cookie
   await expect(terminalText(page)).toContainText("<!doctype html>");
   await removeLab(context);
 });
+
+test("without a preview address the lesson page lists the ports published and says previews are off, with no link", async ({ page }) => {
+  delete stack.env.DOCKYARD_PREVIEW_URL;
+  await stack.stopSite();
+  await stack.startSite();
+  try {
+    await page.goto(`${front.publicUrl}/lessons/${LESSON}`);
+    await expect(page.getByTestId("lab-status")).toHaveAttribute("data-status", "ready", { timeout: 90_000 });
+    await typeInTerminal(page, "clear; docker run -d -p 8080:80 busybox httpd -f -p 80");
+    await expect(page.getByTestId("previews-off")).toContainText("8080 published, but web previews are off on this server", { timeout: 30_000 });
+    await expect(page.getByRole("link", { name: /Open port/ })).toHaveCount(0);
+    await removeLab(page.context());
+  } finally {
+    Object.assign(stack.env, front.stackEnv);
+    await stack.stopSite();
+    await stack.startSite();
+  }
+});
