@@ -36,10 +36,40 @@ export const runnerPort = () => Number(process.env.DOCKYARD_RUNNER_PORT ?? 3001)
 export const runnerHost = () => process.env.DOCKYARD_RUNNER_HOST ?? "127.0.0.1";
 /** Where the site's server reaches the lab-runner's HTTP API. */
 export const runnerUrl = () => process.env.DOCKYARD_RUNNER_URL ?? `http://127.0.0.1:${runnerPort()}`;
-/** Where the browser reaches the lab-runner's WebSocket (differs from runnerUrl behind a proxy). */
-export const runnerPublicUrl = () => process.env.DOCKYARD_RUNNER_PUBLIC_URL ?? `ws://localhost:${runnerPort()}`;
-/** Where browsers open web previews (the lab-runner's HTTP side); a host of its own keeps previewed apps away from the site's cookies. */
-export const previewPublicUrl = () => process.env.DOCKYARD_PREVIEW_PUBLIC_URL ?? runnerPublicUrl().replace(/^ws/, "http");
+/** The public address's origin, for the addresses derived from it. */
+const publicOrigin = () => {
+  const url = publicUrl();
+  return url === undefined ? undefined : new URL(url).origin;
+};
+/**
+ * Where the browser reaches the lab-runner's WebSocket (differs from runnerUrl behind a proxy): under
+ * DOCKYARD_PUBLIC_URL the public origin itself, through the front server.
+ */
+export const runnerPublicUrl = () => process.env.DOCKYARD_RUNNER_PUBLIC_URL ?? publicOrigin()?.replace(/^http/, "ws") ?? `ws://localhost:${runnerPort()}`;
+/**
+ * Where browsers open web previews: `https://*.preview.example.net` gives each preview a host name of its own
+ * (preview-address.ts), an address of their own (`https://203.0.113.8`) serves them under /preview/… there. Unset, the
+ * lab-runner's own port as in development; under DOCKYARD_PUBLIC_URL, undefined: previews are off rather than
+ * same-site with the platform.
+ */
+export const previewUrl = () => process.env.DOCKYARD_PREVIEW_URL || (publicUrl() ? undefined : runnerPublicUrl().replace(/^ws/, "http"));
+
+/**
+ * How the front server gets its certificates: `acme` (Let's Encrypt or ZeroSSL for public names, the default),
+ * `internal` (its own certificate authority, offline; browsers must trust its root), or `files` (a certificate and
+ * key given, covering the public name and the preview names).
+ */
+export const frontTls = () => ({
+  mode: process.env.DOCKYARD_TLS || "acme",
+  certFile: process.env.DOCKYARD_TLS_CERT_FILE || undefined,
+  keyFile: process.env.DOCKYARD_TLS_KEY_FILE || undefined,
+  /** Told to the ACME certificate authority, which writes before a certificate expires. */
+  acmeEmail: process.env.DOCKYARD_ACME_EMAIL || undefined,
+});
+/** The front server's plain HTTP port: redirects to HTTPS, and ACME's HTTP challenge. */
+export const frontHttpPort = () => Number(process.env.DOCKYARD_FRONT_HTTP_PORT ?? 80);
+/** The front server's certificates (its own CA's too), ACME account and Caddyfile. */
+export const frontDir = () => path.join(stateDir(), "front");
 /** Session and preview cookies are marked Secure under an https DOCKYARD_PUBLIC_URL, or when DOCKYARD_SECURE_COOKIES=1. */
 export const secureCookies = () => process.env.DOCKYARD_SECURE_COOKIES === "1" || publicUrl()?.startsWith("https:") === true;
 /** New WebSockets one client address may open per 10 s; behind a reverse proxy every learner shares its address. */

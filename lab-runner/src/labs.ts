@@ -226,6 +226,12 @@ export class LabManager {
     return labNode(this.driver, id, node);
   }
 
+  /** Whether a node of a lab is there and running: the front server asks before a preview's host name gets a certificate. */
+  async runs(id: string, node: string): Promise<boolean> {
+    const sandbox = await this.driver.get(id);
+    return Boolean(sandbox?.running && sandbox.nodes.includes(node));
+  }
+
   /** The shell of a node of a running lab, for a live view: watching starts nothing. */
   async liveSession(id: string, lessonSlug: string, name: string | null | undefined): Promise<TerminalSession> {
     const node = this.nodeOf(lessonSlug, name);
