@@ -15,7 +15,7 @@ import { Learner } from "../bench/class/learner";
 
 const LESSON = "first-container";
 const STEP = "hello-busybox";
-const stack = new Stack({ name: "service-it", sitePort: 3460, runnerPort: 3461 });
+const stack = new Stack({ name: "service-it", sitePort: 3490, runnerPort: 3491 });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockyard-units-"));
 const unitFile = (name: string) => path.join(dir, "units", `${name}.service`);
 const verify = (...files: string[]) => spawnSync("systemd-analyze", ["verify", ...files], { encoding: "utf8" });
@@ -72,7 +72,7 @@ describe("Dockyard's systemd units", { timeout: 600_000 }, () => {
     const written = parseEnvironmentFile(fs.readFileSync(envFile, "utf8"));
     assert.equal(written.DOCKYARD_SECRET, 'with "quotes" and \\');
     assert.equal(written.DOCKYARD_DATA_DIR, stack.dataDir);
-    assert.equal(written.PORT, "3460");
+    assert.equal(written.PORT, "3490");
 
     // The verifier does fail a broken unit: the check above can fail.
     const broken = path.join(dir, "broken.service");
