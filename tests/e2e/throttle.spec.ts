@@ -14,7 +14,7 @@ const TOO_MANY = /^Too many attempts: try again in (\d+) s\.$/;
 
 interface Visitor {
   page: Page;
-  /** Opens the form afresh, fills it in and sends it with the keyboard; answers the error it announces, or "signed in as …". */
+  /** Opens the form afresh, fills it in and sends it with the keyboard; answers the error it announces, or "signed in as <email> <role>". */
   submit(email: string, password: string): Promise<string>;
   signOut(): Promise<void>;
 }
@@ -31,9 +31,10 @@ async function visitor(browser: Browser, siteUrl: string, address: string, form:
       await page.getByLabel("Password").fill(password);
       await page.getByLabel("Password").press("Enter");
       const errors = page.getByRole("form", { name: form === "signin" ? "Sign in" : "Create an account" }).getByRole("alert");
-      const answer = errors.or(page.getByTestId("signed-in-as"));
-      await expect(answer).toBeVisible();
-      return (await answer.textContent())!.trim();
+      const signedIn = page.getByTestId("signed-in-as");
+      await expect(errors.or(signedIn)).toBeVisible();
+      if (await signedIn.isVisible()) return `signed in as ${(await signedIn.textContent())!.replace(/\s+/g, " ").trim()}`;
+      return (await errors.textContent())!.trim();
     },
     async signOut() {
       await page.getByRole("button", { name: "Sign out" }).click();
@@ -79,7 +80,7 @@ test.describe("an account that failed too often waits", { tag: "@database" }, ()
     expect(await stranger.submit("ada@example.com", PASSWORD)).toMatch(TOO_MANY);
 
     await ada.page.waitForTimeout(waitOf(refused) * 1000);
-    expect(await ada.submit("ada@example.com", PASSWORD)).toContain("ada@example.com");
+    expect(await ada.submit("ada@example.com", PASSWORD)).toBe("signed in as ada@example.com student");
 
     // Signing in started the account's count over: a wrong password now is just wrong.
     await ada.signOut();
@@ -116,7 +117,7 @@ test.describe("an address that tries too often waits, whatever the accounts", { 
     expect(await sprayer.submit("kim@example.com", PASSWORD)).toMatch(TOO_MANY);
 
     const kim = await visitor(browser, stack.siteUrl, "203.0.113.8", "signin");
-    expect(await kim.submit("kim@example.com", PASSWORD)).toContain("kim@example.com");
+    expect(await kim.submit("kim@example.com", PASSWORD)).toBe("signed in as kim@example.com student");
 
     // The counts are in the database: a second site process on it refuses the address just the same.
     const database: Record<string, string> = stack.env.DATABASE_URL ? { DATABASE_URL: stack.env.DATABASE_URL } : {};
@@ -134,10 +135,10 @@ test.describe("an address that tries too often waits, whatever the accounts", { 
   test("sign-up answers a taken email as it would a free one, bounded by the limit; its refusals count against the account", async ({ browser }) => {
     const visitorA = await visitor(browser, stack.siteUrl, "198.51.100.20", "signup");
     // A new email and an email with an account (with its right password) both end signed in, on the same page.
-    expect(await visitorA.submit("new@example.com", PASSWORD)).toContain("new@example.com");
+    expect(await visitorA.submit("new@example.com", PASSWORD)).toBe("signed in as new@example.com student");
     const landedNew = new URL(visitorA.page.url()).pathname;
     await visitorA.signOut();
-    expect(await visitorA.submit("kim@example.com", PASSWORD)).toContain("kim@example.com");
+    expect(await visitorA.submit("kim@example.com", PASSWORD)).toBe("signed in as kim@example.com student");
     expect(new URL(visitorA.page.url()).pathname).toBe(landedNew);
     await visitorA.signOut();
     // Another password: a refusal that does not say the email has an account. It was the address's 3rd sign-up.
