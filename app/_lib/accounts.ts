@@ -38,7 +38,7 @@ export function newAccountProblem(email: string, password: string): AccountError
 
 /**
  * Makes learner `learnerId` the account (email already normalized, password hashed): their anonymous row becomes it
- * (keeping their progress), or a new row is made when they have none yet. Throws AccountError for the email's owner.
+ * (keeping their progress), or a new row is made when they have none yet. Throws `taken()` if another row got the email first.
  */
 async function createAccount(learnerId: string, email: string, passwordHash: string, role: Role, taken: () => AccountError): Promise<Account> {
   try {
