@@ -4,7 +4,7 @@ import crypto from "node:crypto";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { AccountError, checkCredentials, newAccountProblem, signUpOrSignIn } from "@/app/_lib/accounts";
-import { clientAddress } from "@/app/_lib/clientAddress";
+import { clientKey } from "@/app/_lib/clientKey";
 import { cohortByInvite, joinCohort } from "@/app/_lib/cohorts";
 import { formText, localPath, type FormState } from "@/app/_lib/forms";
 import { emailProblem, normalizeEmail } from "@/app/_lib/passwords";
@@ -39,7 +39,7 @@ async function landing(learnerId: string, form: FormData): Promise<string> {
   return localPath(formText(form, "next")) ?? "/";
 }
 
-const requestAddress = async () => clientAddress((await headers()).get("x-forwarded-for"));
+const requestClient = async () => clientKey((await headers()).get("x-forwarded-for"));
 
 export async function signUpAction(_state: FormState, form: FormData): Promise<FormState> {
   const email = normalizeEmail(formText(form, "email"));
@@ -48,7 +48,7 @@ export async function signUpAction(_state: FormState, form: FormData): Promise<F
   if (viewer.account) return { error: `You are signed in as ${viewer.account.email}. Sign out first to create another account.` };
   const problem = newAccountProblem(email, password);
   if (problem) return { error: problem.message, field: problem.code === "weak_password" ? "password" : "email", values: { email } };
-  const admission = await admit([accountKey(email), signUpKey(await requestAddress())]);
+  const admission = await admit([accountKey(email), signUpKey(await requestClient())]);
   if (!admission.admitted) return { error: tooMany(admission.waitSeconds), values: { email } };
   let learnerId: string;
   try {
@@ -69,7 +69,7 @@ export async function signInAction(_state: FormState, form: FormData): Promise<F
   const emailIssue = emailProblem(email);
   if (emailIssue) return { error: emailIssue, field: "email", values: { email } };
   if (!password) return { error: "Enter your password.", field: "password", values: { email } };
-  const admission = await admit([accountKey(email), signInKey(await requestAddress())]);
+  const admission = await admit([accountKey(email), signInKey(await requestClient())]);
   if (!admission.admitted) return { error: tooMany(admission.waitSeconds), values: { email } };
   const account = await checkCredentials(email, password);
   if (!account) return { error: withWait(WRONG_CREDENTIALS, admission.attempt), field: "password", values: { email } };

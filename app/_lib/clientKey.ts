@@ -1,6 +1,7 @@
 import net from "node:net";
 
-// Which client a request comes from, for the sign-in and sign-up limits.
+// Which client a request to the site comes from, as the key of the sign-in and sign-up limits. (The lab-runner's
+// WebSocket limit reads X-Forwarded-For on its own side: lab-runner/src/http/socketLimits.ts.)
 //
 // Trust assumption: the site listens on 127.0.0.1 only, so what reaches it is the front server or a process of this
 // host. The front server (Caddy's reverse_proxy) sets X-Forwarded-For on every request it passes on: for a client it
@@ -27,7 +28,7 @@ function ipv6Groups(ip: string): string[] {
  * The limits' key for the client a request's X-Forwarded-For names: its last entry, an IPv4 address as it is, an IPv6
  * one as its /64 (one subscriber's whole network, which a client can hop across at will), this host as LOCAL_CLIENT.
  */
-export function clientAddress(forwardedFor: string | null | undefined): string {
+export function clientKey(forwardedFor: string | null | undefined): string {
   const last = (forwardedFor?.split(",").at(-1) ?? "").trim().replace(/%.*$/, "");
   const ip = last.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
   if (net.isIPv4(ip)) return ip.startsWith("127.") ? LOCAL_CLIENT : ip;
