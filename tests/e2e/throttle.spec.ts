@@ -1,5 +1,6 @@
 import path from "node:path";
-import { test, expect, type Browser, type Page } from "@playwright/test";
+import { test, expect } from "@playwright/test";
+import { TOO_MANY, visitor, waitOf, WRONG } from "../support/auth-forms";
 import { projectDatabase, Stack } from "../support/stack";
 
 // Sign-in and sign-up limits on the real site and database, with small limits set in the stack's environment.
@@ -8,42 +9,7 @@ import { projectDatabase, Stack } from "../support/stack";
 
 const FIXTURE = path.resolve("tests/fixtures/content");
 const PASSWORD = "correct horse battery";
-const WRONG = "Wrong email or password. Check both and try again.";
 const REFUSED = "No account was made with this email and password. If you already have an account, sign in with its password; if not, use another email.";
-const TOO_MANY = /^Too many attempts: try again in (\d+) s\.$/;
-
-interface Visitor {
-  page: Page;
-  /** Opens the form afresh, fills it in and sends it with the keyboard; answers the error it announces, or "signed in as <email> <role>". */
-  submit(email: string, password: string): Promise<string>;
-  signOut(): Promise<void>;
-}
-
-/** A browser of its own, coming from `address`, using the sign-in or sign-up form of `siteUrl`. */
-async function visitor(browser: Browser, siteUrl: string, address: string, form: "signin" | "signup"): Promise<Visitor> {
-  const context = await browser.newContext({ extraHTTPHeaders: { "X-Forwarded-For": address } });
-  const page = await context.newPage();
-  return {
-    page,
-    async submit(email, password) {
-      await page.goto(`${siteUrl}/${form}`);
-      await page.getByLabel("Email").fill(email);
-      await page.getByLabel("Password").fill(password);
-      await page.getByLabel("Password").press("Enter");
-      const errors = page.getByRole("form", { name: form === "signin" ? "Sign in" : "Create an account" }).getByRole("alert");
-      const signedIn = page.getByTestId("signed-in-as");
-      await expect(errors.or(signedIn)).toBeVisible();
-      if (await signedIn.isVisible()) return `signed in as ${(await signedIn.textContent())!.replace(/\s+/g, " ").trim()}`;
-      return (await errors.textContent())!.trim();
-    },
-    async signOut() {
-      await page.getByRole("button", { name: "Sign out" }).click();
-      await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
-    },
-  };
-}
-
-const waitOf = (answer: string) => Number(answer.match(TOO_MANY)![1]);
 
 test.describe("an account that failed too often waits", { tag: "@database" }, () => {
   test.describe.configure({ mode: "serial" });
