@@ -75,6 +75,24 @@ export const secureCookies = () => process.env.DOCKYARD_SECURE_COOKIES === "1" |
 /** New WebSockets one client address may open per 10 s; behind a reverse proxy every learner shares its address. */
 export const wsPerAddress = () => Number(process.env.DOCKYARD_WS_PER_ADDRESS ?? 120);
 
+/**
+ * How sign-in and sign-up are limited (app/_lib/throttle.ts). Each key (an account's email; a client address for its
+ * sign-ins, and for its sign-ups) may make so many attempts, then waits first-wait seconds, doubling with every
+ * further one up to max-wait; a key's count is forgotten once it has been quiet for forget-minutes. A class behind
+ * one address (a school's NAT) shares the address limits: raise them for a class bigger than they are.
+ */
+export const authLimits = () => ({
+  /** Failed sign-ins of one account (email) before waits begin; signing in resets it. */
+  accountFailures: Number(process.env.DOCKYARD_SIGNIN_FAILURES_PER_ACCOUNT ?? 5),
+  /** Failed sign-ins from one client address, whatever the accounts, before waits begin. */
+  addressFailures: Number(process.env.DOCKYARD_SIGNIN_FAILURES_PER_ADDRESS ?? 50),
+  /** Sign-ups (made or refused) from one client address before waits begin. */
+  addressSignUps: Number(process.env.DOCKYARD_SIGNUPS_PER_ADDRESS ?? 50),
+  firstWaitMs: Number(process.env.DOCKYARD_AUTH_FIRST_WAIT_SECONDS ?? 1) * 1000,
+  maxWaitMs: Number(process.env.DOCKYARD_AUTH_MAX_WAIT_SECONDS ?? 900) * 1000,
+  forgetMs: Number(process.env.DOCKYARD_AUTH_FORGET_MINUTES ?? 60) * 60_000,
+});
+
 /** Terminal recordings, kept as evidence for graders (see lab-runner/src/recordings/store.ts). */
 export const recordingsDir = () => path.join(dataDir(), "recordings");
 /** The commands each node's shell reported, per lab (recordings/command-log.ts); removed with the lab. */
