@@ -4,12 +4,12 @@ import crypto from "node:crypto";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { AccountError, checkCredentials, newAccountProblem, signUpOrSignIn } from "@/app/_lib/accounts";
-import { clientKey } from "@/app/_lib/clientKey";
 import { cohortByInvite, joinCohort } from "@/app/_lib/cohorts";
 import { formText, localPath, type FormState } from "@/app/_lib/forms";
 import { emailProblem, normalizeEmail } from "@/app/_lib/passwords";
 import { currentViewer, endAccountSession, startAccountSession } from "@/app/_lib/session";
 import { accountKey, admit, attemptSucceeded, signInKey, signUpKey, type Attempt } from "@/app/_lib/throttle";
+import { clientKey } from "@dockyard/contract/server";
 
 // Sign-up, sign-in and sign-out. Both forms may carry an invite code (the visitor came from /join/<code>):
 // they then land in that cohort; otherwise on `next`, a page of this site.

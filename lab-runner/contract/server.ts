@@ -3,6 +3,7 @@
 
 export * from "./index";
 export * from "./config";
+export * from "./client-key";
 export * from "./preview-address";
 export * from "./sandbox-id";
 export * from "./tokens";

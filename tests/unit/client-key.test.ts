@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { clientKey, LOCAL_CLIENT } from "../../app/_lib/clientKey";
+import { clientKey, LOCAL_CLIENT } from "@dockyard/contract/server";
 
 test("the client is the last X-Forwarded-For entry, the one the front server wrote", () => {
   assert.equal(clientKey("203.0.113.7"), "203.0.113.7");

@@ -1,5 +1,5 @@
 import type http from "node:http";
-import { publicUrl, wsPerAddress } from "@dockyard/contract/server";
+import { clientKey, wsPerAddress } from "@dockyard/contract/server";
 
 // Limits on the lab-runner's WebSockets, so that one client cannot exhaust it: how fast one address may open
 // sockets, and how many sockets one lab may hold open at once (its terminals; its live views).
@@ -14,14 +14,14 @@ export interface SocketLimitOptions {
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 /**
- * The address a new socket counts against: the peer's, but behind the front server (DOCKYARD_PUBLIC_URL), which
- * connects from loopback for every learner, the learner's as it says in X-Forwarded-For (the last entry, its own).
+ * The client a new socket counts against: a peer on loopback (the front server, which connects from there for every
+ * learner, or a process of this host) by what it says in X-Forwarded-For, as the site counts sign-ins; any other peer
+ * by its own address.
  */
 export function clientAddress(req: http.IncomingMessage): string {
   const peer = req.socket.remoteAddress ?? "";
   const forwarded = req.headers["x-forwarded-for"];
-  if (!publicUrl() || !LOOPBACK.test(peer) || typeof forwarded !== "string") return peer;
-  return forwarded.split(",").at(-1)!.trim() || peer;
+  return clientKey(LOOPBACK.test(peer) && typeof forwarded === "string" ? forwarded : peer);
 }
 
 export class SocketLimits {

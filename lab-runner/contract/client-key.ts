@@ -1,10 +1,10 @@
 import net from "node:net";
 
-// Which client a request to the site comes from, as the key of the sign-in and sign-up limits. (The lab-runner's
-// WebSocket limit reads X-Forwarded-For on its own side: lab-runner/src/http/socketLimits.ts.)
+// Which client a request comes from, as the key its limits count against: the site's sign-in and sign-up limits
+// (app/_actions/account.ts) and the lab-runner's WebSocket limit (lab-runner/src/http/socketLimits.ts).
 //
-// Trust assumption: the site listens on 127.0.0.1 only, so what reaches it is the front server or a process of this
-// host. The front server (Caddy's reverse_proxy) sets X-Forwarded-For on every request it passes on: for a client it
+// Trust assumption: the site and the lab-runner listen on 127.0.0.1 only, so what reaches them is the front server
+// or a process of this host. The front server (Caddy's reverse_proxy) sets X-Forwarded-For on every request it passes on: for a client it
 // does not trust (any browser; Dockyard names no trusted_proxies) it replaces whatever the client sent with the
 // address it saw; after a proxy it trusts, it appends that address to the proxy's list. Either way the last entry is
 // the one the front server wrote, and the only one believed here. A local client that connects directly gets the
