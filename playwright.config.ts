@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { CHROMIUM, chromiumArgs } from "./tests/support/browser";
 
 // Acceptance tests drive Debian's chromium against the real stack (tests/support/stack.ts starts it).
 export default defineConfig({
@@ -9,23 +10,8 @@ export default defineConfig({
   reporter: [["list"]],
   outputDir: ".data/test-results",
   use: {
-    launchOptions: {
-      executablePath: process.env.DOCKYARD_CHROMIUM ?? "/usr/bin/chromium",
-      // Tests send traffic only to this machine: the browser's own background services stay off, and it resolves no
-      // host name but loopback (the tests use 127.0.0.1 and localhost; the rules apply to address literals too).
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-domain-reliability",
-        "--disable-client-side-phishing-detection",
-        "--no-pings",
-        "--no-first-run",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]",
-      ],
-    },
+    // Debian's chromium, resolving only loopback names (tests/support/browser.ts).
+    launchOptions: { executablePath: CHROMIUM, args: chromiumArgs() },
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
   },

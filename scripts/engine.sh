@@ -5,6 +5,8 @@
 #   scripts/engine.sh start    idempotent: host prep + firewall + start dockerd, wait until it answers
 #   scripts/engine.sh stop     stop Dockyard's dockerd (running sandboxes stop with it)
 #   scripts/engine.sh status   exit 0 when the engine answers
+#   scripts/engine.sh run      the same host prep, then dockerd in the foreground (the systemd unit, scripts/service.sh)
+#   scripts/engine.sh firewall once the engine answers, its firewall rules (the unit's ExecStartPost)
 set -euo pipefail
 
 STATE_DIR=${DOCKYARD_STATE_DIR:-/var/lib/dockyard}
@@ -213,7 +215,7 @@ stop_orphan_containerd() {
   rm -f "$pidfile"
 }
 
-start() {
+prepare() {
   require_tools
   prep_sysfs_anchor
   prep_disk
@@ -222,6 +224,10 @@ start() {
   mkdir -p "$DISK_DIR/engine" "$ENGINE_DIR/exec" "$STATE_DIR/sandboxes" "$STATE_DIR/images" "$STATE_DIR/build"
   chmod 0755 "$STATE_DIR" "$STATE_DIR/sandboxes" "$STATE_DIR/images"
   new_config
+}
+
+start() {
+  prepare
   if pid=$(live_pid) && ! cmp -s "$CONFIG.new" "$CONFIG"; then
     log "dockerd runs with an older configuration: restarting it with the new one (running sandboxes may stop)"
     stop
@@ -275,6 +281,29 @@ stop() {
   die "dockerd (pid $pid) did not stop within 30s"
 }
 
+# For systemd (Type=notify): dockerd becomes this process and tells systemd when it is ready; its output goes to the
+# journal. A dockerd started by `start` is not taken over (it is not the unit's process): stop it first.
+run() {
+  if pid=$(live_pid); then
+    die "a dockerd started outside this unit runs (pid $pid): stop it first with scripts/engine.sh stop (sandboxes keep running)"
+  fi
+  prepare
+  mv "$CONFIG.new" "$CONFIG"
+  [[ -f $PIDFILE ]] && rm -f "$PIDFILE"
+  stop_orphan_containerd
+  exec "$DOCKERD" --config-file "$CONFIG"
+}
+
+firewall() {
+  local waited=0
+  until engine_answers; do
+    ((waited < START_TIMEOUT * 4)) || die "dockerd did not answer on $SOCK within ${START_TIMEOUT}s"
+    sleep 0.25; waited=$((waited + 1))
+  done
+  prep_firewall
+  log "firewall rules in place"
+}
+
 status() {
   if pid=$(live_pid) && engine_answers; then
     log "running (pid $pid, socket $SOCK)"
@@ -288,5 +317,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  run) run ;;
+  firewall) firewall ;;
+  *) echo "usage: $0 start|stop|status|run|firewall" >&2; exit 2 ;;
 esac

@@ -14,8 +14,9 @@ fail() { printf '\033[31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
 command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] === 20 ? 0 : 1)' ||
   fail "Node.js 20 is required (found: $(node --version 2>/dev/null || echo none))."
 
-packages=(docker.io debootstrap busybox-static iptables iproute2 e2fsprogs xfsprogs gcc g++ make python3 python3-pip apt-utils libc6-dev ca-certificates)
-[ "${1:-}" = "--test" ] && packages+=(chromium postgresql)
+packages=(docker.io debootstrap busybox-static iptables iproute2 e2fsprogs xfsprogs gcc g++ make python3 python3-pip apt-utils libc6-dev ca-certificates caddy)
+# (certutil, of libnss3-tools, makes the test browser trust the front server's own CA)
+[ "${1:-}" = "--test" ] && packages+=(chromium postgresql libnss3-tools)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -23,6 +24,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+# Debian's caddy package starts a caddy.service of its own on port 80; Dockyard's front server is scripts/front.sh.
+if [ -d /run/systemd/system ] && systemctl is-enabled --quiet caddy.service 2>/dev/null; then systemctl disable --now caddy.service; fi
 
 # Native addons (node-pty, better-sqlite3) compile against the installed Node headers instead of downloading them.
 [ -f /usr/include/node/node.h ] && export npm_config_nodedir=/usr

@@ -15,3 +15,6 @@ function connect(): PrismaClient {
 const globalForPrisma = globalThis as unknown as { prisma?: PrismaClient };
 
 export const db = (globalForPrisma.prisma ??= connect());
+
+/** Whether a write failed because a row with that unique key exists (another request made it first). */
+export const isUniqueViolation = (e: unknown) => (e as { code?: string } | null)?.code === "P2002";

@@ -10,6 +10,15 @@ import type { RecordedOrigin } from "./progress";
 // before the two were told apart (origin "unknown") still counts as an attempt, as it did then. A failed
 // attempt is one of those that failed: an automatic check that fails is the page looking, not the learner trying.
 
+/**
+ * What graders are told next to the commands (the drill-down, both exports): where they come from and what they are worth.
+ * The lab-runner keeps each report on the host as it arrives (lab-runner/src/recordings/command-log.ts).
+ */
+export const COMMANDS_NOTE =
+  "Reported from inside the student's sandbox, by its shell. The student is root there, so they could have forged a report as it was made; " +
+  "once reported, a command is kept outside the sandbox, where they cannot change or delete it. " +
+  "The checks, which judge the sandbox's real state, are the authority on what was done.";
+
 interface AttemptRow {
   learnerId: string;
   lessonSlug: string;

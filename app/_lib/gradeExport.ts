@@ -1,13 +1,14 @@
 import type { CohortGrades } from "./grading";
-import type { StepReport } from "./evidence";
+import { COMMANDS_NOTE, type StepReport } from "./evidence";
 
 // A cohort's grades as files a grader takes elsewhere: CSV with one row per student per step (for a
 // spreadsheet), and JSON with everything, every attempt's structured result and origin included.
 //
 // CSV: attempts and failed_attempts are the learner's attempts (evidence.ts says which checks those are);
 // automatic_checks the checks the page ran by itself; attempts_origin_unknown, of the attempts, those recorded
-// before asked and automatic were told apart. New columns go at the end, so a sheet reading columns by place
-// keeps working.
+// before asked and automatic were told apart; commands_note, on a row with commands, where they come from and that
+// the checks are the authority (evidence.ts's COMMANDS_NOTE, which the JSON carries once as commandsNote). New
+// columns go at the end, so a sheet reading columns by place keeps working.
 
 export const CSV_COLUMNS = [
   "cohort",
@@ -32,6 +33,7 @@ export const CSV_COLUMNS = [
   "commands",
   "automatic_checks",
   "attempts_origin_unknown",
+  "commands_note",
 ] as const;
 
 const iso = (date: Date | undefined) => date?.toISOString() ?? "";
@@ -71,6 +73,7 @@ function stepRow(grades: CohortGrades, student: CohortGrades["students"][number]
     commands: step.commands.map((c) => c.command).join("\n"),
     automatic_checks: step.counts.automatic,
     attempts_origin_unknown: step.counts.unknown,
+    commands_note: step.commands.length ? COMMANDS_NOTE : "",
   };
   return CSV_COLUMNS.map((column) => row[column]);
 }
@@ -85,7 +88,7 @@ export function gradesCsv(grades: CohortGrades): string {
 }
 
 export function gradesJson(grades: CohortGrades, exportedAt = new Date()) {
-  return { format: "dockyard-grades/1", exportedAt: exportedAt.toISOString(), ...grades };
+  return { format: "dockyard-grades/1", exportedAt: exportedAt.toISOString(), commandsNote: COMMANDS_NOTE, ...grades };
 }
 
 /** A file name for the download: the cohort's name, made safe, and the day. */

@@ -2,7 +2,8 @@ import {
   issueAdminToken,
   issueLabToken,
   issueViewerToken,
-  previewPublicUrl,
+  previewLink,
+  previewUrl as previewBase,
   RECORDING_TOKEN,
   Refusal,
   runnerPublicUrl,
@@ -75,9 +76,15 @@ export const listFiles = (access: LabAccess, node: string, path: string) => call
 export const registryCredentials = (access: LabAccess) => call<RegistryCredentials>(access, "GET", "/registry");
 export const publishedPorts = (access: LabAccess) => call<{ ports: PublishedPort[] }>(access, "GET", "/ports");
 
-/** Where the browser opens a port of the learner's sandbox; the lab-runner swaps the token for a cookie of that preview. */
-export const previewUrl = (access: LabAccess, node: string, port: number) =>
-  `${previewPublicUrl()}/preview/${access.sandboxId}/${node}/${port}/?token=${encodeURIComponent(access.token)}`;
+/**
+ * Where the browser opens a port of the learner's sandbox; the lab-runner swaps the token for a cookie of that preview.
+ * Undefined when previews are off (a public address without a preview address of their own).
+ */
+export function previewUrl(access: LabAccess, node: string, port: number): string | undefined {
+  const base = previewBase();
+  if (base === undefined) return undefined;
+  return `${previewLink(base, { sandbox: access.sandboxId, node, port })}?token=${encodeURIComponent(access.token)}`;
+}
 
 const recordings = (lab: ViewerClaims, node?: string) =>
   request(

@@ -36,17 +36,67 @@ export const runnerPort = () => Number(process.env.DOCKYARD_RUNNER_PORT ?? 3001)
 export const runnerHost = () => process.env.DOCKYARD_RUNNER_HOST ?? "127.0.0.1";
 /** Where the site's server reaches the lab-runner's HTTP API. */
 export const runnerUrl = () => process.env.DOCKYARD_RUNNER_URL ?? `http://127.0.0.1:${runnerPort()}`;
-/** Where the browser reaches the lab-runner's WebSocket (differs from runnerUrl behind a proxy). */
-export const runnerPublicUrl = () => process.env.DOCKYARD_RUNNER_PUBLIC_URL ?? `ws://localhost:${runnerPort()}`;
-/** Where browsers open web previews (the lab-runner's HTTP side); a host of its own keeps previewed apps away from the site's cookies. */
-export const previewPublicUrl = () => process.env.DOCKYARD_PREVIEW_PUBLIC_URL ?? runnerPublicUrl().replace(/^ws/, "http");
+/** The public address's origin, for the addresses derived from it. */
+const publicOrigin = () => {
+  const url = publicUrl();
+  return url === undefined ? undefined : new URL(url).origin;
+};
+/**
+ * Where the browser reaches the lab-runner's WebSocket (differs from runnerUrl behind a proxy): under
+ * DOCKYARD_PUBLIC_URL the public origin itself, through the front server.
+ */
+export const runnerPublicUrl = () => process.env.DOCKYARD_RUNNER_PUBLIC_URL ?? publicOrigin()?.replace(/^http/, "ws") ?? `ws://localhost:${runnerPort()}`;
+/**
+ * Where browsers open web previews: `https://*.preview.example.net` gives each preview a host name of its own
+ * (preview-address.ts), an address of their own (`https://203.0.113.8`) serves them under /preview/… there. Unset, the
+ * lab-runner's own port as in development; under DOCKYARD_PUBLIC_URL, undefined: previews are off rather than
+ * same-site with the platform.
+ */
+export const previewUrl = () => process.env.DOCKYARD_PREVIEW_URL || (publicUrl() ? undefined : runnerPublicUrl().replace(/^ws/, "http"));
+
+/**
+ * How the front server gets its certificates: `acme` (Let's Encrypt or ZeroSSL for public names, the default),
+ * `internal` (its own certificate authority, offline; browsers must trust its root), or `files` (a certificate and
+ * key given, covering the public name and the preview names).
+ */
+export const frontTls = () => ({
+  mode: process.env.DOCKYARD_TLS || "acme",
+  certFile: process.env.DOCKYARD_TLS_CERT_FILE || undefined,
+  keyFile: process.env.DOCKYARD_TLS_KEY_FILE || undefined,
+  /** Told to the ACME certificate authority, which writes before a certificate expires. */
+  acmeEmail: process.env.DOCKYARD_ACME_EMAIL || undefined,
+});
+/** The front server's plain HTTP port: redirects to HTTPS, and ACME's HTTP challenge. */
+export const frontHttpPort = () => Number(process.env.DOCKYARD_FRONT_HTTP_PORT ?? 80);
+/** The front server's certificates (its own CA's too), ACME account and Caddyfile. */
+export const frontDir = () => path.join(stateDir(), "front");
 /** Session and preview cookies are marked Secure under an https DOCKYARD_PUBLIC_URL, or when DOCKYARD_SECURE_COOKIES=1. */
 export const secureCookies = () => process.env.DOCKYARD_SECURE_COOKIES === "1" || publicUrl()?.startsWith("https:") === true;
 /** New WebSockets one client address may open per 10 s; behind a reverse proxy every learner shares its address. */
 export const wsPerAddress = () => Number(process.env.DOCKYARD_WS_PER_ADDRESS ?? 120);
 
+/**
+ * How sign-in and sign-up are limited (app/_lib/throttle.ts). Each key (an account's email; a client address for its
+ * sign-ins, and for its sign-ups) may make so many attempts, then waits first-wait seconds, doubling with every
+ * further one up to max-wait; a key's count is forgotten once it has been quiet for forget-minutes. A class behind
+ * one address (a school's NAT) shares the address limits: raise them for a class bigger than they are.
+ */
+export const authLimits = () => ({
+  /** Failed sign-ins of one account (email) before waits begin; signing in resets it. */
+  accountFailures: Number(process.env.DOCKYARD_SIGNIN_FAILURES_PER_ACCOUNT ?? 5),
+  /** Failed sign-ins from one client address, whatever the accounts, before waits begin. */
+  addressFailures: Number(process.env.DOCKYARD_SIGNIN_FAILURES_PER_ADDRESS ?? 50),
+  /** Sign-ups (made or refused) from one client address before waits begin. */
+  addressSignUps: Number(process.env.DOCKYARD_SIGNUPS_PER_ADDRESS ?? 50),
+  firstWaitMs: Number(process.env.DOCKYARD_AUTH_FIRST_WAIT_SECONDS ?? 1) * 1000,
+  maxWaitMs: Number(process.env.DOCKYARD_AUTH_MAX_WAIT_SECONDS ?? 900) * 1000,
+  forgetMs: Number(process.env.DOCKYARD_AUTH_FORGET_MINUTES ?? 60) * 60_000,
+});
+
 /** Terminal recordings, kept as evidence for graders (see lab-runner/src/recordings/store.ts). */
 export const recordingsDir = () => path.join(dataDir(), "recordings");
+/** The commands each node's shell reported, per lab (recordings/command-log.ts); removed with the lab. */
+export const commandLogsDir = () => path.join(dataDir(), "commands");
 /** Each node's recording stops, with a final marker, at this size. */
 export const recordingMaxBytes = () => Number(process.env.DOCKYARD_RECORDING_MAX_MIB ?? 20) * 1024 * 1024;
 
@@ -65,10 +115,15 @@ export const reapIntervalMs = () => Number(process.env.DOCKYARD_REAP_INTERVAL_SE
 /** How long the lab, watch and recording tokens the site mints for browsers stay good. */
 export const tokenTtlSeconds = () => Number(process.env.DOCKYARD_TOKEN_TTL_SECONDS ?? 300);
 
+/** Where the generated signing secret is kept (unless DOCKYARD_SECRET gives one); backups carry it. */
+export const secretFile = () => path.join(dataDir(), "secret");
+/** Whether the signing secret comes from the environment rather than secretFile(). */
+export const secretFromEnvironment = () => Boolean(process.env.DOCKYARD_SECRET);
+
 /** HMAC key shared by the site and the lab-runner; generated once and kept in the data dir. */
 export function secret(): string {
   if (process.env.DOCKYARD_SECRET) return process.env.DOCKYARD_SECRET;
-  const file = path.join(dataDir(), "secret");
+  const file = secretFile();
   try {
     return fs.readFileSync(file, "utf8").trim();
   } catch {

@@ -3,6 +3,8 @@
 
 export * from "./index";
 export * from "./config";
+export * from "./client-key";
+export * from "./preview-address";
 export * from "./sandbox-id";
 export * from "./tokens";
 export * from "./lessons/schema";

@@ -113,9 +113,9 @@ export interface CheckResult {
   commands?: RecordedCommand[];
 }
 
-/** One command the learner's shell ran, as recorded inside the sandbox once it finished. */
+/** One command the learner's shell ran, as the shell reported it from inside the sandbox once it finished; kept on the host from then on. */
 export interface RecordedCommand {
-  /** When it finished (ISO 8601). */
+  /** When it finished: when the lab-runner got the report (ISO 8601). */
   at: string;
   /** The step the learner was on ("" before any). */
   step: string;

@@ -11,10 +11,11 @@ import {
   type ServerMessage,
   sandboxIdFor,
   type HostStatus,
+  commandLogsDir,
 } from "@dockyard/contract/server";
 import { DriverError, type Sandbox, type SandboxDriver } from "./sandbox/driver";
 import type { TerminalSession } from "./terminal/session";
-import { readCommands } from "./checks/commands";
+import { CommandLogs } from "./recordings/command-log";
 import { Boots } from "./labs/boots";
 import { BootQueue } from "./labs/boot-queue";
 import { Admission, type LabQuotas } from "./labs/admission";
@@ -31,15 +32,17 @@ import { WarmPool, type PoolPolicy, type PoolStatus } from "./labs/pool";
 
 // Lab lifecycle above the driver: labs are admitted within the quotas (labs/admission.ts), booted once however many
 // ask (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), or claimed ready from the driver's warm
-// pool (labs/pool.ts, which also keeps it full), given one shell per node (labs/shells.ts:
-// recorded, with a marker at each step change and check attempt), told their step (labs/steps.ts), checked
-// (labs/step-check.ts), suspended when idle (labs/idle-culler.ts) and resumed when asked for again, removed when the
-// learner resets it or eviction says so (labs/eviction.ts); learners are told at their terminals what their lab runs
-// into (labs/notices.ts); admins see it all with the host's load (labs/status.ts). A sandbox is the whole lab (all
-// its nodes): what a lab token names, boots, idles, is suspended.
+// pool (labs/pool.ts, which also keeps it full), given one shell per node (labs/shells.ts: recorded, with a marker at
+// each step change and check attempt, and the commands each shell reports logged on the host, recordings/command-log.ts),
+// told their step (labs/steps.ts), checked (labs/step-check.ts), suspended when idle (labs/idle-culler.ts) and resumed
+// when asked for again, removed when the learner resets it or eviction says so (labs/eviction.ts); learners are told
+// at their terminals what their lab runs into (labs/notices.ts); admins see it all with the host's load
+// (labs/status.ts). A sandbox is the whole lab (all its nodes): what a lab token names, boots, idles, is suspended.
 
 export interface LabManagerOptions extends LabQuotas, Pick<ShellOptions, "spawnPty" | "recordings"> {
   idleTimeoutMs: number;
+  /** Where the commands the shells report are kept; in commandLogsDir() unless given. */
+  commandLogs?: CommandLogs;
   /** How many labs may boot at once (no limit unless given); the others wait in line. */
   bootConcurrency?: number;
   /** How long a lab waiting in line stays there with no terminal waiting for it (a reload keeps its place). */
@@ -67,6 +70,7 @@ export class LabManager {
   /** The labs as the idle culler and eviction see them. */
   private readonly labs: CullableLabs & EvictableLabs;
   private readonly pool?: WarmPool;
+  private readonly commandLogs: CommandLogs;
 
   constructor(
     private readonly driver: SandboxDriver,
@@ -76,9 +80,11 @@ export class LabManager {
     this.boots = new Boots({ abandonAfterMs: options.queueGraceMs ?? QUEUE_GRACE_MS });
     this.queue = new BootQueue({ concurrency: options.bootConcurrency ?? Infinity, labsOf: (learnerId) => this.labsOf(learnerId), now });
     this.admission = new Admission(driver, options, (slug) => options.findLesson(slug)?.title ?? slug);
+    this.commandLogs = options.commandLogs ?? new CommandLogs(commandLogsDir());
     this.shells = new Shells(driver, {
       spawnPty: options.spawnPty,
       recordings: options.recordings,
+      commandLogs: this.commandLogs,
       onActivity: (id) => this.touch(id),
       onOpened: (id, node) => void this.notices.lookAtLimits(id, node), // what was hit before this shell is not news
     });
@@ -220,6 +226,12 @@ export class LabManager {
     return labNode(this.driver, id, node);
   }
 
+  /** Whether a node of a lab is there and running: the front server asks before a preview's host name gets a certificate. */
+  async runs(id: string, node: string): Promise<boolean> {
+    const sandbox = await this.driver.get(id);
+    return Boolean(sandbox?.running && sandbox.nodes.includes(node));
+  }
+
   /** The shell of a node of a running lab, for a live view: watching starts nothing. */
   async liveSession(id: string, lessonSlug: string, name: string | null | undefined): Promise<TerminalSession> {
     const node = this.nodeOf(lessonSlug, name);
@@ -235,15 +247,16 @@ export class LabManager {
     return this.steps.set(id, stepId);
   }
 
-  /** The commands a node's shell recorded, oldest first; only those of one step if given. */
-  commands(id: string, stepId?: string, node: string = DEFAULT_NODE): Promise<RecordedCommand[]> {
-    return readCommands(labNode(this.driver, id, node).exec, stepId);
+  /** The commands a node's shell reported, oldest first; only those of one step if given. */
+  async commands(id: string, stepId?: string, node: string = DEFAULT_NODE): Promise<RecordedCommand[]> {
+    return this.commandLogs.read(id, node, stepId);
   }
 
-  /** Removes the lab for good, with everything in it (its recordings are kept). */
+  /** Removes the lab for good, with everything in it and its command logs (its recordings are kept). */
   async remove(id: string): Promise<void> {
     this.forget(id);
     await this.driver.remove(id);
+    this.commandLogs.remove(id);
   }
 
   /** Stops the lab keeping everything in it; the next ensure() resumes it. */
@@ -264,6 +277,7 @@ export class LabManager {
     this.steps.forget(id);
     this.notices.forget(id);
     this.options.recordings?.close(id);
+    this.commandLogs.close(id);
   }
 
   private booting(id: string): boolean {

@@ -92,8 +92,12 @@ test.describe("people", { tag: "@database" }, () => {
 
     const someoneElse = await browser.newPage();
     await someoneElse.goto(`${stack.siteUrl}/signup`);
-    await signUp(someoneElse, "ADA@example.com");
-    await expect(someoneElse.getByText("An account already uses ada@example.com. Sign in instead, or use another email.")).toBeVisible();
+    await signUp(someoneElse, "ADA@example.com", "another good password");
+    await expect(
+      someoneElse.getByText(
+        "No account was made with this email and password. If you already have an account, sign in with its password; if not, use another email.",
+      ),
+    ).toBeVisible();
     await expect(someoneElse.getByLabel("Email")).toBeFocused();
     await someoneElse.close();
 

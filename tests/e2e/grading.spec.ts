@@ -9,6 +9,8 @@ import type { Seeded } from "../support/seed-people";
 // matrix and the drill-down with its evidence (the checks the student asked for apart from the page's automatic
 // ones), replays the terminal at each check, exports CSV and JSON and watches the terminal live; everyone else is
 // refused each of those, on pages, API routes and the socket. And a class of 30's matrix, sorted, at 1440×900.
+// Commands come with a note that they were reported from inside the sandbox and that the checks are the authority;
+// the reports themselves (escape sequences on the terminal) reach neither the browser nor the recording.
 
 const PASSWORD = "correct horse battery";
 const LESSON = "first-container";
@@ -98,6 +100,8 @@ test.describe("grading", { tag: "@database" }, () => {
   });
 
   test("a student completes a step; the grader sees it in the matrix and the drill-down with its evidence, and replays each check", async () => {
+    const terminalFrames: Buffer[] = [];
+    student.on("websocket", (ws) => ws.on("framereceived", (frame) => terminalFrames.push(Buffer.from(frame.payload))));
     await student.goto(`${stack.siteUrl}/lessons/${LESSON}`);
     await expect(student.getByTestId("lab-status")).toHaveAttribute("data-status", "ready", { timeout: 90_000 });
     await student.getByTestId("terminal").click();
@@ -112,6 +116,9 @@ test.describe("grading", { tag: "@database" }, () => {
     expect(await (await asked).json()).toMatchObject({ passed: false, message: expect.stringContaining("does not contain “hello world”") });
     await hello.getByTestId("run-block").click();
     await expect(hello.getByTestId("check-passed")).toBeVisible({ timeout: 30_000 });
+    const received = Buffer.concat(terminalFrames).toString("latin1");
+    expect(received).toContain("hello world");
+    expect(received, "the shell's command reports never reach the browser").not.toContain("\x1b]6973;");
     await student.getByTestId("step-figlet").getByRole("button", { name: "Show a hint (1 of 2)" }).click();
     await expect(student.getByTestId("step-figlet").getByTestId("hint")).toHaveCount(1);
 
@@ -151,6 +158,12 @@ test.describe("grading", { tag: "@database" }, () => {
       /\$ docker run busybox echo hello$/,
       /\$ docker run busybox echo hello world$/,
     ]);
+    const note = step.getByTestId("commands-note");
+    await expect(note).toBeVisible();
+    await expect(note).toHaveText(
+      /^Reported from inside the student's sandbox, by its shell\. .*could have forged a report as it was made; once reported, a command is kept outside the sandbox, where they cannot change or delete it\. The checks, which judge the sandbox's real state, are the authority on what was done\.$/,
+    );
+    await expect(step.getByTestId("commands")).toHaveAccessibleDescription(/^Reported from inside the student's sandbox/);
     await expect(grader.getByTestId(`lesson-${LESSON}`).getByTestId("step-figlet").getByTestId("step-facts")).toContainText("1 hint");
 
     // Each check opens the recording at its own marker.
@@ -197,13 +210,23 @@ test.describe("grading", { tag: "@database" }, () => {
       hints_used: "0",
       solution_shown: "false",
       commands: "docker run busybox echo hello\ndocker run busybox echo hello world",
+      commands_note: expect.stringMatching(
+        /^Reported from inside the student's sandbox, by its shell\. .* The checks, which judge the sandbox's real state, are the authority/,
+      ),
     });
     expect(Date.parse(row.completed_at!)).toBeGreaterThan(Date.parse(row.started_at!));
     expect(Number(row.seconds_spent)).toBeGreaterThanOrEqual(0);
     expect(kimRows.find((r) => r.step === "figlet")).toMatchObject({ status: "not started", hints_used: "1", attempts: "0" });
-    expect(samRows.find((r) => r.step === "hello-busybox")).toMatchObject({ status: "not started", attempts: "0", commands: "", completed_at: "" });
+    expect(samRows.find((r) => r.step === "hello-busybox")).toMatchObject({
+      status: "not started",
+      attempts: "0",
+      commands: "",
+      commands_note: "",
+      completed_at: "",
+    });
 
     expect(json.format).toBe("dockyard-grades/1");
+    expect(json.commandsNote).toBe(row.commands_note);
     const kimJson = json.students.find((s: { email: string }) => s.email === "kim@example.com");
     const hello = kimJson.lessons.find((l: { slug: string }) => l.slug === LESSON).steps.find((s: { stepId: string }) => s.stepId === "hello-busybox");
     type Attempt = { passed: boolean; origin: string; result: { criteria: { passed: boolean }[] } };
@@ -304,8 +327,13 @@ test.describe("grading", { tag: "@database" }, () => {
     expect(closed.code).toBe(4403);
     expect(closed.reason).toMatch(/another sandbox/);
 
-    // While the grader, with the cohort's own rights, is let in.
+    // While the grader, with the cohort's own rights, is let in; the recording holds none of the shell's command reports.
     expect((await grader.request.get(`${stack.siteUrl}${kimLab}/recording`)).status()).toBe(200);
+    const recording = await grader.request.get(`${stack.siteUrl}${kimLab}/recording?node=node1`);
+    expect(recording.status()).toBe(200);
+    const cast = await recording.text();
+    expect(cast).toContain("hello world");
+    expect(cast).not.toContain("\\u001b]6973;");
   });
 
   test("a class of 30 by 16 lessons reads at a glance at 1440×900: coloured by share passed, late marked, sorted by a lesson", async ({}, testInfo) => {

@@ -1,12 +1,7 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { migratePostgres } from "../../prisma/postgresql/migrate";
-import { freshPostgresDatabase } from "./postgres";
+import { freshDatabase } from "./fresh-database";
 import type { CheckResult } from "@dockyard/contract";
 
 // The site's accounts, sessions, settings and cohorts data functions against a real, freshly migrated database.
@@ -22,18 +17,6 @@ type Modules = {
   grading: typeof import("../../app/_lib/grading");
 };
 
-async function freshDatabase(database: "sqlite" | "postgresql"): Promise<string> {
-  if (database === "postgresql") {
-    const url = await freshPostgresDatabase("dockyard_test_people");
-    await migratePostgres(url);
-    return url;
-  }
-  const url = `file:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dockyard-people-")), "dockyard.db")}`;
-  const migrate = spawnSync("bash", ["scripts/prisma.sh", "migrate", "deploy"], { encoding: "utf8", env: { ...process.env, DATABASE_URL: url } });
-  if (migrate.status !== 0) throw new Error(`migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
-  return url;
-}
-
 const PASSED: CheckResult = { passed: true, message: "Well done", criteria: [] };
 const DAY = 86_400_000;
 const newId = () => crypto.randomUUID();
@@ -42,7 +25,7 @@ export function peopleScenarios(database: "sqlite" | "postgresql") {
   describe(`accounts and cohorts on ${database}`, () => {
     let m: Modules;
     before(async () => {
-      process.env.DATABASE_URL = await freshDatabase(database);
+      process.env.DATABASE_URL = await freshDatabase(database, "people");
       process.env.DOCKYARD_SECRET = "integration-test-secret";
       // Imported only now: the database client is made for DATABASE_URL when the modules load.
       m = {

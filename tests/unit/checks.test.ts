@@ -5,7 +5,7 @@ import { checkBlockSchema, checkSchema } from "@dockyard/contract/server";
 import { instructionOf, sameInstruction } from "../../lab-runner/src/checks/image";
 import { publishedOn } from "../../lab-runner/src/checks/container";
 import { sameCommandLine, showBytes } from "../../lab-runner/src/checks/criteria";
-import { parseCommandLog } from "../../lab-runner/src/checks/commands";
+import { parseCommandLog } from "../../lab-runner/src/recordings/command-log";
 
 // Pure logic of the check kinds: what lesson authors may write, and how the sandbox's answers are read.
 

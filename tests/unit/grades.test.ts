@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { lessonReport, type EvidenceRows } from "../../app/_lib/evidence";
-import { csvField, CSV_COLUMNS, exportFileName, gradesCsv } from "../../app/_lib/gradeExport";
+import { COMMANDS_NOTE, lessonReport, type EvidenceRows } from "../../app/_lib/evidence";
+import { csvField, CSV_COLUMNS, exportFileName, gradesCsv, gradesJson } from "../../app/_lib/gradeExport";
 import type { CohortGrades } from "../../app/_lib/grading";
 import type { Lesson, Step, CheckResult } from "@dockyard/contract/server";
 
@@ -201,7 +201,24 @@ test("the CSV has one row per student per step, in the columns it names", () => 
   const kimRun = body.find((l) => l.includes("kim@example.com") && l.includes(",run,"))!;
   assert.equal(
     kimRun,
-    `"Spring, 2027",kim@example.com,kim,demo,Demo,run,Title of run,true,passed,${at(5).toISOString()},${at(30).toISOString()},false,2,1,Well done,2,false,${at(0, 30).toISOString()},270,"docker ps\ndocker run busybox",0,0`,
+    `"Spring, 2027",kim@example.com,kim,demo,Demo,run,Title of run,true,passed,${at(5).toISOString()},${at(30).toISOString()},false,2,1,Well done,2,false,${at(0, 30).toISOString()},270,"docker ps\ndocker run busybox",0,0,"${COMMANDS_NOTE}"`,
   );
   assert.equal(exportFileName(grades, "csv", at(0)), "spring-2027-grades-2026-12-01.csv");
+});
+
+test("both exports say where commands come from and that the checks are the authority", () => {
+  assert.match(COMMANDS_NOTE, /^Reported from inside the student's sandbox, by its shell\./);
+  assert.match(COMMANDS_NOTE, /could have forged a report as it was made/);
+  assert.match(COMMANDS_NOTE, /cannot change or delete it/);
+  assert.match(COMMANDS_NOTE, /The checks, which judge the sandbox's real state, are the authority/);
+  const grades: CohortGrades = {
+    cohort: { id: "c1", name: "Spring", dueAt: at(30) },
+    lessons: [{ slug: "demo", title: "Demo", dueAt: at(30) }],
+    students: [{ learnerId: "kim", email: "kim@example.com", lessons: [lessonReport(lesson, "kim", rows, at(30), at(10))] }],
+  };
+  const lines = gradesCsv(grades).trimEnd().split("\r\n");
+  assert.equal(lines[0]!.split(",").at(-1), "commands_note");
+  const notes = lines.slice(1).map((line) => line.endsWith(`,"${COMMANDS_NOTE}"`));
+  assert.deepEqual(notes, [true, false, false, false], "on the row with commands (run) only");
+  assert.equal(gradesJson(grades).commandsNote, COMMANDS_NOTE);
 });

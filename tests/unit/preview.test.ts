@@ -137,3 +137,42 @@ test("a browser is shown an HTML page; a port nothing listens on says so", async
   assert.match(res.headers.get("content-type")!, /text\/html/);
   assert.match(await res.text(), new RegExp(`Nothing answers on port ${closedPort} of node1`));
 });
+
+/** A request with its own Host header, as the front server passes it on for a preview's own host name. */
+function onHost(host: string, path: string, cookie?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}${path}`, { headers: { host, ...(cookie && { cookie }) } }, (res) => {
+      let body = "";
+      res.on("data", (chunk) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on("error", reject).end();
+  });
+}
+
+test("under a wildcard preview URL each preview is its own host name: the Host says which, every path is the app's", async (t) => {
+  process.env.DOCKYARD_PREVIEW_URL = "https://*.preview.example.net";
+  t.after(() => delete process.env.DOCKYARD_PREVIEW_URL);
+  const host = `${ann.sandbox}-node1-${appPort}.preview.example.net`;
+  const entered = await onHost(host, `/hello?x=1&token=${issueLabToken(SECRET, ann, 60)}`);
+  assert.equal(entered.status, 303);
+  assert.equal(entered.headers.location, "/hello?x=1");
+  const cookie = entered.headers["set-cookie"]![0]!;
+  assert.match(cookie, /^dockyard_preview=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Lax$/);
+
+  const res = await onHost(host, "/admin/status?x=1", `${cookie.split(";")[0]}; dockyard_session=secret-session`);
+  assert.equal(res.status, 200);
+  assert.deepEqual(JSON.parse(res.body), { url: "/admin/status?x=1", cookie: null }); // the app's own path, not the lab-runner's admin route
+  assert.equal((await onHost(`${bob.sandbox}-node1-${appPort}.preview.example.net`, "/", cookie.split(";")[0])).status, 403);
+  assert.equal((await onHost(host, "/")).status, 401);
+});
+
+test("the front server may get a certificate only for the host name of a node that runs", async (t) => {
+  process.env.DOCKYARD_PREVIEW_URL = "https://*.preview.example.net";
+  t.after(() => delete process.env.DOCKYARD_PREVIEW_URL);
+  const ask = async (domain: string) => (await get(`/preview-certificate?domain=${domain}`)).status;
+  assert.equal(await ask(`${ann.sandbox}-node1-8080.preview.example.net`), 200);
+  assert.equal(await ask(`${ann.sandbox}-node2-8080.preview.example.net`), 404); // the lab has one node
+  assert.equal(await ask(`made-up.preview.example.net`), 404);
+  assert.equal(await ask(`${ann.sandbox}-node1-8080.evil.example.net`), 404);
+});

@@ -1,16 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { parseClientMessage } from "../../lab-runner/src/http/protocol";
 import { LabManager } from "../../lab-runner/src/labs";
-import { COMMAND_LOG, STEP_FILE } from "../../lab-runner/src/checks/commands";
+import { STEP_FILE } from "../../lab-runner/src/checks/commands";
+import { CommandLogs } from "../../lab-runner/src/recordings/command-log";
 import { checkSchema, type Lesson } from "@dockyard/contract/server";
 import type { SandboxDriver } from "../../lab-runner/src/sandbox/driver";
 import type { Pty } from "../../lab-runner/src/terminal/session";
 
-// The step a learner is on: how the browser says it, and how the lab-runner passes it to the sandbox and
-// reads back the commands of a step. The sandbox is faked (a unit-test boundary): its files are a map, and
-// exec understands the two scripts of checks/commands.ts by their arguments. tests/integration/checks.test.ts
-// does the same against a real sandbox and shell.
+// The step a learner is on: how the browser says it, how the lab-runner passes it to the sandbox, and how it
+// reads back the commands of a step from the host's command log. The sandbox is faked (a unit-test boundary): its
+// files are a map, and exec understands the step script of checks/commands.ts by its arguments; the commands its
+// shell reported are put in a command log of a temporary directory. tests/integration/checks.test.ts does the same
+// against a real sandbox and shell.
 
 test("a step message is accepted with a step id and refused like any malformed message otherwise", () => {
   assert.deepEqual(parseClientMessage('{"type":"step","step":"list-ids"}'), { ok: true, message: { type: "step", step: "list-ids" } });
@@ -22,22 +27,26 @@ test("a step message is accepted with a step id and refused like any malformed m
   assert.equal(parseClientMessage('{"type":"step","step":"a","extra":1}').ok, false);
 });
 
-function setup(log = "") {
-  const files = new Map<string, string>([[COMMAND_LOG, log]]);
+/** `reported`: what the shell of sandbox "sb" reported, as [ms, step, command]. */
+function setup(reported: [number, string, string][] = []) {
+  const files = new Map<string, string>();
   const writes: string[] = [];
   const driver = {
     get: async () => ({ running: true }),
     innerDocker: () => ({}),
     exec: async (_id: string, cmd: string[]) => {
-      const [file] = cmd.slice(-1);
-      if (file === STEP_FILE) {
-        writes.push(cmd.at(-2)!);
-        files.set(STEP_FILE, `${cmd.at(-2)}\n`);
-        return { exitCode: 0, output: "" };
-      }
-      return { exitCode: 0, output: files.get(COMMAND_LOG)! };
+      assert.equal(cmd.at(-1), STEP_FILE, "the only command run in the sandbox writes the step");
+      writes.push(cmd.at(-2)!);
+      files.set(STEP_FILE, `${cmd.at(-2)}\n`);
+      return { exitCode: 0, output: "" };
     },
   } as unknown as SandboxDriver;
+  const clock = { ms: 0 };
+  const commandLogs = new CommandLogs(fs.mkdtempSync(path.join(os.tmpdir(), "dockyard-steps-")), { now: () => clock.ms });
+  for (const [ms, step, command] of reported) {
+    clock.ms = ms;
+    commandLogs.append("sb", "node1", { exitCode: 0, step, command });
+  }
   const lesson = {
     slug: "demo",
     nodes: 1,
@@ -46,7 +55,7 @@ function setup(log = "") {
       { id: "read", checks: [] },
     ],
   } as unknown as Lesson;
-  const labs = new LabManager(driver, { idleTimeoutMs: 1000, findLesson: () => lesson, spawnPty: () => ({}) as Pty });
+  const labs = new LabManager(driver, { idleTimeoutMs: 1000, findLesson: () => lesson, spawnPty: () => ({}) as Pty, commandLogs });
   return { labs, writes, files };
 }
 
@@ -60,7 +69,12 @@ test("the step is written into the sandbox only when it changes, in the order th
 });
 
 test("a check judges and returns the commands of its own step only", async () => {
-  const { labs } = setup("1000\t\t0\tdocker ps -q\n2000\tids\t0\tdocker ps\n3000\tids\t0\tdocker ps -q\n4000\tread\t0\tdocker ps -q\n");
+  const { labs } = setup([
+    [1000, "", "docker ps -q"],
+    [2000, "ids", "docker ps"],
+    [3000, "ids", "docker ps -q"],
+    [4000, "read", "docker ps -q"],
+  ]);
   const ids = await labs.check("sb", "demo", "ids");
   assert.equal(ids.passed, true);
   assert.deepEqual(ids.commands, [

@@ -1,40 +1,19 @@
-import type { CommandCheck, CriterionResult, RecordedCommand } from "@dockyard/contract/server";
+import type { CommandCheck, CriterionResult } from "@dockyard/contract/server";
 import type { JudgeContext } from "./context";
 import { criterion, quote } from "./criteria";
 
-// The commands a learner ran, per step. The sandbox's ~/.bashrc (lab-runner/sandbox-image/bashrc) appends
-// each finished command to COMMAND_LOG, tagged with the step last written to STEP_FILE. Only checks about a
-// command itself read them; everything else is judged from the sandbox's real state.
+// Checks about a command itself: the commands a learner ran, per step, as their shell reported them to the lab-runner
+// (recordings/command-log.ts keeps them on the host). The shell tags each with the step it reads from STEP_FILE,
+// which the lab-runner writes into every node when the step changes (labs/steps.ts). Only these checks read
+// commands; everything else is judged from the sandbox's real state, which stays the authority.
 
 export const STEP_FILE = "/run/dockyard/step";
-export const COMMAND_LOG = "/run/dockyard/commands.log";
-/** Older lines are not read: a step's commands are recent ones. */
-const MAX_LINES = 5000;
 
 type Exec = JudgeContext["exec"];
 
 export async function writeStep(exec: Exec, stepId: string): Promise<void> {
   const result = await exec(["sh", "-c", 'printf "%s\\n" "$1" >"$2"', "sh", stepId, STEP_FILE], { timeoutMs: 10_000 });
   if (result.exitCode !== 0) throw new Error(`could not record the step: ${result.output.trim()}`);
-}
-
-export async function readCommands(exec: Exec, stepId?: string): Promise<RecordedCommand[]> {
-  const result = await exec(["sh", "-c", '[ ! -e "$1" ] || tail -n "$2" "$1"', "sh", COMMAND_LOG, String(MAX_LINES)], { timeoutMs: 10_000 });
-  if (result.exitCode !== 0) throw new Error(`could not read the command log: ${result.output.trim()}`);
-  const commands = parseCommandLog(result.output);
-  return stepId === undefined ? commands : commands.filter((c) => c.step === stepId);
-}
-
-/** Lines are "epoch-ms TAB step TAB exit-status TAB command" with \\ \n \t escaped; malformed lines are skipped. */
-export function parseCommandLog(text: string): RecordedCommand[] {
-  const commands: RecordedCommand[] = [];
-  for (const line of text.split("\n")) {
-    const [ms, step, status, ...rest] = line.split("\t");
-    if (!/^\d{1,15}$/.test(ms ?? "") || !/^\d{1,3}$/.test(status ?? "") || !rest.length) continue;
-    const command = rest.join("\t").replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : c));
-    commands.push({ at: new Date(Number(ms)).toISOString(), step: step!, exitCode: Number(status), command });
-  }
-  return commands;
 }
 
 /** Shown when a command check fails: what the learner did run in this step, most recent last. */

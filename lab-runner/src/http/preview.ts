@@ -1,15 +1,29 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { createProxyServer } from "httpxy";
-import { idPath, issue, NODE_NAME, Refusal, SANDBOX_ID, secureCookies, TokenRejected, verify, type LabClaims, sandboxIdFor } from "@dockyard/contract/server";
+import {
+  idPath,
+  issue,
+  NODE_NAME,
+  previewOfHost,
+  previewUrl,
+  Refusal,
+  SANDBOX_ID,
+  secureCookies,
+  TokenRejected,
+  verify,
+  type LabClaims,
+  sandboxIdFor,
+} from "@dockyard/contract/server";
 import type { LabManager } from "../labs";
 import { authorize } from "./auth";
 
-// The web preview: /preview/<sandbox>/<node>/<port>/<path> is the learner's app listening on that port of a
-// node of their sandbox, HTTP and WebSocket. The lesson page links there with a lab token in ?token=; we swap
-// it for a preview cookie scoped to that one prefix (so the app's relative URLs carry it) and redirect the
-// token out of the address bar. Cookies of Dockyard's own never reach the learner's app, and the app's own
-// cookies and redirects are kept inside the prefix.
+// The web preview: the learner's app listening on a port of a node of their sandbox, HTTP and WebSocket, at
+// <sandbox>-<node>-<port>.<preview domain> when the preview URL is a wildcard (each preview an origin of its own,
+// told by the Host header), else at /preview/<sandbox>/<node>/<port>/<path> (contract's preview-address.ts). The
+// lesson page links there with a lab token in ?token=; we swap it for a preview cookie scoped to that one host or
+// prefix (so the app's relative URLs carry it) and redirect the token out of the address bar. Cookies of
+// Dockyard's own never reach the learner's app, and the app's own cookies and redirects are kept inside the prefix.
 
 const PREVIEW_COOKIE = "dockyard_preview";
 const PREVIEW_TOKEN = "preview";
@@ -22,14 +36,20 @@ interface Target {
   sandbox: string;
   node: string;
   port: number;
-  /** /preview/<sandbox>/<node>/<port>, without a trailing slash. */
+  /** /preview/<sandbox>/<node>/<port>, without a trailing slash; empty on a host of the preview's own. */
   prefix: string;
   /** The path the app sees, from its first slash; undefined when the URL stops at the port. */
   path?: string;
   query: string;
 }
 
-export const isPreviewRequest = (req: http.IncomingMessage) => req.url?.startsWith("/preview/") ?? false;
+/** A request on a preview's own host name (whatever its path), or under /preview/. */
+export const isPreviewRequest = (req: http.IncomingMessage) => ownHost(req) !== undefined || (req.url?.startsWith("/preview/") ?? false);
+
+function ownHost(req: http.IncomingMessage) {
+  const url = previewUrl();
+  return url === undefined ? undefined : previewOfHost(req.headers.host, url);
+}
 
 export function createPreview(labs: LabManager, secret: string) {
   const proxy = createProxyServer({});
@@ -80,12 +100,12 @@ export function createPreview(labs: LabManager, secret: string) {
     return `http://${address}:${target.port}`;
   }
 
-  const forwardedPrefix = (target: Target) => ({ "x-forwarded-prefix": target.prefix });
+  const forwardedPrefix = (target: Target): Record<string, string> => (target.prefix ? { "x-forwarded-prefix": target.prefix } : {});
 
   return {
     async web(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
       try {
-        const target = parseTarget(req.url ?? "");
+        const target = parseTarget(req);
         if (target.path === undefined) return redirect(res, `${target.prefix}/${target.query}`);
         const params = new URLSearchParams(target.query);
         const token = params.get("token");
@@ -106,7 +126,7 @@ export function createPreview(labs: LabManager, secret: string) {
 
     async upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
       try {
-        const target = parseTarget(req.url ?? "");
+        const target = parseTarget(req);
         if (target.path === undefined) throw new Refusal("not_found", "A preview socket needs a path after the port.");
         await proxy.ws(req, socket as never, { target: await upstream(req, target), headers: forwardedPrefix(target) }, head);
       } catch (e) {
@@ -119,7 +139,20 @@ export function createPreview(labs: LabManager, secret: string) {
   };
 }
 
-function parseTarget(url: string): Target {
+/** Whether a preview host name may get a certificate (PREVIEW_CERTIFICATE_PATH): so nobody makes the front server ask a certificate authority for made-up names. */
+export async function previewCertificateAllowed(labs: LabManager, url: URL): Promise<boolean> {
+  const base = previewUrl();
+  const target = base === undefined ? undefined : previewOfHost(url.searchParams.get("domain") ?? undefined, base);
+  return target !== undefined && (await labs.runs(target.sandbox, target.node));
+}
+
+function parseTarget(req: http.IncomingMessage): Target {
+  const url = req.url ?? "";
+  const own = ownHost(req);
+  if (own) {
+    const [, path = "/", query = ""] = url.match(/^([^?]*)(\?.*)?$/) ?? [];
+    return { ...own, prefix: "", path, query };
+  }
   const match = url.match(PREVIEW_PATH);
   const port = Number(match?.[3]);
   if (!match || port > 65535) throw new Refusal("not_found", "There is no such preview. Open it from the lesson page.");

@@ -1,6 +1,16 @@
 import http from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
-import { idPath, RECORDING_TOKEN, Refusal, SANDBOX_ID, STEP_ID, verifyViewerToken, type LabClaims, type RecordingListing } from "@dockyard/contract/server";
+import {
+  idPath,
+  PREVIEW_CERTIFICATE_PATH,
+  RECORDING_TOKEN,
+  Refusal,
+  SANDBOX_ID,
+  STEP_ID,
+  verifyViewerToken,
+  type LabClaims,
+  type RecordingListing,
+} from "@dockyard/contract/server";
 import type { LabManager } from "../labs";
 import type { Recordings } from "../recordings/store";
 import type { TerminalClient } from "../terminal/session";
@@ -9,16 +19,18 @@ import { authorize, bearer } from "./auth";
 import { ADMIN_PATH, adminRoute } from "./admin";
 import { fileRoute } from "./files";
 import { publishedPorts } from "./ports";
-import { createPreview, isPreviewRequest } from "./preview";
+import { createPreview, isPreviewRequest, previewCertificateAllowed } from "./preview";
 import { RECORDINGS_PATH, sendRecording } from "./recordings";
 import { control, refuse } from "./sockets";
 import { openWatch, WATCH_PATH } from "./watch";
-import { SOCKET_LIMITS, SocketLimits } from "./socketLimits";
+import { clientAddress, SOCKET_LIMITS, SocketLimits } from "./socketLimits";
 
 // The lab-runner's HTTP and WebSocket surface. Every route needs a token the site mints: a lab token bound
 // to the learner and the sandbox it names for the learner's own lab, a recording or watch token for the
 // recordings (/recordings/…, when the lab-runner records) and the read-only live view (/sandboxes/…/watch), an
-// admin token for the host's status and any lab's stop or suspend (/admin/…, admin.ts).
+// admin token for the host's status and any lab's stop or suspend (/admin/…, admin.ts). /health and the front
+// server's /preview-certificate question need none and tell nothing private. Behind the front server only the
+// terminal and watch sockets, and previews on their own origin, reach this from browsers (scripts/front/caddyfile.ts).
 
 const MAX_BODY = 16 * 1024;
 const MAX_WS_PAYLOAD = 1024 * 1024;
@@ -53,6 +65,8 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
     try {
       const url = new URL(req.url ?? "/", "http://runner");
       if (req.method === "GET" && url.pathname === "/health") return send(res, 200, { ok: true });
+      if (req.method === "GET" && url.pathname === PREVIEW_CERTIFICATE_PATH)
+        return (await previewCertificateAllowed(labs, url)) ? send(res, 200, { ok: true }) : send(res, 404, { ok: false });
       if (ADMIN_PATH.test(url.pathname)) return send(res, ...(await adminRoute(labs, secret, req, url)));
       const recorded = recordings && url.pathname.match(RECORDINGS_PATH)?.[1];
       if (recorded) {
@@ -103,7 +117,7 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
       // A frame ws refuses (over maxPayload, bad UTF-8, a reserved opcode) closes the socket with its code and
       // emits "error": without a listener that would end the whole lab-runner.
       ws.on("error", () => {});
-      if (!limits.allowOpen(req.socket.remoteAddress ?? "")) return refuse(ws, new Refusal("too_many_connections"));
+      if (!limits.allowOpen(clientAddress(req))) return refuse(ws, new Refusal("too_many_connections"));
       const url = new URL(req.url ?? "/", "http://runner");
       const watched = url.pathname.match(WATCH_PATH)?.[1];
       if (watched) void openWatch(ws, url, watched, labs, secret, limits);

@@ -1,4 +1,5 @@
-import { wsPerAddress } from "@dockyard/contract/server";
+import type http from "node:http";
+import { clientKey, wsPerAddress } from "@dockyard/contract/server";
 
 // Limits on the lab-runner's WebSockets, so that one client cannot exhaust it: how fast one address may open
 // sockets, and how many sockets one lab may hold open at once (its terminals; its live views).
@@ -8,6 +9,19 @@ export interface SocketLimitOptions {
   perAddress: number;
   windowMs: number;
   now?: () => number;
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * The client a new socket counts against: a peer on loopback (the front server, which connects from there for every
+ * learner, or a process of this host) by what it says in X-Forwarded-For, as the site counts sign-ins; any other peer
+ * by its own address.
+ */
+export function clientAddress(req: http.IncomingMessage): string {
+  const peer = req.socket.remoteAddress ?? "";
+  const forwarded = req.headers["x-forwarded-for"];
+  return clientKey(LOOPBACK.test(peer) && typeof forwarded === "string" ? forwarded : peer);
 }
 
 export class SocketLimits {
@@ -48,7 +62,7 @@ export class SocketLimits {
 }
 
 export const SOCKET_LIMITS = {
-  /** Behind a reverse proxy every learner shares its address: raise it there (DOCKYARD_WS_PER_ADDRESS). */
+  /** Behind a reverse proxy other than the front server every learner shares its address: raise it there (DOCKYARD_WS_PER_ADDRESS). */
   perAddress: wsPerAddress(),
   windowMs: 10_000,
   /** Terminals of one lab open at once: each node's, in a few tabs. */

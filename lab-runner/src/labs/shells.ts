@@ -1,15 +1,19 @@
 import type { SandboxDriver } from "../sandbox/driver";
 import { TerminalSession, type Pty } from "../terminal/session";
 import type { Recordings } from "../recordings/store";
+import type { CommandLogs } from "../recordings/command-log";
 import type { Terminals } from "./notices";
 
 // The labs' shells: one per node of a lab, made when first asked for and shared by every terminal and live view
-// attached to it, recorded when recordings are kept, every keystroke counting as the lab's activity.
+// attached to it, recorded when recordings are kept, every keystroke counting as the lab's activity, every command
+// the shell reports logged on the host.
 
 export interface ShellOptions {
   spawnPty(command: ReturnType<SandboxDriver["shellCommand"]>, size: { cols: number; rows: number }): Pty;
   /** Where terminals are recorded; nothing is recorded without it. */
   recordings?: Recordings;
+  /** Where the commands each shell reports are kept. */
+  commandLogs: CommandLogs;
   /** The lab was used. */
   onActivity(id: string): void;
   /** A node's shell was made. */
@@ -40,6 +44,7 @@ export class Shells {
       session = new TerminalSession((size) => this.options.spawnPty(command, size), {
         recorder: this.options.recordings?.recorder(id, node),
         onActivity: () => this.options.onActivity(id),
+        onCommand: (report) => this.options.commandLogs.append(id, node, report),
       });
       sessions.set(node, session);
       this.options.onOpened(id, node);

@@ -1,10 +1,13 @@
 import type { ServerMessage } from "@dockyard/contract";
 import { FlowControl, type Watermarks } from "./flowcontrol";
 import { Scrollback } from "./scrollback";
+import { CommandReportFilter, type CommandReport } from "./command-reports";
 
 // One shell per sandbox, shared by every browser tab attached to it, outliving any one WebSocket: a dropped
 // connection reattaches to the same shell and first receives the recent output it missed. Read-only watchers
-// (live views) get the same output but never hold the shell back: one that falls behind is disconnected.
+// (live views) get the same output but never hold the shell back: one that falls behind is disconnected. The
+// shell's reports of the commands it finished are taken out of the output as it arrives (command-reports.ts), so
+// neither the browser nor the recording sees them, and each is handed on before the output that followed it.
 
 export interface Pty {
   onData(listener: (data: Buffer | string) => void): unknown;
@@ -46,6 +49,7 @@ export class TerminalSession {
   private flushTimer: NodeJS.Timeout | null = null;
   private size = { cols: 80, rows: 24 };
   private ptyPaused = false;
+  private reports = new CommandReportFilter();
 
   constructor(
     private readonly spawn: (size: { cols: number; rows: number }) => Pty,
@@ -55,6 +59,8 @@ export class TerminalSession {
       watcherLagBytes?: number;
       recorder?: TerminalRecorder;
       onActivity?: () => void;
+      /** The shell reported a command it finished. */
+      onCommand?: (report: CommandReport) => void;
     } = {},
   ) {
     this.scrollback = new Scrollback(options.scrollbackBytes);
@@ -136,6 +142,7 @@ export class TerminalSession {
     const pty = this.spawn(this.size);
     this.pty = pty;
     this.ptyPaused = false;
+    this.reports = new CommandReportFilter(); // a new shell: nothing of the last one's is held
     this.options.recorder?.resize(this.size.cols, this.size.rows);
     pty.onData((data) => this.collect(typeof data === "string" ? Buffer.from(data) : data));
     pty.onExit(({ exitCode }) => {
@@ -147,8 +154,11 @@ export class TerminalSession {
     return pty;
   }
 
-  private collect(chunk: Buffer): void {
-    this.pending.push(chunk);
+  private collect(data: Buffer): void {
+    const { output, reports } = this.reports.strip(data);
+    for (const report of reports) this.options.onCommand?.(report);
+    if (!output.length) return;
+    this.pending.push(output);
     this.flushTimer ??= setTimeout(() => this.flush(), MERGE_MS);
   }
 

@@ -43,10 +43,12 @@ export class Learner {
     readonly email: string,
   ) {}
 
-  /** A request of this learner's browser: its cookies sent, the ones set kept, redirects not followed. */
+  /** A request of this learner's browser: its cookies sent, the ones set kept, redirects not followed; Origin sent as browsers send it. */
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-    const res = await fetch(`${this.site}${path}`, { ...init, redirect: "manual", headers: { ...(init.headers as object), cookie } });
+    const headers: Record<string, string> = { ...(init.headers as Record<string, string>), cookie };
+    if (init.method && init.method !== "GET") headers.origin = this.site;
+    const res = await fetch(`${this.site}${path}`, { ...init, redirect: "manual", headers });
     for (const set of res.headers.getSetCookie()) {
       const [pair = ""] = set.split(";");
       const at = pair.indexOf("=");
@@ -57,19 +59,28 @@ export class Learner {
 
   /** Creates the learner's account with the sign-up page's form, as a browser without JavaScript posts it. */
   async signUp(): Promise<void> {
-    const page = await this.fetch("/signup");
+    const res = await this.submitAccountForm("/signup", "Create an account");
+    if (res.status !== 303) throw new Error(`signing up ${this.email} answered ${res.status}, not a redirect: ${(await res.text()).slice(0, 300)}`);
+  }
+
+  /** Signs in with the sign-in page's form; the answer (a 303 redirect when the password is right). */
+  signIn(password = PASSWORD): Promise<Response> {
+    return this.submitAccountForm("/signin", "Sign in", password);
+  }
+
+  private async submitAccountForm(path: string, label: string, password = PASSWORD): Promise<Response> {
+    const page = await this.fetch(path);
     const html = await page.text();
-    const form = html.match(/<form[^>]*aria-label="Create an account"[\s\S]*?<\/form>/)?.[0];
-    if (!page.ok || !form) throw new Error(`GET /signup answered ${page.status} without the sign-up form`);
+    const form = html.match(new RegExp(`<form[^>]*aria-label="${label}"[\\s\\S]*?</form>`))?.[0];
+    if (!page.ok || !form) throw new Error(`GET ${path} answered ${page.status} without the "${label}" form`);
     const body = new FormData();
     for (const input of form.matchAll(/<input[^>]*type="hidden"[^>]*>/g)) {
       const name = input[0].match(/name="([^"]*)"/)?.[1];
       if (name) body.append(decodeEntities(name), decodeEntities(input[0].match(/value="([^"]*)"/)?.[1] ?? ""));
     }
     body.append("email", this.email);
-    body.append("password", PASSWORD);
-    const res = await this.fetch("/signup", { method: "POST", body });
-    if (res.status !== 303) throw new Error(`signing up ${this.email} answered ${res.status}, not a redirect: ${(await res.text()).slice(0, 300)}`);
+    body.append("password", password);
+    return this.fetch(path, { method: "POST", body });
   }
 
   /** Opens the lesson as its page does, until the terminal is ready (or refused, or `timeoutMs` passed). */

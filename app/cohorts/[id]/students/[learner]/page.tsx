@@ -3,15 +3,16 @@ import { cohortGrades } from "@/app/_lib/grading";
 import { formatDay, formatDuration, formatMoment } from "@/app/_lib/dates";
 import { enforceReview, reviewOf } from "@/app/_lib/review";
 import { checksSummary } from "@/app/_lib/gradesView";
-import type { Attempt, LessonReport, StepReport } from "@/app/_lib/evidence";
+import { COMMANDS_NOTE, type Attempt, type LessonReport, type StepReport } from "@/app/_lib/evidence";
 import type { RecordedOrigin } from "@/app/_lib/progress";
 
 export const dynamic = "force-dynamic";
 
 // One student's evidence in a cohort, lesson by lesson and step by step: every check with its result, time and
 // who asked for it (the student, or the page by itself after a command: counted apart, see evidence.ts), the
-// help they took, the time they spent and the commands they ran; each lesson's terminal recording (opened at any
-// check) and a live view of it. For those who grade the cohort.
+// help they took, the time they spent and the commands they ran (with a note that says where those come from and
+// that the checks are the authority); each lesson's terminal recording (opened at any check) and a live view of it.
+// For those who grade the cohort.
 
 type Params = { params: Promise<{ id: string; learner: string }> };
 
@@ -63,7 +64,7 @@ function LessonSection({ lesson, replay }: { lesson: LessonReport; replay: strin
       </p>
       <ol className="mt-4 space-y-3">
         {lesson.steps.map((step) => (
-          <StepItem key={step.stepId} step={step} replay={replay} />
+          <StepItem key={step.stepId} step={step} replay={replay} noteId={`${lesson.slug}-${step.stepId}-commands-note`} />
         ))}
       </ol>
     </section>
@@ -74,7 +75,7 @@ const STATUS_TONE = { passed: "bg-emerald-100 text-emerald-900", attempted: "bg-
 
 const ORIGIN_LABEL: Record<RecordedOrigin, string> = { asked: "Asked", automatic: "Automatic", unknown: "Asked or automatic (not recorded)" };
 
-function StepItem({ step, replay }: { step: StepReport; replay: string }) {
+function StepItem({ step, replay, noteId }: { step: StepReport; replay: string; noteId: string }) {
   const facts = [
     checksSummary(step.counts, step.quiz),
     `${step.hintsUsed} hint${step.hintsUsed === 1 ? "" : "s"}`,
@@ -111,7 +112,10 @@ function StepItem({ step, replay }: { step: StepReport; replay: string }) {
       {step.commands.length > 0 && (
         <details className="mt-2">
           <summary className="cursor-pointer text-sm text-sky-700">Commands</summary>
-          <ol className="mt-2 space-y-1 font-mono text-xs" data-testid="commands">
+          <p id={noteId} className="mt-2 rounded bg-amber-50 p-2 text-xs text-amber-900" data-testid="commands-note">
+            {COMMANDS_NOTE}
+          </p>
+          <ol className="mt-2 space-y-1 font-mono text-xs" data-testid="commands" aria-describedby={noteId}>
             {step.commands.map((c) => (
               <li key={`${c.at}${c.command}`} className="whitespace-pre-wrap break-all">
                 <span className="text-slate-500">{formatMoment(new Date(c.at))}</span>{" "}

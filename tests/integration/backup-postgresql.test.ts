@@ -1,0 +1,3 @@
+import { backupScenarios } from "../support/backup-scenarios";
+
+backupScenarios("postgresql", 3480);

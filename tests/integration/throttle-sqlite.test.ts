@@ -1,0 +1,3 @@
+import { throttleScenarios } from "../support/throttle-scenarios";
+
+throttleScenarios("sqlite");
