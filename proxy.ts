@@ -38,6 +38,7 @@ export function proxy(request: NextRequest) {
     return withPolicy(NextResponse.json({ error: "bad_url", message: "The address has a malformed %-escape." }, { status: 400 }), API_POLICY);
   const foreign = crossSiteRefusal(request.method, request.headers, publicUrl());
   if (foreign) {
+    // As app/_lib/api.ts answers a Refusal, without importing it: it would bring the database into the proxy.
     const refusal = new Refusal("cross_site", foreign);
     return withPolicy(NextResponse.json(refusal.body, { status: refusal.status }), API_POLICY);
   }
