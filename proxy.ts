@@ -1,6 +1,15 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { publicUrl, Refusal, runnerPublicUrl } from "@dockyard/contract/server";
 import { anonymousSession, claimsOf, SESSION_COOKIE } from "@/app/_lib/sessionCookie";
+import { crossSiteRefusal } from "@/app/_lib/origin";
+import { API_POLICY, ASSET_POLICY, newNonce, pagePolicy } from "@/app/_lib/securityHeaders";
 
+// Every request but static files passes here first. A request that changes state from another site's page is
+// refused (app/_lib/origin.ts), whatever route or Server Action it names. Each response gets its
+// Content-Security-Policy (app/_lib/securityHeaders.ts): a page's with a nonce of its own (Next reads it from the
+// request's policy header and puts it on its scripts); API answers and lesson files policies that let them run
+// nothing. The fixed headers come from next.config.ts.
+//
 // Every page a visitor opens already carries their session, so the requests that page then makes at once
 // (start the lab, reveal a hint, check a step) all act for one learner instead of each minting its own.
 // Whether a signed cookie's account session is still live is the pages' business (app/_lib/session.ts).
@@ -16,16 +25,36 @@ const decodable = (pathname: string) =>
     }
   });
 
+/** A file beside a lesson (app/lessons/[slug]/assets), not a page. */
+const LESSON_ASSET = /^\/lessons\/[^/]+\/assets\//;
+
+const withPolicy = (response: NextResponse, policy: string) => {
+  response.headers.set("content-security-policy", policy);
+  return response;
+};
+
 export function proxy(request: NextRequest) {
-  if (!decodable(request.nextUrl.pathname)) return NextResponse.json({ error: "bad_url", message: "The address has a malformed %-escape." }, { status: 400 });
-  if (request.nextUrl.pathname.startsWith("/api/")) return NextResponse.next();
-  if (claimsOf(request.cookies.get(SESSION_COOKIE)?.value)) return NextResponse.next();
-  const { cookie } = anonymousSession();
-  request.cookies.set(SESSION_COOKIE, cookie.value);
-  const response = NextResponse.next({ request: { headers: request.headers } });
-  response.cookies.set(cookie);
+  if (!decodable(request.nextUrl.pathname))
+    return withPolicy(NextResponse.json({ error: "bad_url", message: "The address has a malformed %-escape." }, { status: 400 }), API_POLICY);
+  const foreign = crossSiteRefusal(request.method, request.headers, publicUrl());
+  if (foreign) {
+    // As app/_lib/api.ts answers a Refusal, without importing it: it would bring the database into the proxy.
+    const refusal = new Refusal("cross_site", foreign);
+    return withPolicy(NextResponse.json(refusal.body, { status: refusal.status }), API_POLICY);
+  }
+  // API routes create a session when they need one (ensureLearner).
+  if (request.nextUrl.pathname.startsWith("/api/")) return withPolicy(NextResponse.next(), API_POLICY);
+
+  const policy = LESSON_ASSET.test(request.nextUrl.pathname)
+    ? ASSET_POLICY
+    : pagePolicy({ nonce: newNonce(), dev: process.env.NODE_ENV === "development", terminalUrl: runnerPublicUrl() });
+  const session = claimsOf(request.cookies.get(SESSION_COOKIE)?.value) ? undefined : anonymousSession();
+  if (session) request.cookies.set(SESSION_COOKIE, session.cookie.value);
+  const headers = new Headers(request.headers);
+  headers.set("content-security-policy", policy);
+  const response = withPolicy(NextResponse.next({ request: { headers } }), policy);
+  if (session) response.cookies.set(session.cookie);
   return response;
 }
 
-// API routes pass through (they create a session when they need one: ensureLearner); malformed paths stop here.
 export const config = { matcher: ["/((?!_next/|favicon\\.ico).*)"] };

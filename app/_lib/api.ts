@@ -1,4 +1,5 @@
 import { NextResponse } from "next/server";
+import { unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
 import { Refusal, type Lesson, type RefusalCode, type Step } from "@dockyard/contract/server";
 import { lessonBySlug } from "./lessons";
@@ -16,15 +17,27 @@ export const refusalResponse = (refusal: Refusal) => NextResponse.json(refusal.b
 /** The JSON error of a refusal told in the route's own words. */
 export const apiError = (code: RefusalCode, message: string) => refusalResponse(new Refusal(code, message));
 
-/** The route's answer, or the JSON error of a Refusal it threw; anything else thrown is a bug and propagates. */
+/**
+ * The route's answer, or the JSON error of a Refusal it threw. Anything else thrown (a bug, a database that is
+ * down) is logged with its stack here and answered as `internal`: the caller gets Dockyard's JSON error, never
+ * Next's bare 500. Next's own control flow (notFound(), redirect()) goes on to Next.
+ */
 export async function answerRefusals(answer: () => Promise<Response>): Promise<Response> {
   try {
     return await answer();
   } catch (e) {
+    unstable_rethrow(e);
     if (e instanceof Refusal) return refusalResponse(e);
-    throw e;
+    console.error(e);
+    return refusalResponse(new Refusal("internal"));
   }
 }
+
+/** An API route handler whose every failure is answered as JSON (answerRefusals). */
+export const apiRoute =
+  <C>(handler: (req: Request, context: C) => Promise<Response>) =>
+  (req: Request, context: C): Promise<Response> =>
+    answerRefusals(() => handler(req, context));
 
 const MAX_BODY_BYTES = 16 * 1024;
 

@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { Refusal, SANDBOX_ID, type HostStatus, type LabStatus } from "@dockyard/contract/server";
 import { mayAdminister } from "./access";
-import { answerRefusals, refusal } from "./api";
+import { apiRoute, refusal } from "./api";
 import { db } from "./db";
 import { lessonBySlug } from "./lessons";
 import { currentViewer } from "./session";
@@ -31,13 +31,12 @@ export async function hostView(adminId: string): Promise<HostView> {
 
 /** An admin route: refused (401, 403) unless an admin asks; `handler` gets the admin's id and answers, or throws a Refusal. */
 export function withAdmin<P>(handler: (adminId: string, params: P) => Promise<unknown>) {
-  return async (_req: Request, { params }: { params: Promise<P> }): Promise<Response> => {
+  return apiRoute(async (_req, { params }: { params: Promise<P> }) => {
     const viewer = await currentViewer();
     const decision = mayAdminister(viewer);
     if (!decision.allowed) return refusal(decision);
-    const p = await params;
-    return answerRefusals(async () => NextResponse.json(await handler(viewer.account!.id, p), { headers: { "cache-control": "no-store" } }));
-  };
+    return NextResponse.json(await handler(viewer.account!.id, await params), { headers: { "cache-control": "no-store" } });
+  });
 }
 
 /** The sandbox a route names, refused unless it is one (it goes into the lab-runner's URL). */

@@ -24,6 +24,7 @@ export const REFUSALS = {
   wrong_kind: rule(401, 4401, true, "This token is for something else. Open it again from the lesson page."),
   wrong_sandbox: rule(403, 4403, false, "This belongs to another learner's lab."),
   forbidden: rule(403, 4403, false, "You may not do this."),
+  cross_site: rule(403, 4403, false, "This request came from another site, so it was refused. Open Dockyard at its own address and try again."),
   sign_in_required: rule(401, 4401, false, "Sign in to continue."),
   no_session: rule(401, 4401, true, "Open the lesson first: your session starts with its sandbox."),
 

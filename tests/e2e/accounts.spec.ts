@@ -1,5 +1,6 @@
 import path from "node:path";
-import { test, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import type { Browser, BrowserContext, Page } from "@playwright/test";
+import { test, expect } from "../support/csp";
 import { projectDatabase, Stack } from "../support/stack";
 import { formatDay } from "../../app/_lib/dates";
 

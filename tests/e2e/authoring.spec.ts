@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { test, expect, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { test, expect } from "../support/csp";
 import { projectDatabase, Stack } from "../support/stack";
 
 // The authoring components as a student meets them, on a lesson that is test data

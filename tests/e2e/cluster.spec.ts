@@ -1,5 +1,5 @@
 import path from "node:path";
-import { test, expect } from "@playwright/test";
+import { test, expect } from "../support/csp";
 import { Stack } from "../support/stack";
 
 // A two-node lab with a private registry, as a learner sees it: a terminal tab per node, run blocks that go to

@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "../support/csp";
 import { Stack } from "../support/stack";
 import { loadLessons, contentDir } from "@dockyard/contract/server";
 

@@ -1,4 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { test, expect } from "../support/csp";
 import { Stack } from "../support/stack";
 import { TerminalClient } from "../support/terminal-client";
 

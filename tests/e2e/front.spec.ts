@@ -1,4 +1,5 @@
-import { test, expect, type BrowserContext, type Page, type WebSocket } from "@playwright/test";
+import type { BrowserContext, Page, WebSocket } from "@playwright/test";
+import { test, expect } from "../support/csp";
 import { issueAdminToken } from "@dockyard/contract/server";
 import { CHROMIUM, chromiumArgs } from "../support/browser";
 import { Front } from "../support/front";

@@ -1,5 +1,6 @@
 import fs from "node:fs";
-import { test, expect, type Browser, type Page } from "@playwright/test";
+import type { Browser, Page } from "@playwright/test";
+import { test, expect } from "../support/csp";
 import WebSocket from "ws";
 import { projectDatabase, Stack } from "../support/stack";
 import type { Seeded } from "../support/seed-people";

@@ -1,4 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { test, expect } from "../support/csp";
 import { Stack } from "../support/stack";
 
 // What a learner sees when a limit stops them, in the browser against the real stack: the memory limit named

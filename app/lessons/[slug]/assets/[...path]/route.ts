@@ -1,12 +1,13 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { contentDir, LESSON_FILE } from "@dockyard/contract/server";
-import { apiError, refusal } from "@/app/_lib/api";
+import { apiError, apiRoute, refusal } from "@/app/_lib/api";
 import { lessonsDecision } from "@/app/_lib/guard";
 import { lessonBySlug } from "@/app/_lib/lessons";
 
 // Files beside a lesson (diagrams, sample files), by extension only, never the lesson source (it holds the
-// quiz answers and known-wrong answers) and never anything outside the lesson's folder.
+// quiz answers and known-wrong answers) and never anything outside the lesson's folder. Their
+// Content-Security-Policy (proxy.ts) lets an SVG run no script.
 
 const TYPES: Record<string, string> = {
   ".png": "image/png",
@@ -19,7 +20,7 @@ const TYPES: Record<string, string> = {
   ".pdf": "application/pdf",
 };
 
-export async function GET(_req: Request, { params }: { params: Promise<{ slug: string; path: string[] }> }) {
+export const GET = apiRoute(async (_req: Request, { params }: { params: Promise<{ slug: string; path: string[] }> }) => {
   const { slug, path: parts } = await params;
   const decision = await lessonsDecision();
   if (!decision.allowed) return refusal(decision);
@@ -34,13 +35,10 @@ export async function GET(_req: Request, { params }: { params: Promise<{ slug: s
     return new Response(new Uint8Array(await fs.readFile(real)), {
       headers: {
         "content-type": type,
-        "x-content-type-options": "nosniff",
-        // An SVG may carry script; served from this origin it must not run.
-        "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:",
         "cache-control": "no-cache",
       },
     });
   } catch {
     return apiError("no_asset", "There is no such file in this lesson.");
   }
-}
+});

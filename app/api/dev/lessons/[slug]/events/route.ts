@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { contentDir } from "@dockyard/contract/server";
-import { apiError } from "@/app/_lib/api";
+import { apiError, apiRoute } from "@/app/_lib/api";
 import { lessonBySlug } from "@/app/_lib/lessons";
 
 // Development only: a server-sent event each time a file in the lesson's folder changes, so the page an
@@ -9,7 +9,7 @@ import { lessonBySlug } from "@/app/_lib/lessons";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(req: Request, { params }: { params: Promise<{ slug: string }> }) {
+export const GET = apiRoute(async (req: Request, { params }: { params: Promise<{ slug: string }> }) => {
   if (process.env.NODE_ENV !== "development") return apiError("not_found", "Lesson hot reload runs under `next dev` only.");
   const { slug } = await params;
   if (!lessonBySlug(slug)) return apiError("unknown_lesson", `There is no lesson “${slug}”.`);
@@ -36,4 +36,4 @@ export async function GET(req: Request, { params }: { params: Promise<{ slug: st
     cancel: stop,
   });
   return new Response(stream, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache, no-transform" } });
-}
+});

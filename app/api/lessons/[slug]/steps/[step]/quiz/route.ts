@@ -1,14 +1,14 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { recordAttempt } from "@/app/_lib/progress";
-import { apiError, readBody, stepLearner } from "@/app/_lib/api";
+import { apiError, apiRoute, readBody, stepLearner } from "@/app/_lib/api";
 import { judgeQuiz } from "@dockyard/contract/server";
 
 // Judges a quiz answer on the server and records the attempt like any other check: one the learner asked for.
 
 const answer = z.object({ choices: z.array(z.number().int().nonnegative()).max(50) }).strict();
 
-export async function POST(req: Request, { params }: { params: Promise<{ slug: string; step: string }> }) {
+export const POST = apiRoute(async (req: Request, { params }: { params: Promise<{ slug: string; step: string }> }) => {
   const { slug, step: stepId } = await params;
   const found = await stepLearner(slug, stepId, true);
   if ("error" in found) return found.error;
@@ -21,4 +21,4 @@ export async function POST(req: Request, { params }: { params: Promise<{ slug: s
   const result = judgeQuiz(quiz, request.body.choices);
   await recordAttempt(found.learnerId, slug, stepId, result, "asked");
   return NextResponse.json(result);
-}
+});

@@ -1,6 +1,7 @@
 import { reviewOf, reviewRefusal } from "@/app/_lib/review";
 import { recordingResponse } from "@/app/_lib/recordings";
 import { labOf } from "@/app/_lib/runner";
+import { apiRoute } from "@/app/_lib/api";
 
 // A student's terminal recordings of one of the cohort's lessons, for those who grade the cohort:
 //   GET               the listing
@@ -8,9 +9,9 @@ import { labOf } from "@/app/_lib/runner";
 
 type Params = { params: Promise<{ id: string; learner: string; slug: string }> };
 
-export async function GET(req: Request, { params }: Params) {
+export const GET = apiRoute(async (req: Request, { params }: Params) => {
   const { id, learner, slug } = await params;
   const review = await reviewOf(id, learner, slug);
   if (!review.allowed) return reviewRefusal(review);
   return recordingResponse(req, labOf(learner, slug));
-}
+});

@@ -1,0 +1,44 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { API_POLICY, ASSET_POLICY, FIXED_HEADERS, newNonce, pagePolicy, STATIC_POLICY } from "../../app/_lib/securityHeaders";
+
+// The policies and fixed headers the site sends (tests/e2e/web-front.spec.ts checks them on real responses).
+
+const directives = (policy: string) => new Map(policy.split("; ").map((d) => [d.split(" ")[0]!, d.split(" ").slice(1).join(" ")]));
+const page = (dev = false) => directives(pagePolicy({ nonce: "abc123", dev, terminalUrl: "wss://labs.example.org/sandboxes" }));
+
+test("a page runs scripts only with its nonce or loaded by one; WebAssembly compiles, JavaScript eval only under next dev", () => {
+  assert.equal(page().get("script-src"), "'self' 'nonce-abc123' 'strict-dynamic' 'wasm-unsafe-eval'");
+  assert.equal(page(true).get("script-src"), "'self' 'nonce-abc123' 'strict-dynamic' 'wasm-unsafe-eval' 'unsafe-eval'");
+  assert.equal(page().get("object-src"), "'none'");
+  assert.equal(page().get("base-uri"), "'none'");
+});
+
+test("a page may not be framed, posts forms only to Dockyard, and connects only to Dockyard and the terminal's origin", () => {
+  assert.equal(page().get("frame-ancestors"), "'none'");
+  assert.equal(page().get("form-action"), "'self'");
+  assert.equal(page().get("connect-src"), "'self' wss://labs.example.org");
+  assert.equal(directives(pagePolicy({ nonce: "n", dev: false, terminalUrl: "ws://localhost:3001" })).get("connect-src"), "'self' ws://localhost:3001");
+});
+
+test("API answers, lesson files and static files load nothing and are framed by no one", () => {
+  for (const policy of [API_POLICY, ASSET_POLICY, STATIC_POLICY]) {
+    assert.equal(directives(policy).get("default-src"), "'none'", policy);
+    assert.equal(directives(policy).get("frame-ancestors"), "'none'", policy);
+    assert.equal(directives(policy).get("script-src"), undefined, policy);
+  }
+});
+
+test("every response says: no framing, no sniffing, no Referer to other origins", () => {
+  assert.deepEqual(Object.fromEntries(FIXED_HEADERS.map((h) => [h.key, h.value])), {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+  });
+});
+
+test("nonces are 128 random bits, a new one each time", () => {
+  const nonces = new Set(Array.from({ length: 100 }, newNonce));
+  assert.equal(nonces.size, 100);
+  for (const nonce of nonces) assert.equal(Buffer.from(nonce, "base64").length, 16);
+});
