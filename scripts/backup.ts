@@ -2,13 +2,14 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { dataDir, recordingsDir, runnerUrl, secretFile, secretFromEnvironment } from "@dockyard/contract/server";
+import { dataDir, frontStorageDir, recordingsDir, runnerUrl, secretFile, secretFromEnvironment } from "@dockyard/contract/server";
 import { migrationNames } from "../prisma/postgresql/migrate";
 import { pack, unpack } from "./backup/archive";
 import { copyDatabase, copyName, databaseKind, databaseUsers, putDatabaseBack, setDatabaseAside } from "./backup/database";
 
 // Backup and restore of what Dockyard cannot make again: the database (accounts, progress, cohorts), the terminal
-// recordings graders read, and the signing secret (without it every session cookie and token stops verifying).
+// recordings graders read, the signing secret (without it every session cookie and token stops verifying), and the
+// front server's certificates and its own CA (browsers told to trust that CA keep trusting the restored one).
 //   npm run backup -- [file]      while Dockyard runs; default ./dockyard-backup-<UTC time>.tar.gz
 //   npm run restore -- <file>     with the site and the lab-runner stopped; what it replaces is kept in
 //                                 <data dir>/replaced-<UTC time>/, and the database is migrated to this checkout.
@@ -34,9 +35,11 @@ async function backup(target = `dockyard-backup-${stamp()}.tar.gz`): Promise<voi
     if (fs.existsSync(recordingsDir())) fs.cpSync(recordingsDir(), path.join(dir, "recordings"), { recursive: true });
     const secret = secretFromEnvironment() ? "environment" : fs.existsSync(secretFile()) ? "file" : "none";
     if (secret === "file") fs.copyFileSync(secretFile(), path.join(dir, "secret"));
+    if (fs.existsSync(frontStorageDir())) fs.cpSync(frontStorageDir(), path.join(dir, "front"), { recursive: true });
     const manifest = pack(dir, { createdAt: new Date().toISOString(), database: { kind, file: copyName(kind), migration: migration ?? null }, secret }, file);
     const recordings = Object.keys(manifest.files).filter((f) => f.startsWith("recordings/")).length;
-    log(`wrote ${file}: the ${kind} database (migration ${migration ?? "none"}), ${recordings} recording file(s), secret: ${secret}`);
+    const front = fs.existsSync(path.join(dir, "front")) ? ", the front server's certificates" : "";
+    log(`wrote ${file}: the ${kind} database (migration ${migration ?? "none"}), ${recordings} recording file(s), secret: ${secret}${front}`);
     if (secret === "environment") log("the signing secret is DOCKYARD_SECRET: keep it with your settings, it is not in the backup");
   });
 }
@@ -79,11 +82,14 @@ async function restore(source: string | undefined): Promise<void> {
     const kept = [await setDatabaseAside(aside)];
     if (fs.existsSync(recordingsDir())) kept.push(moveInto(recordingsDir(), aside));
     if (manifest.secret === "file" && fs.existsSync(secretFile())) kept.push(moveInto(secretFile(), aside));
+    const front = path.join(dir, "front");
+    if (fs.existsSync(front) && fs.existsSync(frontStorageDir())) kept.push(moveInto(frontStorageDir(), aside));
 
     try {
       await putDatabaseBack(path.join(dir, manifest.database.file));
       if (fs.existsSync(path.join(dir, "recordings"))) fs.cpSync(path.join(dir, "recordings"), recordingsDir(), { recursive: true });
       if (manifest.secret === "file") fs.writeFileSync(secretFile(), fs.readFileSync(path.join(dir, "secret")), { mode: 0o600 });
+      if (fs.existsSync(front)) fs.cpSync(front, frontStorageDir(), { recursive: true });
       // A backup of an older checkout's database is brought up to this one's schema.
       const migrate = spawnSync("bash", ["scripts/prisma.sh", "migrate", "deploy"], { encoding: "utf8" });
       if (migrate.status !== 0) throw new Error(`the backup is restored, but migrating it failed:\n${migrate.stdout}${migrate.stderr}`);

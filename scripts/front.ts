@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { frontDir, frontHttpPort, frontTls, previewUrl, publicUrl, runnerUrl } from "@dockyard/contract/server";
+import { frontDir, frontHttpPort, frontTls, previewUrl, publicUrl, runnerUrl, sitePort, frontStorageDir } from "@dockyard/contract/server";
 import { caddyfile, tlsOf, type FrontPlan } from "./front/caddyfile";
 import { checkOrigins, FrontSettingError } from "./front/origins";
 
@@ -9,19 +9,17 @@ import { checkOrigins, FrontSettingError } from "./front/origins";
 // stderr. A setting that cannot work (no public address, a preview address same-site with it, a certificate mode
 // without its files) stops it with the reason.
 
-// The site's port as scripts/start.sh and `next start` take it.
-const sitePort = Number(process.env.PORT ?? 3000);
 const say = (line: string) => console.error(`[front] ${line}`);
 
 let plan: FrontPlan;
 try {
   plan = {
     origins: checkOrigins(publicUrl(), previewUrl()),
-    site: `127.0.0.1:${sitePort}`,
+    site: `127.0.0.1:${sitePort()}`,
     runner: new URL(runnerUrl()).host,
     tls: tlsOf(frontTls()),
     httpPort: frontHttpPort(),
-    storage: path.join(frontDir(), "caddy"),
+    storage: frontStorageDir(),
   };
 } catch (e) {
   if (!(e instanceof FrontSettingError)) throw e;

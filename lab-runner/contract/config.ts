@@ -30,6 +30,8 @@ export const engineSocket = () => process.env.DOCKYARD_ENGINE_SOCKET ?? path.joi
  */
 export const publicUrl = () => process.env.DOCKYARD_PUBLIC_URL || undefined;
 
+/** The site's port (`next start`, scripts/start.sh), on 127.0.0.1. */
+export const sitePort = () => Number(process.env.PORT ?? 3000);
 /** The lab-runner's port. */
 export const runnerPort = () => Number(process.env.DOCKYARD_RUNNER_PORT ?? 3001);
 /** The address the lab-runner listens on (loopback: the site, and browsers through a proxy, reach it). */
@@ -70,6 +72,8 @@ export const frontTls = () => ({
 export const frontHttpPort = () => Number(process.env.DOCKYARD_FRONT_HTTP_PORT ?? 80);
 /** The front server's certificates (its own CA's too), ACME account and Caddyfile. */
 export const frontDir = () => path.join(stateDir(), "front");
+/** Of those, what Caddy keeps (its storage): certificates, its own CA, the ACME account. Backups hold it. */
+export const frontStorageDir = () => path.join(frontDir(), "caddy");
 /** Session and preview cookies are marked Secure under an https DOCKYARD_PUBLIC_URL, or when DOCKYARD_SECURE_COOKIES=1. */
 export const secureCookies = () => process.env.DOCKYARD_SECURE_COOKIES === "1" || publicUrl()?.startsWith("https:") === true;
 /** New WebSockets one client address may open per 10 s; behind a reverse proxy every learner shares its address. */

@@ -23,7 +23,10 @@ export function backupScenarios(database: "sqlite" | "postgresql", sitePort: num
   const learner = new Learner(stack.siteUrl, LESSON, STEP, email);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockyard-backups-"));
   const backupFile = path.join(dir, "dockyard.tar.gz");
-  const npm = (...args: string[]) => spawnSync("npm", ["run", "-s", ...args], { env: stack.env, encoding: "utf8" });
+  // The front server's storage (its CA) of a state dir of the test's own: the engine's stays untouched.
+  const frontCa = path.join(dir, "state", "front", "caddy", "pki", "authorities", "local", "root.crt");
+  const npm = (...args: string[]) =>
+    spawnSync("npm", ["run", "-s", ...args], { env: { ...stack.env, DOCKYARD_STATE_DIR: path.join(dir, "state") }, encoding: "utf8" });
   const recordingOf = () => path.join(stack.dataDir, "recordings", learner.sandboxId!, "node1.cast");
   const passedMarker = new RegExp(`data-check-status="passed" data-testid="check-${STEP}"`);
 
@@ -68,6 +71,8 @@ export function backupScenarios(database: "sqlite" | "postgresql", sitePort: num
       assert.match(recorded, /hello world/);
       const secret = stack.secret;
 
+      fs.mkdirSync(path.dirname(frontCa), { recursive: true });
+      fs.writeFileSync(frontCa, "the front server's own CA");
       const made = npm("backup", "--", backupFile);
       assert.equal(made.status, 0, made.stderr);
       assert.match(made.stdout, new RegExp(`wrote ${backupFile}: the ${database} database`));
@@ -83,8 +88,10 @@ export function backupScenarios(database: "sqlite" | "postgresql", sitePort: num
 
       await stack.stop();
       await wipe();
+      fs.rmSync(path.join(dir, "state"), { recursive: true });
       const restored = npm("restore", "--", backupFile);
       assert.equal(restored.status, 0, restored.stderr);
+      assert.equal(fs.readFileSync(frontCa, "utf8"), "the front server's own CA", "the front server's CA is back");
       assert.ok(fs.readFileSync(recordingOf(), "utf8").startsWith(recorded), "the recording is back");
       assert.equal(stack.secret, secret);
 
@@ -126,7 +133,7 @@ export function backupScenarios(database: "sqlite" | "postgresql", sitePort: num
       const [aside] = fs.readdirSync(stack.dataDir).filter((f) => f.startsWith("replaced-"));
       assert.ok(aside, "what it replaced is kept");
       const kept = fs.readdirSync(path.join(stack.dataDir, aside)).filter((f) => !/-(wal|shm|journal)$/.test(f)); // SQLite's own companions
-      assert.deepEqual(kept.sort(), [database === "sqlite" ? "dockyard.db" : "database.pgdump", "recordings", "secret"]);
+      assert.deepEqual(kept.sort(), ["caddy", database === "sqlite" ? "dockyard.db" : "database.pgdump", "recordings", "secret"]);
     });
   });
 }
