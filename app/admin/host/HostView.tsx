@@ -127,21 +127,11 @@ export function HostView() {
                 <th scope="col" className="py-1 pr-2">
                   Learner
                 </th>
-                <th scope="col" className="px-2 py-1">
-                  Lesson
-                </th>
-                <th scope="col" className="px-2 py-1">
-                  State
-                </th>
-                <th scope="col" className="px-2 py-1">
-                  Since
-                </th>
-                <th scope="col" className="px-2 py-1">
-                  Memory
-                </th>
-                <th scope="col" className="px-2 py-1">
-                  Terminal
-                </th>
+                {["Lesson", "State", "Since", "Memory", "Terminal"].map((label) => (
+                  <th key={label} scope="col" className="px-2 py-1">
+                    {label}
+                  </th>
+                ))}
                 <th scope="col" className="px-2 py-1">
                   <span className="sr-only">Actions</span>
                 </th>
