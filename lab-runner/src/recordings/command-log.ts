@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { isNodeName, isSandboxId, type RecordedCommand } from "@dockyard/contract";
+import type { RecordedCommand } from "@dockyard/contract";
 import type { CommandReport } from "../terminal/command-reports";
+import { nodeFile, sandboxDir } from "./node-files";
 
 // The commands each node's shell reported, kept on the host where the learner cannot reach them: <dir>/<sandbox id>/
 // <node>.log, appended to as each report arrives (terminal/command-reports.ts) and never rewritten, so what was
@@ -50,7 +51,7 @@ export class CommandLogs {
   read(sandbox: string, node: string, step?: string): RecordedCommand[] {
     let text: string;
     try {
-      text = readTail(this.pathOf(sandbox, node));
+      text = readTail(nodeFile(this.dir, sandbox, node, ".log"));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
       throw e;
@@ -73,7 +74,7 @@ export class CommandLogs {
   /** Removes the lab's logs, with the lab. */
   remove(sandbox: string): void {
     this.close(sandbox);
-    fs.rmSync(this.dirOf(sandbox), { recursive: true, force: true });
+    fs.rmSync(sandboxDir(this.dir, sandbox), { recursive: true, force: true });
   }
 
   private logOf(sandbox: string, node: string): { fd: number; bytes: number } {
@@ -81,23 +82,13 @@ export class CommandLogs {
     this.open.set(sandbox, logs);
     let log = logs.get(node);
     if (!log) {
-      const file = this.pathOf(sandbox, node);
+      const file = nodeFile(this.dir, sandbox, node, ".log");
       fs.mkdirSync(path.dirname(file), { recursive: true });
       const fd = fs.openSync(file, "a", 0o600);
       log = { fd, bytes: fs.fstatSync(fd).size };
       logs.set(node, log);
     }
     return log;
-  }
-
-  private dirOf(sandbox: string): string {
-    if (!isSandboxId(sandbox)) throw new Error(`not a sandbox id: ${JSON.stringify(sandbox)}`);
-    return path.join(this.dir, sandbox);
-  }
-
-  private pathOf(sandbox: string, node: string): string {
-    if (!isNodeName(node)) throw new Error(`not a node name: ${JSON.stringify(node)}`);
-    return path.join(this.dirOf(sandbox), `${node}.log`);
   }
 }
 

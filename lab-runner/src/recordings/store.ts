@@ -1,6 +1,6 @@
 import fs from "node:fs";
-import path from "node:path";
-import { idPath, isNodeName, isSandboxId, NODE_NAME, type RecordingInfo } from "@dockyard/contract";
+import { idPath, NODE_NAME, type RecordingInfo } from "@dockyard/contract";
+import { nodeFile, sandboxDir } from "./node-files";
 import { AsciicastWriter } from "./writer";
 
 // Where recordings live: <dir>/<sandbox id>/<node>.cast, one asciicast v2 file per node of a lab, continued
@@ -25,7 +25,7 @@ export class Recordings {
     this.writers.set(sandbox, writers);
     let writer = writers.get(node);
     if (!writer) {
-      writer = new AsciicastWriter(this.pathOf(sandbox, node), { ...this.options, title: `${node} of ${sandbox}` });
+      writer = new AsciicastWriter(nodeFile(this.dir, sandbox, node, ".cast"), { ...this.options, title: `${node} of ${sandbox}` });
       writers.set(node, writer);
     }
     return writer;
@@ -41,7 +41,7 @@ export class Recordings {
   list(sandbox: string): RecordingInfo[] {
     let names: string[];
     try {
-      names = fs.readdirSync(this.dirOf(sandbox));
+      names = fs.readdirSync(sandboxDir(this.dir, sandbox));
     } catch {
       return [];
     }
@@ -50,14 +50,14 @@ export class Recordings {
       .filter((node): node is string => node !== undefined)
       .sort((a, b) => a.localeCompare(b, "en", { numeric: true }))
       .map((node) => {
-        const stat = fs.statSync(this.pathOf(sandbox, node));
+        const stat = fs.statSync(nodeFile(this.dir, sandbox, node, ".cast"));
         return { node, bytes: stat.size, updatedAt: stat.mtime.toISOString() };
       });
   }
 
   /** The file of a node's recording, if there is one. */
   file(sandbox: string, node: string): string | undefined {
-    const file = this.pathOf(sandbox, node);
+    const file = nodeFile(this.dir, sandbox, node, ".cast");
     return fs.existsSync(file) ? file : undefined;
   }
 
@@ -65,15 +65,5 @@ export class Recordings {
   close(sandbox: string): void {
     for (const writer of this.writers.get(sandbox)?.values() ?? []) writer.close();
     this.writers.delete(sandbox);
-  }
-
-  private dirOf(sandbox: string): string {
-    if (!isSandboxId(sandbox)) throw new Error(`not a sandbox id: ${JSON.stringify(sandbox)}`);
-    return path.join(this.dir, sandbox);
-  }
-
-  private pathOf(sandbox: string, node: string): string {
-    if (!isNodeName(node)) throw new Error(`not a node name: ${JSON.stringify(node)}`);
-    return path.join(this.dirOf(sandbox), `${node}.cast`);
   }
 }
