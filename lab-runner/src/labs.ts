@@ -139,7 +139,7 @@ export class LabManager {
 
   private boot(learnerId: string, lesson: Lesson, id: string): void {
     this.touch(id);
-    const spec = { learnerId, lessonSlug: lesson.slug, images: lesson.images, nodes: lesson.nodes, registry: lesson.registry };
+    const spec = { learnerId, lessonSlug: lesson.slug, images: lesson.images, nodes: lesson.nodes, registry: lesson.registry, kubernetes: lesson.kubernetes };
     this.boots.start(
       id,
       async (emit, abandoned) => {

@@ -146,5 +146,5 @@ test("the pool keeps the named lessons' image sets from the start (a class's les
   assert.deepEqual(poolSeed(LESSONS, ["second"]), [imagesOf("second")]);
   assert.deepEqual(poolSeed([lessonOf("swarm", ["busybox"], 3), ...LESSONS], []), [imagesOf("first")], "a lab of several nodes is not pooled");
   assert.throws(() => poolSeed(LESSONS, ["nope"]), /DOCKYARD_POOL_LESSONS names “nope”, which is no lesson/);
-  assert.throws(() => poolSeed(LESSONS, ["swarm"]), /several nodes or a registry/);
+  assert.throws(() => poolSeed(LESSONS, ["swarm"]), /several nodes, a registry or a cluster/);
 });

@@ -4,6 +4,8 @@ import { MAX_NODES } from "../ids";
 
 // What a lesson may say about itself (frontmatter) and what the parser makes of it.
 
+export const MAX_FAKE_NODES = 20;
+
 export const frontmatterSchema = z
   .object({
     title: z.string().min(1),
@@ -16,8 +18,21 @@ export const frontmatterSchema = z
     nodes: z.number().int().min(1).max(MAX_NODES).default(1),
     /** A private registry on the lab network, registry:5000, with a per-lab password for the learner. */
     registry: z.boolean().default(false),
+    /**
+     * A Kubernetes cluster across the lab's nodes: control plane on node1, a kubelet on every node; `true`, or
+     * `{ fakeNodes: N }` to add N kwok nodes that take pods on paper only (for scheduling lessons).
+     */
+    kubernetes: z
+      .union([z.boolean(), z.object({ fakeNodes: z.number().int().min(0).max(MAX_FAKE_NODES).default(0) }).strict()])
+      .default(false)
+      .transform((value): KubernetesLab | undefined => (value === false ? undefined : value === true ? { fakeNodes: 0 } : value)),
   })
   .strict();
+
+/** What a lesson's cluster has beyond one kubelet per node. */
+export interface KubernetesLab {
+  fakeNodes: number;
+}
 
 export type Frontmatter = z.infer<typeof frontmatterSchema>;
 

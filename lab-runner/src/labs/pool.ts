@@ -37,8 +37,8 @@ const RECENT_MS = 3_600_000;
  * The image sets the pool keeps before learners' opens rank them: those of the lessons named (a class's lesson, say),
  * else of the first lesson it can serve. A lesson it cannot serve (several nodes, a registry) or does not know is an error.
  */
-export function poolSeed(lessons: Pick<Lesson, "slug" | "images" | "nodes" | "registry">[], named: string[]): string[][] {
-  const servable = (lesson: Pick<Lesson, "nodes" | "registry">) => lesson.nodes === 1 && !lesson.registry;
+export function poolSeed(lessons: Pick<Lesson, "slug" | "images" | "nodes" | "registry" | "kubernetes">[], named: string[]): string[][] {
+  const servable = (lesson: Pick<Lesson, "nodes" | "registry" | "kubernetes">) => lesson.nodes === 1 && !lesson.registry && !lesson.kubernetes;
   if (!named.length) {
     const first = lessons.find(servable);
     return first ? [first.images] : [];
@@ -47,7 +47,7 @@ export function poolSeed(lessons: Pick<Lesson, "slug" | "images" | "nodes" | "re
     const lesson = lessons.find((l) => l.slug === slug);
     if (!lesson) throw new Error(`DOCKYARD_POOL_LESSONS names “${slug}”, which is no lesson`);
     if (!servable(lesson))
-      throw new Error(`DOCKYARD_POOL_LESSONS names “${slug}”, whose lab has several nodes or a registry: the pool keeps one-node labs only`);
+      throw new Error(`DOCKYARD_POOL_LESSONS names “${slug}”, whose lab has several nodes, a registry or a cluster: the pool keeps one-node labs only`);
     return lesson.images;
   });
 }
@@ -68,7 +68,7 @@ export class WarmPool {
 
   /** The lab from the pool if it serves the spec and has a node ready; undefined otherwise (boot it). Tops the pool up after. */
   async claim(spec: SandboxSpec, onStage?: (stage: BootStage, detail?: string) => void): Promise<Sandbox | undefined> {
-    if ((spec.nodes ?? 1) !== 1 || spec.registry) return undefined;
+    if ((spec.nodes ?? 1) !== 1 || spec.registry || spec.kubernetes) return undefined;
     const key = imageSetKey(spec.images);
     const opens = this.opens.get(key) ?? { images: spec.images, at: [] };
     opens.at.push(this.now());
