@@ -51,7 +51,7 @@ export function labelDemands<T>(wanted: Record<string, string>, labelsOf: (item:
     holds: (item) => labelsOf(item)?.[key] === value,
     instead: (item) => {
       const found = labelsOf(item)?.[key];
-      return found === undefined ? `has no label “${key}”; it should have ${key}=${value}` : `has the label ${key}=${found}, not ${key}=${value}`;
+      return found === undefined ? `has no label “${key}”; it should be ${key}=${value}` : `has the label ${key}=${found}, not ${key}=${value}`;
     },
     wanted: [`has the label ${key}=${value}`, `have the label ${key}=${value}`],
   }));
