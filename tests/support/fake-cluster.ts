@@ -18,8 +18,8 @@ export interface FakeCluster {
   services: V1Service[];
   endpointSlices: V1EndpointSlice[];
   nodes: V1Node[];
-  /** What the service proxy answers, by "namespace/service:port/path". */
-  answers: Record<string, ServiceAnswer>;
+  /** What the service proxy answers, by "namespace/service:port/path" ("timeout": the service never answers). */
+  answers: Record<string, ServiceAnswer | "timeout">;
   /** The API server refuses connections. */
   down?: boolean;
 }
@@ -75,20 +75,19 @@ export function fakeClusterApi(cluster: FakeCluster): ClusterApi {
     apps: apps as unknown as ClusterApi["apps"],
     discovery: discovery as unknown as ClusterApi["discovery"],
     serviceProxy: (namespace, service, port, path) =>
-      answer(
-        () =>
-          cluster.answers[`${namespace}/${service}:${port}${path}`] ?? {
-            status: 503,
-            body: JSON.stringify({
-              kind: "Status",
-              apiVersion: "v1",
-              status: "Failure",
-              message: `no endpoints available for service "${service}"`,
-              reason: "ServiceUnavailable",
-              code: 503,
-            }),
-          },
-      ),
+      answer(() => {
+        const given = cluster.answers[`${namespace}/${service}:${port}${path}`];
+        if (given === "timeout") throw Object.assign(new Error("no answer within 10 s"), { code: "ETIMEDOUT" });
+        const noEndpoints = {
+          kind: "Status",
+          apiVersion: "v1",
+          status: "Failure",
+          message: `no endpoints available for service "${service}"`,
+          reason: "ServiceUnavailable",
+          code: 503,
+        };
+        return given ?? { status: 503, body: JSON.stringify(noEndpoints) };
+      }),
   };
 }
 

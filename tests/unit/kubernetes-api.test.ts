@@ -87,6 +87,7 @@ before(async () => {
           spec: { containers: [{ name: "web", image: "nginx:1.25" }] },
           status: { phase: "Running" },
         });
+      if (req.url?.includes("/slow")) return; // never answers
       if (req.url === "/api/v1/namespaces/default/services/web:80/proxy/health?full=1") return res.writeHead(200, { "content-type": "text/plain" }).end("ok");
       json(404, {
         kind: "Status",
@@ -104,6 +105,7 @@ before(async () => {
 });
 
 after(() => {
+  server.closeAllConnections();
   server.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -153,4 +155,10 @@ test("an API server that does not answer is told apart from one that answers wit
 
 test("a kubeconfig without a current cluster is refused", () => {
   assert.throws(() => clusterApiFromKubeconfig("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"), /names no current cluster/);
+});
+
+test("a request left without an answer times out as silence, whether to the API or through the service proxy", async () => {
+  const api = clusterApiFromKubeconfig(kubeconfig(`https://127.0.0.1:${port}`), { timeoutMs: 300 });
+  await assert.rejects(api.core.readNamespacedPod({ name: "slow", namespace: "default" }), (e) => apiServerSilent(e));
+  await assert.rejects(api.serviceProxy("default", "slow", 80, "/"), (e) => apiServerSilent(e) && (e as Error).message === "no answer within 0.3 s");
 });

@@ -224,6 +224,11 @@ test("service: every field fails with what was found", async () => {
     (await said({ kind: "service", name: "web", answers: { path: "/missing" } }, served()))[1],
     "✗ The service “web” answered 404 on port 80 at /missing, not 200.",
   );
+  const hung = { ...served(), answers: { "default/web:80/": "timeout" as const } };
+  assert.deepEqual(
+    (await said({ kind: "service", name: "web", answers: true }, hung))[1],
+    "✗ The service “web” did not answer on port 80 at / (no answer within 10 s).",
+  );
   assert.deepEqual(await said({ kind: "service", name: "api", port: 80 }, served()), ["✗ No service named “api” exists in namespace default."]);
   assert.deepEqual(await said({ kind: "service", name: "web", exists: false }, served()), [
     "✗ The service “web” still exists; delete it with kubectl delete service web.",

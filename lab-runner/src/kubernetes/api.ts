@@ -4,7 +4,7 @@ import { AppsV1Api, CoreV1Api, createConfiguration, DiscoveryV1Api, KubeConfig, 
 // The lab-runner's way into a lab's Kubernetes cluster: its API, with the credentials of the kubeconfig the
 // cluster wrote. Checks read the cluster's state through it; none of it goes through the learner's shell.
 
-/** How long one request to the API server may take before the server counts as not answering. */
+/** How long one request to the API server may take before the server (or the service asked) counts as not answering. */
 const TIMEOUT_MS = 10_000;
 /** What is kept of a body a service answers with. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -27,7 +27,7 @@ export interface ClusterApi {
 }
 
 /** The API of the cluster a kubeconfig (YAML) names as its current context. */
-export function clusterApiFromKubeconfig(yaml: string): ClusterApi {
+export function clusterApiFromKubeconfig(yaml: string, { timeoutMs = TIMEOUT_MS } = {}): ClusterApi {
   const kc = new KubeConfig();
   kc.loadFromString(yaml);
   const server = kc.getCurrentCluster()?.server.replace(/\/+$/, "");
@@ -37,7 +37,7 @@ export function clusterApiFromKubeconfig(yaml: string): ClusterApi {
     authMethods: { default: kc },
     promiseMiddleware: [
       {
-        pre: async (request) => (request.setSignal(AbortSignal.timeout(TIMEOUT_MS)), request),
+        pre: async (request) => (request.setSignal(AbortSignal.timeout(timeoutMs)), request),
         post: async (response) => response,
       },
     ],
@@ -48,14 +48,14 @@ export function clusterApiFromKubeconfig(yaml: string): ClusterApi {
     discovery: new DiscoveryV1Api(config),
     async serviceProxy(namespace, service, port, path) {
       const url = `${server}/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(service)}:${port}/proxy${path}`;
-      const options: https.RequestOptions = { timeout: TIMEOUT_MS };
+      const options: https.RequestOptions = { timeout: timeoutMs };
       await kc.applyToHTTPSOptions(options);
-      return get(url, options);
+      return get(url, options, timeoutMs);
     },
   };
 }
 
-function get(url: string, options: https.RequestOptions): Promise<ServiceAnswer> {
+function get(url: string, options: https.RequestOptions, timeoutMs: number): Promise<ServiceAnswer> {
   return new Promise((resolve, reject) => {
     const request = https.get(url, options, (response) => {
       const chunks: Buffer[] = [];
@@ -67,7 +67,7 @@ function get(url: string, options: https.RequestOptions): Promise<ServiceAnswer>
       response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString("utf8") }));
       response.on("error", reject);
     });
-    request.on("timeout", () => request.destroy(Object.assign(new Error(`no answer within ${TIMEOUT_MS / 1000} s`), { code: "ETIMEDOUT" })));
+    request.on("timeout", () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: "ETIMEDOUT" })));
     request.on("error", reject);
   });
 }

@@ -11,9 +11,9 @@ export const API_SILENT = "The cluster's API server does not answer (is it still
 
 /** Judges a check with the lab's cluster; a lab without one cannot be judged. */
 export async function withCluster(ctx: JudgeContext, judge: (api: ClusterApi) => Promise<CriterionResult[]>): Promise<CriterionResult[]> {
-  const api = await ctx.kubernetes?.();
-  if (!api) throw new Error("this lab has no Kubernetes cluster");
   try {
+    const api = await ctx.kubernetes?.();
+    if (!api) throw new Error("this lab has no Kubernetes cluster");
     return await judge(api);
   } catch (e) {
     if (apiServerSilent(e)) return [criterion("API server answers", false, API_SILENT)];

@@ -1,6 +1,6 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { CriterionResult, ServiceCheck } from "@dockyard/contract/server";
-import type { ClusterApi } from "../../kubernetes/api";
+import { apiServerSilent, type ClusterApi, type ServiceAnswer } from "../../kubernetes/api";
 import type { JudgeContext } from "../context";
 import { capitalize, criterion, quote } from "../criteria";
 import { live, namespaceFlag, unlessAbsent, withCluster } from "./cluster";
@@ -118,8 +118,15 @@ async function answerCriteria(api: ClusterApi, check: ServiceCheck, service: V1S
   const port = check.port ?? service.spec?.ports?.[0]?.port;
   const name = `answers ${status}`;
   if (port === undefined) return [criterion(name, false, `${Subject} has no port to ask.`)];
-  const answer = await api.serviceProxy(check.namespace, check.name, port, path);
   const where = `on port ${port} at ${path}`;
+  let answer: ServiceAnswer;
+  try {
+    answer = await api.serviceProxy(check.namespace, check.name, port, path);
+  } catch (e) {
+    // the API server has just answered about the service, so a request left without an answer is the service's silence
+    if (!apiServerSilent(e)) throw e;
+    return [criterion(name, false, `${Subject} did not answer ${where} (${(e as Error).message}).`)];
+  }
   const proxyError = answer.status >= 500 ? apiStatusMessage(answer.body) : undefined;
   if (proxyError !== undefined)
     return [criterion(name, false, `${Subject} did not answer ${where}: ${proxyError || `the API server answered ${answer.status}`}.`)];
