@@ -68,31 +68,26 @@ for c in kube-apiserver kubectl kubelet kube-scheduler kube-proxy kube-controlle
   step "$c" -ldflags "$LD" "k8s.io/kubernetes/cmd/$c"
 done
 
-# etcd: go.etcd.io/etcd/server/v3 is itself the main package.
-cd "$WORK/mod/etcd"
-if [[ ! -f go.sum ]]; then
-  printf 'module dockyard.local/etcdbuild\n\ngo 1.24.0\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ETCD" >go.mod
-  printf '//go:build tools\n\npackage tools\n\nimport _ "go.etcd.io/etcd/server/v3"\n' >tools.go
+# wrapper NAME GO_VERSION MODULE VERSION PACKAGE: a module of our own that requires MODULE and imports its main
+# PACKAGE (`go install` refuses modules whose go.mod has replace directives); builds then run in it.
+wrapper() {
+  cd "$WORK/mod/$1"
+  [[ -f go.sum ]] && return 0
+  printf 'module dockyard.local/%sbuild\n\ngo %s\n\nrequire %s %s\n' "$1" "$2" "$3" "$4" >go.mod
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$5" >tools.go
   tidy
-fi
+}
+
+# etcd: go.etcd.io/etcd/server/v3 is itself the main package.
+wrapper etcd 1.24.0 go.etcd.io/etcd/server/v3 "$ETCD" go.etcd.io/etcd/server/v3
 step etcd -ldflags "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD" go.etcd.io/etcd/server/v3
 
 # CoreDNS: cluster DNS (service names resolve in pods).
-cd "$WORK/mod/coredns"
-if [[ ! -f go.sum ]]; then
-  printf 'module dockyard.local/corednsbuild\n\ngo 1.24.0\n\nrequire github.com/coredns/coredns %s\n' "$COREDNS" >go.mod
-  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/coredns/coredns"\n' >tools.go
-  tidy
-fi
+wrapper coredns 1.24.0 github.com/coredns/coredns "$COREDNS" github.com/coredns/coredns
 step coredns -ldflags "-s -w" github.com/coredns/coredns
 
-# kwok: fake nodes for scheduling lessons (brings its own k8s.io/* client libraries).
-cd "$WORK/mod/kwok"
-if [[ ! -f go.sum ]]; then
-  printf 'module dockyard.local/kwokbuild\n\ngo 1.26.0\n\nrequire sigs.k8s.io/kwok %s\n' "$KWOK" >go.mod
-  printf '//go:build tools\n\npackage tools\n\nimport _ "sigs.k8s.io/kwok/cmd/kwok"\n' >tools.go
-  tidy
-fi
+# kwok: fake nodes for scheduling lessons (needs Go 1.26; brings its own k8s.io/* client libraries).
+wrapper kwok 1.26.0 sigs.k8s.io/kwok "$KWOK" sigs.k8s.io/kwok/cmd/kwok
 step kwok -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK" sigs.k8s.io/kwok/cmd/kwok
 
 for b in $BINARIES; do [[ -x $WORK/bin/$b ]] || die "$b missing after the build"; done
