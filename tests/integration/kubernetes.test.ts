@@ -128,7 +128,7 @@ describe("a Kubernetes lab of two nodes", { timeout: 900_000 }, () => {
   test("a learner's rewritten kubeconfig on node1 cannot send the checks elsewhere", async () => {
     await sh(
       "node1",
-      "cp /etc/kubernetes/admin.kubeconfig /tmp/admin.bak && sed -i 's#server: \"[^\"]*\"#server: \"https://127.0.0.1:9\"#' /etc/kubernetes/admin.kubeconfig",
+      'cp /etc/kubernetes/admin.kubeconfig /tmp/admin.bak && sed -i \'s#server: "[^"]*"#server: "https://127.0.0.1:9"#\' /etc/kubernetes/admin.kubeconfig',
     );
     try {
       assert.match(await sh("node1", "grep -o 'server: [^,]*' /etc/kubernetes/admin.kubeconfig"), /127\.0\.0\.1:9/);
