@@ -4,6 +4,7 @@
 #   dockyard/registry:latest     the same rootfs + lab-runner/registry-image/ (a lab's private registry)
 #   <name>:latest                one per content/images/<name>/ (Dockerfile + files, optional prepare.sh), also
 #                                tagged with each line of its optional `tags` file
+#   kubernetes/pause.tar         the pods' pause image of Kubernetes labs (lab-runner/pause-image/)
 #   course/<name>.tar            `docker save` of each course image, loaded by the sandboxes of lessons listing it
 # Each build is skipped when the hash of its inputs equals the image's dockyard.inputs-hash label.
 set -euo pipefail
@@ -21,6 +22,9 @@ COURSE_SRC=${DOCKYARD_CONTENT_DIR:-$REPO/content}/images
 SANDBOX_TAG=dockyard/sandbox:latest
 REGISTRY_SRC=$REPO/lab-runner/registry-image
 REGISTRY_TAG=dockyard/registry:latest
+PAUSE_SRC=$REPO/lab-runner/pause-image
+PAUSE_TAG=dockyard/pause:1
+PAUSE_TAR=$IMAGES_DIR/kubernetes/pause.tar
 SUITE=bookworm
 RECIPE_VERSION=1 # bump to force a rebuild of the rootfs when this script's recipe changes
 
@@ -203,11 +207,29 @@ save_course_image() { # $1 = name
   echo "$current" >"$tar.ids"
 }
 
+# The pause image of Kubernetes labs' pods: a static C program (pause.c) on no base, saved where their nodes mount it.
+build_pause_image() {
+  local ctx=$BUILD_DIR/ctx/pause hash
+  hash=$(hash_tree "$PAUSE_SRC")
+  if [[ $(label_of "$PAUSE_TAG") != "$hash" ]]; then
+    rm -rf "$ctx" && mkdir -p "$ctx" && cp "$PAUSE_SRC/Dockerfile" "$ctx/"
+    gcc -Os -static -o "$ctx/pause" "$PAUSE_SRC/pause.c" && strip "$ctx/pause" || die "pause: gcc -static failed"
+    "${DOCKER[@]}" build -q --label "dockyard.inputs-hash=$hash" -t "$PAUSE_TAG" "$ctx" >/dev/null || die "pause: docker build failed"
+    log "pause: built"
+  fi
+  [[ -f $PAUSE_TAR && $(cat "$PAUSE_TAR.ids" 2>/dev/null) == "$(image_id "$PAUSE_TAG")" ]] && return 0
+  mkdir -p "$(dirname "$PAUSE_TAR")" && chmod 0755 "$(dirname "$PAUSE_TAR")"
+  "${DOCKER[@]}" save -o "$PAUSE_TAR.tmp" "$PAUSE_TAG" && chmod 0644 "$PAUSE_TAR.tmp" && mv "$PAUSE_TAR.tmp" "$PAUSE_TAR"
+  image_id "$PAUSE_TAG" >"$PAUSE_TAR.ids"
+  log "kubernetes/pause.tar: saved"
+}
+
 main() {
   local t0=$SECONDS name
   preflight
   build_on_rootfs sandbox "$SANDBOX_SRC" "$SANDBOX_TAG"
   build_on_rootfs registry "$REGISTRY_SRC" "$REGISTRY_TAG"
+  build_pause_image
   for name in $(course_images); do build_course_image "$COURSE_SRC/$name"; done
   for name in $(course_images); do save_course_image "$name"; done
   log "done in $((SECONDS - t0))s"

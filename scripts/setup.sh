@@ -43,6 +43,12 @@ bash scripts/packages.sh
 step "building images (skipped when their inputs did not change)"
 bash scripts/images.sh
 
+# Only when the course has Kubernetes lessons (frontmatter `kubernetes:`); otherwise the first such lab builds them.
+if grep -qs '^kubernetes:' "${DOCKYARD_CONTENT_DIR:-content}"/lessons/*/lesson.mdx; then
+  step "building Kubernetes from Go modules for the Kubernetes lessons (cached by version; ~8 min the first time)"
+  bash scripts/kubernetes/build.sh >/dev/null
+fi
+
 step "making the node disk templates of the lessons' image sets (skipped when their inputs did not change)"
 npx --no-install tsx scripts/templates.ts
 

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
-import { AckCounter, BOOT_STAGES, BOOT_STAGE_LABELS, closedBy, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@dockyard/contract";
+import { AckCounter, BOOT_STAGE_LABELS, shownStages, closedBy, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@dockyard/contract";
 import { COMMAND, emit } from "./events";
 import { useCurrentStep } from "./LessonSteps";
 import type { CommandInbox } from "./CommandInbox";
@@ -128,7 +128,7 @@ export function TerminalPanel({
         } else if (m.type === "ready") {
           ready = true;
           attempt = 0;
-          setReachedStages([...BOOT_STAGES]);
+          setReachedStages((r) => shownStages(r));
           setStatus({ kind: "ready" });
           if (term) send({ type: "resize", cols: term.cols, rows: term.rows });
           sendStep();
@@ -229,21 +229,23 @@ export function TerminalPanel({
             </p>
           ) : (
             <ol className="space-y-1">
-              {BOOT_STAGES.filter((s) => s !== "ready").map((stage) => {
-                const done = reachedStages.includes(stage) && !(status.kind === "booting" && status.stage === stage);
-                const active = status.kind === "booting" && status.stage === stage;
-                return (
-                  <li
-                    key={stage}
-                    data-stage={stage}
-                    data-state={done ? "done" : active ? "active" : "pending"}
-                    className={done ? "text-emerald-300" : active ? "text-white" : "text-slate-500"}
-                  >
-                    {done ? "✓" : active ? "›" : "·"} {BOOT_STAGE_LABELS[stage]}
-                    {active && status.detail ? <span className="text-slate-400"> ({status.detail})</span> : null}
-                  </li>
-                );
-              })}
+              {shownStages(reachedStages)
+                .filter((s) => s !== "ready")
+                .map((stage) => {
+                  const done = reachedStages.includes(stage) && !(status.kind === "booting" && status.stage === stage);
+                  const active = status.kind === "booting" && status.stage === stage;
+                  return (
+                    <li
+                      key={stage}
+                      data-stage={stage}
+                      data-state={done ? "done" : active ? "active" : "pending"}
+                      className={done ? "text-emerald-300" : active ? "text-white" : "text-slate-500"}
+                    >
+                      {done ? "✓" : active ? "›" : "·"} {BOOT_STAGE_LABELS[stage]}
+                      {active && status.detail ? <span className="text-slate-400"> ({status.detail})</span> : null}
+                    </li>
+                  );
+                })}
             </ol>
           )}
         </div>

@@ -1,7 +1,16 @@
 // Types shared by the site (app/) and the lab-runner. Plain data only: no Node imports.
 
 export const BOOT_STAGES = ["network", "container", "delegate", "engine", "images", "ready"] as const;
-export type BootStage = (typeof BOOT_STAGES)[number];
+/** Stages only a Kubernetes lab goes through: the binaries (built once per server, first), then its cluster (before ready). */
+export const KUBERNETES_STAGES = ["binaries", "cluster"] as const;
+export type BootStage = (typeof BOOT_STAGES)[number] | (typeof KUBERNETES_STAGES)[number];
+
+/** The stages a lab shows, in order: every stage of BOOT_STAGES, and a Kubernetes stage once the lab reached it. */
+export function shownStages(reached: readonly BootStage[]): BootStage[] {
+  const before = reached.includes("binaries") ? (["binaries"] as const) : [];
+  const after = reached.includes("cluster") ? (["cluster"] as const) : [];
+  return [...before, ...BOOT_STAGES.filter((s) => s !== "ready"), ...after, "ready"];
+}
 
 export const BOOT_STAGE_LABELS: Record<BootStage, string> = {
   network: "Creating a private network for your lab",
@@ -9,6 +18,8 @@ export const BOOT_STAGE_LABELS: Record<BootStage, string> = {
   delegate: "Handing the sandbox its own cgroups",
   engine: "Starting Docker inside the sandbox",
   images: "Loading course images",
+  binaries: "Building Kubernetes for this server (once)",
+  cluster: "Starting Kubernetes",
   ready: "Ready",
 };
 

@@ -29,6 +29,8 @@ import { labNode, type LabNode } from "./labs/lab-node";
 import { finiteOrNull, gatherStatus, startedLabs } from "./labs/status";
 import { HostLoadMeter } from "./labs/host-load";
 import { WarmPool, type PoolPolicy, type PoolStatus } from "./labs/pool";
+import { KubernetesBinaries } from "./kubernetes/binaries";
+import { startCluster } from "./kubernetes/cluster";
 
 // Lab lifecycle above the driver: labs are admitted within the quotas (labs/admission.ts), booted once however many
 // ask (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), or claimed ready from the driver's warm
@@ -52,6 +54,8 @@ export interface LabManagerOptions extends LabQuotas, Pick<ShellOptions, "spawnP
   eviction?: EvictionPolicy;
   /** The warm pool to keep, if the driver has one (none unless given, or of size 0). */
   pool?: PoolPolicy;
+  /** Where Kubernetes labs get their binaries (scripts/kubernetes/build.sh unless given). */
+  kubernetesBinaries?: KubernetesBinaries;
   now?: () => number;
 }
 
@@ -71,6 +75,7 @@ export class LabManager {
   private readonly labs: CullableLabs & EvictableLabs;
   private readonly pool?: WarmPool;
   private readonly commandLogs: CommandLogs;
+  private readonly kubernetesBinaries: KubernetesBinaries;
 
   constructor(
     private readonly driver: SandboxDriver,
@@ -81,6 +86,7 @@ export class LabManager {
     this.queue = new BootQueue({ concurrency: options.bootConcurrency ?? Infinity, labsOf: (learnerId) => this.labsOf(learnerId), now });
     this.admission = new Admission(driver, options, (slug) => options.findLesson(slug)?.title ?? slug);
     this.commandLogs = options.commandLogs ?? new CommandLogs(commandLogsDir());
+    this.kubernetesBinaries = options.kubernetesBinaries ?? new KubernetesBinaries();
     this.shells = new Shells(driver, {
       spawnPty: options.spawnPty,
       recordings: options.recordings,
@@ -139,12 +145,13 @@ export class LabManager {
 
   private boot(learnerId: string, lesson: Lesson, id: string): void {
     this.touch(id);
-    const spec = { learnerId, lessonSlug: lesson.slug, images: lesson.images, nodes: lesson.nodes, registry: lesson.registry, kubernetes: lesson.kubernetes };
     this.boots.start(
       id,
       async (emit, abandoned) => {
         try {
           const onStage = (stage: BootStage, detail?: string) => emit({ type: "stage", stage, detail });
+          const kubernetes = lesson.kubernetes && { binaries: await this.kubernetesBinaries.directory((line) => onStage("binaries", line)) };
+          const spec = { learnerId, lessonSlug: lesson.slug, images: lesson.images, nodes: lesson.nodes, registry: lesson.registry, kubernetes };
           const sandbox =
             (await this.pool?.claim(spec, onStage)) ??
             (await this.queue.run(
@@ -153,6 +160,7 @@ export class LabManager {
               (place) => emit({ type: "queued", ...place }),
               abandoned,
             ));
+          if (lesson.kubernetes) await startCluster(this.driver, sandbox, lesson.kubernetes, onStage);
           this.touch(id); // idle time counts from ready: a slow boot or a long wait in line is not idleness
           if (sandbox.resumedFrom) emit({ type: "resumed", suspendedAt: sandbox.resumedFrom.toISOString() });
           emit({ type: "ready" });

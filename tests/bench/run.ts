@@ -5,6 +5,8 @@ import { labClient } from "../support/lab-client";
 import { issueLabToken, sandboxIdFor } from "@dockyard/contract/server";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import { percentile, report } from "./stats";
+import { KubernetesBinaries } from "../../lab-runner/src/kubernetes/binaries";
+import { bootCluster } from "../../lab-runner/src/kubernetes/cluster";
 
 // `npm run bench`: timings of the real stack, printed as percentiles. Needs scripts/setup.sh to have run.
 
@@ -14,6 +16,7 @@ const MULTI_NODE_STARTS = Number(process.env.BENCH_MULTI_NODE_STARTS ?? 5);
 const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 200);
 const CHECKS = Number(process.env.BENCH_CHECKS ?? 40);
 const RESUMES = Number(process.env.BENCH_RESUMES ?? 8);
+const KUBERNETES_STARTS = Number(process.env.BENCH_KUBERNETES_STARTS ?? 5);
 const LESSON = "first-container";
 
 const stack = new Stack({ name: "bench", sitePort: 3130, runnerPort: 3131 });
@@ -28,6 +31,31 @@ async function coldStarts(runs: number, nodes = 1): Promise<number[]> {
     const sandbox = await driver.start(spec);
     samples.push(performance.now() - t0);
     await driver.remove(sandbox.id);
+  }
+  return samples;
+}
+
+/**
+ * Kubernetes labs until their cluster is ready (every node Ready, pods can be made): the sandboxes' boot and the
+ * cluster's, apart, with the same run's plain labs of as many nodes as the baseline (coldStarts).
+ */
+async function kubernetesStarts(runs: number, nodes: number): Promise<{ sandboxes: number[]; cluster: number[]; total: number[] }> {
+  const binaries = await new KubernetesBinaries().directory();
+  const samples = { sandboxes: [] as number[], cluster: [] as number[], total: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    const spec = { learnerId: `bench-k8s-${process.pid}-${nodes}-${i}`, lessonSlug: LESSON, images: ["busybox"], nodes, kubernetes: { binaries } };
+    const t0 = performance.now();
+    const sandbox = await driver.start(spec);
+    const t1 = performance.now();
+    try {
+      await bootCluster(driver, sandbox.id, sandbox.nodes, { fakeNodes: 0 }, () => {});
+      const t2 = performance.now();
+      samples.sandboxes.push(t1 - t0);
+      samples.cluster.push(t2 - t1);
+      samples.total.push(t2 - t0);
+    } finally {
+      await driver.remove(sandbox.id);
+    }
   }
   return samples;
 }
@@ -163,6 +191,13 @@ try {
   report("sandbox cold start until ready", await coldStarts(COLD_STARTS));
   report("sandbox ready from the pool (same images)", await poolClaims(POOL_CLAIMS));
   report("3-node lab ready", await coldStarts(MULTI_NODE_STARTS, 3));
+  for (const nodes of [1, 2]) {
+    report(`${nodes}-node lab ready (baseline for Kubernetes)`, await coldStarts(KUBERNETES_STARTS, nodes));
+    const k8s = await kubernetesStarts(KUBERNETES_STARTS, nodes);
+    report(`${nodes}-node Kubernetes lab: sandboxes ready`, k8s.sandboxes);
+    report(`${nodes}-node Kubernetes lab: cluster ready after that`, k8s.cluster);
+    report(`${nodes}-node Kubernetes lab: ready in all`, k8s.total);
+  }
   const { cold, suspend, resume } = await coldAndResumed(RESUMES);
   report("lab opened cold until ready (terminal)", cold);
   report("Stop lab (suspend) until stopped", suspend);

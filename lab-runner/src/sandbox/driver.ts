@@ -1,5 +1,5 @@
 import type Dockerode from "dockerode";
-import type { BootStage, KubernetesLab } from "@dockyard/contract";
+import type { BootStage } from "@dockyard/contract";
 import type { LabRegistry } from "./registry";
 
 // The contract every sandbox backend fulfils (Docker now; another engine later). Everything above it
@@ -26,8 +26,8 @@ export interface SandboxSpec {
   nodes?: number;
   /** Whether the lab gets a private registry (registry:5000). */
   registry?: boolean;
-  /** A Kubernetes lab: its nodes get the cluster's binaries (read-only) and a pids limit that fits pods. */
-  kubernetes?: KubernetesLab;
+  /** A Kubernetes lab: its nodes get the cluster's binaries, from this host directory (read-only), and a pids limit that fits pods. */
+  kubernetes?: { binaries: string };
 }
 
 export interface Sandbox {

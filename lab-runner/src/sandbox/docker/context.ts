@@ -17,6 +17,8 @@ export interface DockerSandboxOptions {
   memoryReserveBytes?: number;
   cpus?: number;
   pidsLimit?: number;
+  /** The pids limit of a Kubernetes lab's nodes. */
+  kubernetesPidsLimit?: number;
   /** Each node's own disk: its inner Docker data (images, containers, volumes), /root and /tmp. */
   diskBytes?: number;
   /** Lab networks are <labSubnetPrefix>.N.0/24, N = 0..255, with host bridges named dyl-N (firewalled by engine.sh). */

@@ -50,6 +50,12 @@ export async function createNode(
       Target: `${INSIDE.courseImages}/${image}.tar`,
       ReadOnly: true,
     })),
+    ...(spec.kubernetes
+      ? ([
+          { Type: "bind", Source: spec.kubernetes.binaries, Target: INSIDE.kubernetesBinaries, ReadOnly: true },
+          { Type: "bind", Source: paths.pauseImageTar, Target: INSIDE.pauseImage, ReadOnly: true },
+        ] satisfies Dockerode.MountSettings[])
+      : []),
   ];
   let container: Dockerode.Container;
   try {
@@ -58,7 +64,7 @@ export async function createNode(
       Hostname: hostname,
       Image: settings.image,
       Labels: { ...labels, [LABEL.sandbox]: "1", [LABEL.node]: node, [LABEL.nodes]: String(nodes) },
-      HostConfig: await hostConfig(settings, networkName, mounts),
+      HostConfig: await hostConfig(settings, networkName, mounts, spec.kubernetes ? settings.kubernetesPidsLimit : settings.pidsLimit),
       NetworkingConfig: { EndpointsConfig: { [networkName]: { Aliases: [...new Set([hostname, node])] } } },
     });
   } catch (err) {
@@ -68,7 +74,7 @@ export async function createNode(
   await container.start();
 }
 
-async function hostConfig(settings: DockerSettings, networkName: string, mounts: Dockerode.MountSettings[]): Promise<Dockerode.HostConfig> {
+async function hostConfig(settings: DockerSettings, networkName: string, mounts: Dockerode.MountSettings[], pidsLimit: number): Promise<Dockerode.HostConfig> {
   const config: Dockerode.HostConfig & { CgroupnsMode: "private" } = {
     NetworkMode: networkName,
     Privileged: false,
@@ -84,7 +90,7 @@ async function hostConfig(settings: DockerSettings, networkName: string, mounts:
     Memory: settings.memoryBytes,
     MemorySwap: settings.memoryBytes, // no swap on top of the memory limit
     NanoCpus: Math.round(settings.cpus * 1e9),
-    PidsLimit: settings.pidsLimit,
+    PidsLimit: pidsLimit,
     OomScoreAdj: 500, // under host memory pressure a sandbox goes before the platform
     RestartPolicy: { Name: "no" },
     LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "1" } },

@@ -11,6 +11,8 @@ export const INSIDE = {
   apiDir: "/run/dockyard-api",
   courseImages: "/opt/dockyard/course-images", // <name>.tar of each image the lesson lists
   packages: "/opt/dockyard/packages",
+  kubernetesBinaries: "/opt/dockyard/kubernetes/bin", // a Kubernetes lab's binaries (scripts/kubernetes/build.sh)
+  pauseImage: "/opt/dockyard/kubernetes/pause.tar", // its pods' sandbox image (scripts/images.sh)
   registryPassword: "/run/dockyard/registry-password",
   sysfsAnchor: "/run/sysfs-anchor",
   disk: "/var/lib/dockyard-disk", // the node's own disk: entry.sh puts its Docker data, /root and /tmp there
@@ -52,6 +54,10 @@ export class HostPaths {
   }
   courseImageTar(image: string): string {
     return path.join(this.stateDir, "images", "course", `${image}.tar`);
+  }
+  /** The pods' "pause" image of Kubernetes labs, `docker save`d by scripts/images.sh. */
+  get pauseImageTar(): string {
+    return path.join(this.stateDir, "images", "kubernetes", "pause.tar");
   }
   get packages(): string {
     return path.join(this.stateDir, "packages");

@@ -1,0 +1,74 @@
+import type { BootStage } from "@dockyard/contract";
+import type { KubernetesLab } from "@dockyard/contract/server";
+import type { Sandbox, SandboxDriver } from "../sandbox/driver";
+
+// A lab's Kubernetes cluster, booted on its running nodes step by step through the sandbox image's
+// dockyard-cluster script (lab-runner/sandbox-image/kubernetes/), which does the work inside each node: the control
+// plane on node1, a kubelet on every node, each node's pods on a subnet of their own with routes to the others'.
+// Every step is idempotent, so a resumed lab (its processes died with its nodes) boots the same way.
+
+export const CLUSTER_SCRIPT = "/usr/local/sbin/dockyard-cluster";
+/** Where node1 keeps the cluster-admin kubeconfig (the learner's ~/.kube/config is a copy they may change). */
+export const ADMIN_KUBECONFIG = "/etc/kubernetes/admin.kubeconfig";
+
+/** Node i's pods (node1 is 0): 10.244.(i+1).0/24, inside the cluster CIDR the script gives kube-proxy. */
+export const podCidr = (index: number) => `10.244.${index + 1}.0/24`;
+
+type Driver = Pick<SandboxDriver, "exec" | "address">;
+
+export async function bootCluster(
+  driver: Driver,
+  id: string,
+  nodes: string[],
+  lab: KubernetesLab,
+  onStage: (stage: BootStage, detail?: string) => void,
+): Promise<void> {
+  const addresses = await Promise.all(nodes.map((node) => driver.address(id, node)));
+  const missing = nodes.find((_, i) => !addresses[i]);
+  if (missing) throw new Error(`${missing} has no address on the lab network`);
+  const control = nodes[0]!;
+  const controlAddress = addresses[0]!;
+  const step = async (node: string, detail: string, args: string[], timeoutMs: number, stdin?: string) => {
+    onStage("cluster", detail);
+    const result = await driver.exec(id, [CLUSTER_SCRIPT, ...args], { node, timeoutMs, stdin });
+    if (result.exitCode !== 0) throw new Error(`Kubernetes did not start (${detail}): ${lastLines(result.output)}`);
+    return result.output;
+  };
+
+  await step(control, "making the cluster's certificates", ["pki", controlAddress, ...nodes], 60_000);
+  await step(control, "starting the API server", ["control-plane", controlAddress], 180_000);
+  for (const [i, node] of nodes.entries()) {
+    if (i > 0) await step(node, `${node} joining`, ["unbundle"], 30_000, await step(control, `${node} joining`, ["bundle", node], 30_000));
+    const routes = nodes.flatMap((_, j) => (j === i ? [] : [`${podCidr(j)}=${addresses[j]}`]));
+    await step(node, i === 0 ? `starting ${node}'s kubelet` : `${node} joining`, ["node", node, addresses[i]!, podCidr(i), ...routes], 120_000);
+  }
+  await step(control, lab.fakeNodes ? `cluster DNS and ${lab.fakeNodes} fake nodes` : "cluster DNS", ["addons", controlAddress, String(lab.fakeNodes)], 60_000);
+  await step(control, `waiting for ${nodes.length + lab.fakeNodes} nodes to be Ready`, ["ready", String(nodes.length + lab.fakeNodes)], 180_000);
+}
+
+/**
+ * Boots the cluster of a lab that just started or resumed. If it cannot, the lab is suspended, keeping everything the
+ * learner made, so that opening it again resumes it and tries again (a running lab is never booted again).
+ */
+export async function startCluster(
+  driver: Driver & Pick<SandboxDriver, "suspend">,
+  sandbox: Sandbox,
+  lab: KubernetesLab,
+  onStage: (stage: BootStage, detail?: string) => void,
+): Promise<void> {
+  try {
+    await bootCluster(driver, sandbox.id, sandbox.nodes, lab, onStage);
+  } catch (e) {
+    await driver.suspend(sandbox.id).catch(() => {});
+    throw e;
+  }
+}
+
+/** The cluster-admin kubeconfig of a running cluster lab, for checks that read the cluster through its API. */
+export async function adminKubeconfig(driver: Pick<SandboxDriver, "exec">, id: string): Promise<string> {
+  const result = await driver.exec(id, ["cat", ADMIN_KUBECONFIG], { timeoutMs: 10_000 });
+  if (result.exitCode !== 0) throw new Error("this lab's cluster has no credentials yet (is it still starting?)");
+  return result.output;
+}
+
+const lastLines = (output: string) => output.trim().split("\n").slice(-4).join(" ");

@@ -1,0 +1,118 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import Dockerode from "dockerode";
+import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
+import { LabManager } from "../../lab-runner/src/labs";
+import { engineSocket, parseLesson, type ServerMessage } from "@dockyard/contract/server";
+import { spawnPty } from "../../lab-runner/src/terminal/pty";
+
+// A Kubernetes lab of two nodes and one fake node on the REAL engine, through the real LabManager: the cluster boots
+// inside the sandboxes (control plane on node1, a kubelet on each node, never --privileged), pods run from course
+// images without pulls on both nodes and reach each other, services and cluster DNS answer, port-forward works, the
+// learner's kubectl is set up, and a suspended lab comes back with its cluster's state. Prerequisites:
+// `bash scripts/engine.sh start`, `bash scripts/images.sh` and `bash scripts/kubernetes/build.sh`.
+
+const SLUG = "kubernetes-it";
+const LESSON = parseLesson(
+  `---\ntitle: K\nsummary: S\norder: 1\nminutes: 5\nimages: [busybox]\nnodes: 2\nkubernetes: {fakeNodes: 1}\n---\n\n<Step id="x" title="X">\n\n\`\`\`check\nkind: script\nscript: "true"\n\`\`\`\n</Step>\n`,
+  "lesson.mdx",
+  SLUG,
+);
+
+const driver = new DockerSandboxDriver();
+const engine = new Dockerode({ socketPath: engineSocket() });
+const labs = new LabManager(driver, { idleTimeoutMs: 3_600_000, findLesson: (slug) => (slug === SLUG ? LESSON : undefined), spawnPty });
+let lab = "";
+
+/** Runs a script in a node as the learner's shell would (kubectl from PATH, ~/.kube/config). */
+async function sh(node: string, script: string): Promise<string> {
+  const result = await driver.exec(lab, ["bash", "-c", `cd && ${script}`], { node, timeoutMs: 180_000 });
+  assert.equal(result.exitCode, 0, `${node}: ${script}\n${result.output}`);
+  return result.output;
+}
+
+before(() => engine.ping());
+after(async () => {
+  if (lab) await labs.remove(lab);
+});
+
+describe("a Kubernetes lab of two nodes", { timeout: 900_000 }, () => {
+  test("boots through the cluster stage, saying what it does; node1, node2 and the fake node are Ready at v1.34.4", async () => {
+    const t0 = performance.now();
+    lab = await labs.ensure(`k8s-it-${process.pid}`, SLUG);
+    const seen: ServerMessage[] = [];
+    await labs.watch(lab, (m) => seen.push(m));
+    console.log(`# 2-node Kubernetes lab, cold start until ready: ${Math.round(performance.now() - t0)} ms`);
+    const details = seen.flatMap((m) => (m.type === "stage" && m.stage === "cluster" ? [m.detail] : []));
+    for (const expected of ["starting the API server", "node2 joining", "cluster DNS and 1 fake nodes", "waiting for 3 nodes to be Ready"])
+      assert.ok(details.includes(expected), `the page is told "${expected}": ${JSON.stringify(details)}`);
+    assert.equal(seen.at(-1)?.type, "ready");
+
+    const nodes = await sh("node2", "kubectl get nodes --no-headers | awk '{print $1, $2, $5}'");
+    assert.deepEqual(nodes.trim().split("\n").sort(), ["fake-node-1 Ready kwok-v0.8.0", "node1 Ready v1.34.4", "node2 Ready v1.34.4"]);
+    assert.match(await sh("node1", "kubectl get node fake-node-1 -o jsonpath='{.spec.taints[0].key}'"), /^kwok.x-k8s.io\/node$/);
+    const version = JSON.parse(await sh("node1", "kubectl version -o json"));
+    assert.equal(version.clientVersion.gitVersion, "v1.34.4");
+    assert.equal(version.serverVersion.gitVersion, "v1.34.4");
+  });
+
+  test("each node runs with the raised pids limit, unprivileged, with the binaries read-only", async () => {
+    for (const node of ["node1", "node2"]) {
+      const [container] = await engine.listContainers({ filters: { label: [`dockyard.lab=${lab}`, `dockyard.node=${node}`] } });
+      const info = await engine.getContainer(container!.Id).inspect();
+      assert.equal(info.HostConfig.PidsLimit, 2048);
+      assert.equal(info.HostConfig.Privileged, false);
+      const bin = info.Mounts.find((m) => m.Destination === "/opt/dockyard/kubernetes/bin");
+      assert.equal(bin?.RW, false, "the binaries are mounted read-only");
+    }
+    assert.notEqual((await driver.exec(lab, ["sh", "-c", "touch /opt/dockyard/kubernetes/bin/kubectl"], { timeoutMs: 10_000 })).exitCode, 0);
+  });
+
+  test("the learner's shell has kubectl with bash completion", async () => {
+    assert.match(await sh("node1", "source /etc/bash_completion.d/kubectl && complete -p kubectl"), /complete .*kubectl/);
+    assert.match(await sh("node2", "cat ~/.kube/config"), /server: "https:\/\/[\d.]+:6443"/);
+  });
+
+  test("pods run on both nodes from a course image without a pull; a service and its DNS name answer across nodes", async () => {
+    await sh(
+      "node1",
+      `kubectl create deployment web --image busybox:1.35 --replicas 2 -- sh -c 'mkdir /w && echo hello from $(hostname) > /w/index.html && httpd -f -p 80 -h /w' &&
+       kubectl expose deployment web --port 80 &&
+       kubectl run client --image busybox:1.35 --overrides '{"spec":{"nodeName":"node2"}}' -- sleep 1d &&
+       kubectl rollout status deployment/web --timeout 120s && kubectl wait --for=condition=Ready pod/client --timeout 120s`,
+    );
+    const events = await sh("node1", "kubectl get events -A -o jsonpath='{.items[*].reason}'");
+    assert.doesNotMatch(events, /Pulling|ErrImagePull/, "no image was pulled");
+    const answers = await sh("node1", "for i in 1 2 3 4 5 6; do kubectl exec client -- wget -qO- http://web.default.svc.cluster.local/; done");
+    assert.match(answers, /hello from web-/);
+    const podIp = (await sh("node1", "kubectl get pod -l app=web -o jsonpath='{.items[0].status.podIP}'")).trim();
+    assert.match(await sh("node2", `kubectl exec client -- wget -qO- http://${podIp}/`), /hello from web-/, "a pod on node2 reaches a pod by its IP");
+  });
+
+  test("kubectl port-forward and logs work", async () => {
+    const out = await sh(
+      "node1",
+      "(kubectl port-forward service/web 18080:80 >/tmp/pf.log 2>&1 &) ; for i in $(seq 50); do curl -s localhost:18080/ && break; sleep 0.2; done; kill %1 2>/dev/null; pkill -x kubectl; true",
+    );
+    assert.match(out, /hello from web-/);
+    assert.match(await sh("node1", "kubectl logs deployment/web --tail 5 || true; kubectl get pods"), /client\s+1\/1\s+Running/);
+  });
+
+  test("a suspended lab resumes with its cluster's state: the deployment is back, Ready", async () => {
+    await labs.suspend(lab);
+    await labs.ensure(`k8s-it-${process.pid}`, SLUG);
+    const seen: ServerMessage[] = [];
+    await labs.watch(lab, (m) => seen.push(m));
+    assert.ok(
+      seen.some((m) => m.type === "resumed"),
+      "the lab was resumed, not booted afresh",
+    );
+    // its pods' containers died with the nodes: the kubelet starts them again
+    await sh(
+      "node1",
+      "for i in $(seq 180); do [ \"$(kubectl get deployment web -o jsonpath='{.status.readyReplicas}')\" = 2 ] && exit 0; sleep 1; done; exit 1",
+    );
+    const again = "for i in $(seq 120); do kubectl exec client -- wget -qO- http://web/ 2>/dev/null && exit 0; sleep 1; done; exit 1";
+    assert.match(await sh("node1", again), /hello from web-/, "the service answers again");
+  });
+});
