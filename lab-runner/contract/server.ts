@@ -9,5 +9,6 @@ export * from "./sandbox-id";
 export * from "./tokens";
 export * from "./lessons/schema";
 export * from "./lessons/checks";
+export * from "./lessons/kubernetes-checks";
 export * from "./lessons/parse";
 export * from "./lessons/quiz";

@@ -30,7 +30,7 @@ import { finiteOrNull, gatherStatus, startedLabs } from "./labs/status";
 import { HostLoadMeter } from "./labs/host-load";
 import { WarmPool, type PoolPolicy, type PoolStatus } from "./labs/pool";
 import { KubernetesBinaries } from "./kubernetes/binaries";
-import { startCluster } from "./kubernetes/cluster";
+import { labClusterApi, startCluster } from "./kubernetes/cluster";
 
 // Lab lifecycle above the driver: labs are admitted within the quotas (labs/admission.ts), booted once however many
 // ask (labs/boots.ts) and a few at a time, in a fair line (labs/boot-queue.ts), or claimed ready from the driver's warm
@@ -203,7 +203,8 @@ export class LabManager {
     if (!step) throw new Refusal("unknown_step", `Lesson “${lessonSlug}” has no step “${stepId}”.`);
     await this.assertRunning(id);
     this.touch(id);
-    const run = new StepCheck(this.driver, id, nodeNames(lesson.nodes), (node) => this.commands(id, stepId, node));
+    const cluster = lesson.kubernetes ? () => labClusterApi(this.driver, id) : undefined;
+    const run = new StepCheck(this.driver, id, nodeNames(lesson.nodes), (node) => this.commands(id, stepId, node), cluster);
     const result = await run.verdict(step.checks);
     this.options.recordings?.mark(id, `check ${stepId} ${result.passed ? "passed" : "failed"}`);
     const evidence = await run.evidence();

@@ -13,8 +13,26 @@ import { spawnPty } from "../../lab-runner/src/terminal/pty";
 // `bash scripts/engine.sh start`, `bash scripts/images.sh` and `bash scripts/kubernetes/build.sh`.
 
 const SLUG = "kubernetes-it";
+const step = (id: string, checks: string) => `<Step id="${id}" title="${id}">\n\n\`\`\`check\n${checks}\n\`\`\`\n</Step>\n\n`;
 const LESSON = parseLesson(
-  `---\ntitle: K\nsummary: S\norder: 1\nminutes: 5\nimages: [busybox]\nnodes: 2\nkubernetes: {fakeNodes: 1}\n---\n\n<Step id="x" title="X">\n\n\`\`\`check\nkind: script\nscript: "true"\n\`\`\`\n</Step>\n`,
+  "---\ntitle: K\nsummary: S\norder: 1\nminutes: 5\nimages: [busybox]\nnodes: 2\nkubernetes: {fakeNodes: 1}\n---\n\n" +
+    step("pods", "kind: pod\nselector: app=web\ncount: 2\nphase: Running\nready: true\nimage: busybox:1.35") +
+    step(
+      "deployment",
+      "- kind: deployment\n  name: web\n  replicas: 2\n  readyReplicas: 2\n  available: true\n  image: busybox:1.35\n  selector: app=web\n- kind: replicaset\n  deployment: web\n  count: 1\n  replicas: 2",
+    ) +
+    step(
+      "service",
+      "kind: service\nname: web\ntype: ClusterIP\nport: 80\nselector: app=web\nendpoints: 2\nselectsPods: true\nanswers: {path: /, bodyContains: hello from web-}",
+    ) +
+    step(
+      "nodes",
+      "- kind: kubernetes-node\n  count: 3\n  ready: true\n- kind: kubernetes-node\n  name: fake-node-1\n  fake: true\n- kind: pod\n  name: client\n  onNode: node2",
+    ) +
+    step(
+      "wrong",
+      "- kind: deployment\n  name: web\n  replicas: 3\n- kind: pod\n  selector: app=web\n  image: busybox:9\n- kind: service\n  name: web\n  answers: {path: /, bodyContains: goodbye}\n- kind: service\n  name: nope",
+    ),
   "lesson.mdx",
   SLUG,
 );
@@ -87,6 +105,38 @@ describe("a Kubernetes lab of two nodes", { timeout: 900_000 }, () => {
     assert.match(answers, /hello from web-/);
     const podIp = (await sh("node1", "kubectl get pod -l app=web -o jsonpath='{.items[0].status.podIP}'")).trim();
     assert.match(await sh("node2", `kubectl exec client -- wget -qO- http://${podIp}/`), /hello from web-/, "a pod on node2 reaches a pod by its IP");
+  });
+
+  test("checks of every cluster kind pass on the cluster's real state and fail, saying why, where it differs", async () => {
+    for (const id of ["pods", "deployment", "service", "nodes"]) {
+      const result = await labs.check(lab, SLUG, id);
+      assert.equal(result.passed, true, `${id}: ${result.message}`);
+    }
+    const wrong = await labs.check(lab, SLUG, "wrong");
+    assert.equal(wrong.passed, false);
+    const failed = wrong.criteria.filter((c) => !c.passed).map((c) => c.message);
+    assert.equal(failed.length, 4, failed.join("\n"));
+    assert.match(failed.join("\n"), /replicas/);
+    assert.match(failed.join("\n"), /busybox:9/);
+    assert.match(failed.join("\n"), /goodbye/);
+    assert.match(failed.join("\n"), /nope/);
+    await sh("node1", "kubectl scale deployment web --replicas 3 && kubectl rollout status deployment/web --timeout 120s");
+    assert.equal((await labs.check(lab, SLUG, "deployment")).passed, false, "two replicas asked, three run");
+    await sh("node1", "kubectl scale deployment web --replicas 2 && kubectl rollout status deployment/web --timeout 120s");
+  });
+
+  test("a learner's rewritten kubeconfig on node1 cannot send the checks elsewhere", async () => {
+    await sh(
+      "node1",
+      "cp /etc/kubernetes/admin.kubeconfig /tmp/admin.bak && sed -i 's#server: \"[^\"]*\"#server: \"https://127.0.0.1:9\"#' /etc/kubernetes/admin.kubeconfig",
+    );
+    try {
+      assert.match(await sh("node1", "grep -o 'server: [^,]*' /etc/kubernetes/admin.kubeconfig"), /127\.0\.0\.1:9/);
+      const result = await labs.check(lab, SLUG, "pods");
+      assert.equal(result.passed, true, result.message);
+    } finally {
+      await sh("node1", "cp /tmp/admin.bak /etc/kubernetes/admin.kubeconfig");
+    }
   });
 
   test("kubectl port-forward and logs work", async () => {

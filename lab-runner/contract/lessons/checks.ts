@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { NODE_NAME } from "../ids";
+import { EXISTS_ONLY, existsOnly, keyValue, labels, text } from "./check-fields";
+import { kubernetesChecks } from "./kubernetes-checks";
 
 // What a check may ask (a step's fenced ```check blocks, YAML): one schema per kind. Every field given is
 // one criterion, judged against the sandbox's real state; values are normalized here so the judges compare
@@ -18,15 +20,33 @@ import { NODE_NAME } from "../ids";
 //   kind: registry    repository (required; "app" or "registry:5000/app"), tag, exists: in the lab's private
 //                     registry (lessons with `registry: true`), asked through its HTTP API
 //
-// Every kind but registry may name the node it is judged on: node: node2 (node1 unless given).
+// Kinds about the lab's Kubernetes cluster (lessons with `kubernetes:`), read through its API; each but
+// kubernetes-node takes namespace (default "default"). Schemas in kubernetes-checks.ts.
+//   kind: pod         name or selector (one of them), exists, count (with selector), phase: Pending|Running|
+//                     Succeeded|Failed, ready, image (some container's), label, onNode (the cluster node);
+//                     with a selector, every matching pod must meet each field
+//   kind: deployment  name (required), exists, replicas (spec), readyReplicas, available (rollout complete),
+//                     image ("image" or "container=image", in its pod template), label, selector (its
+//                     matchLabels include these), revisions (ReplicaSets it owns: its rollout history)
+//   kind: replicaset  name or deployment (owned by it), count (with deployment), replicas (spec), image; with
+//                     deployment, image picks the ReplicaSet running it (else the newest revision) for replicas
+//   kind: service     name (required), exists, type: ClusterIP|NodePort|LoadBalancer|ExternalName, port
+//                     (+ targetPort), selector (its selector includes these), endpoints (ready addresses),
+//                     selectsPods (its selector matches a Running pod), answers: true or {path, status,
+//                     bodyContains} (asked from inside the cluster through the API server's service proxy)
+//   kind: kubernetes-node  name, ready, count (Ready nodes; without name), label, fake (a kwok node); without
+//                     name, label and fake pick the nodes that count and ready judge
+// Pods and objects being deleted count as gone. A count, endpoints or revisions is a number (exactly) or
+// {min, max}. Images compare as Kubernetes pulls them: nginx is docker.io/library/nginx:latest.
+//
+// Every kind but registry and the Kubernetes kinds may name the node it is judged on: node: node2 (node1
+// unless given).
 // label is "key=value" or a map {key: value, …}; env is "KEY=value" or a list of them; a port is 80 or
 // "80/udp" (tcp unless said); cmd and entrypoint are a string (matches the shell form or the exec form
 // joined by spaces) or a list (the exact exec form); dockerfileContains is an instruction ("EXPOSE 5000",
 // "USER") or a list, found in the image's history (its base image's too) by keyword and whole-word
 // arguments; smallerThan is bytes or {image: other}. exists defaults to true; exists: false passes when
 // the thing is absent and cannot be combined with other fields.
-
-const text = z.string().min(1);
 
 /** The lab node a check is judged on (node1 unless given). */
 const node = z.string().regex(NODE_NAME, "must be a node name like node2").optional();
@@ -45,23 +65,6 @@ const port = z.union([z.number(), z.string()]).transform((value, ctx) => {
   return z.NEVER;
 });
 
-const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
-
-function keyValue(entry: string, ctx: z.RefinementCtx, what: string): [string, string] {
-  const at = entry.indexOf("=");
-  if (at > 0) return [entry.slice(0, at), entry.slice(at + 1)];
-  ctx.addIssue({ code: "custom", message: `“${entry}” is not a ${what} like key=value` });
-  return z.NEVER;
-}
-
-/** "key=value" or {key: value, …}, normalized to a map. */
-const labels = z.union([z.string(), z.record(z.string().min(1), scalar)]).transform((value, ctx) => {
-  if (typeof value === "string") return Object.fromEntries([keyValue(value, ctx, "label")]);
-  if (Object.keys(value).length) return value;
-  ctx.addIssue({ code: "custom", message: "give at least one label" });
-  return z.NEVER;
-});
-
 /** "KEY=value" or a list of them, normalized to [KEY, value] pairs. */
 const envList = z
   .union([z.string().transform((entry) => [entry]), z.array(z.string()).min(1)])
@@ -72,8 +75,7 @@ const commandLine = z.union([text, z.array(z.string()).min(1)]);
 const oneOrMore = z.union([text.transform((item) => [item]), z.array(text).min(1)]);
 
 /** Nothing else can be asked of something that must not exist. */
-const existsOnly = (check: { exists: boolean }) => check.exists || Object.keys(check).every((key) => ["kind", "name", "path", "exists", "node"].includes(key));
-const EXISTS_ONLY = { message: "exists: false cannot be combined with other criteria" };
+const nameOnly = existsOnly("name", "path", "node");
 
 const containerCheck = z
   .object({
@@ -115,7 +117,7 @@ const imageCheck = z
     smallerThan: z.union([z.number().int().positive(), z.object({ image: imageRef }).strict()]).optional(),
   })
   .strict()
-  .refine(existsOnly, EXISTS_ONLY);
+  .refine(nameOnly, EXISTS_ONLY);
 
 const volumeCheck = z
   .object({
@@ -127,7 +129,7 @@ const volumeCheck = z
     mountedBy: text.optional(),
   })
   .strict()
-  .refine(existsOnly, EXISTS_ONLY);
+  .refine(nameOnly, EXISTS_ONLY);
 
 const networkCheck = z
   .object({
@@ -139,7 +141,7 @@ const networkCheck = z
     containers: oneOrMore.optional(),
   })
   .strict()
-  .refine(existsOnly, EXISTS_ONLY);
+  .refine(nameOnly, EXISTS_ONLY);
 
 const fileCheck = z
   .object({
@@ -150,7 +152,7 @@ const fileCheck = z
     contains: text.optional(),
   })
   .strict()
-  .refine(existsOnly, EXISTS_ONLY);
+  .refine(nameOnly, EXISTS_ONLY);
 
 const httpCheck = z
   .object({
@@ -219,6 +221,7 @@ export const checkSchema = z.discriminatedUnion("kind", [
   commandCheck,
   scriptCheck,
   registryCheck,
+  ...kubernetesChecks,
 ]);
 export const checkBlockSchema = z.union([checkSchema.transform((c) => [c]), z.array(checkSchema).min(1)]);
 

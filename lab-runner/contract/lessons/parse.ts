@@ -12,6 +12,7 @@ import type { MdxJsxFlowElement, MdxJsxTextElement } from "mdast-util-mdx-jsx";
 import type { Node } from "unist";
 import type { ZodError } from "zod";
 import { checkBlockSchema } from "./checks";
+import { isKubernetesCheck } from "./kubernetes-checks";
 import { frontmatterSchema, LessonError, type Lesson, type LessonLink, type Quiz, type Step } from "./schema";
 import { isLessonSlug, isStepId, nodeNames } from "../ids";
 
@@ -100,10 +101,11 @@ function parseQuiz(node: Element, file: string): Quiz {
   return quiz;
 }
 
-/** What a lesson's lab has (frontmatter nodes and registry), which its steps and checks may name. */
+/** What a lesson's lab has (frontmatter nodes, registry and kubernetes), which its steps and checks may name. */
 interface Lab {
   nodes: string[];
   registry: boolean;
+  kubernetes: boolean;
 }
 
 function parseCheck(code: Code, file: string, lab: Lab) {
@@ -124,6 +126,12 @@ function parseCheck(code: Code, file: string, lab: Lab) {
       );
     if (check.kind === "registry" && !lab.registry)
       throw new LessonError(file, lineOf(code), "invalid check: a registry check needs `registry: true` in the frontmatter");
+    if (isKubernetesCheck(check) && !lab.kubernetes)
+      throw new LessonError(
+        file,
+        lineOf(code),
+        `invalid check: a ${check.kind} check reads the lab's cluster, so the lesson needs \`kubernetes: true\` in the frontmatter`,
+      );
   }
   return parsed.data;
 }
@@ -187,7 +195,11 @@ export function parseLesson(source: string, file: string, slug: string): Lesson 
   const links: LessonLink[] = [];
   visit(tree, (node) => {
     if (isElement(node) && node.name === "Step") {
-      const step = parseStep(node, file, { nodes: nodeNames(front.data.nodes), registry: front.data.registry });
+      const step = parseStep(node, file, {
+        nodes: nodeNames(front.data.nodes),
+        registry: front.data.registry,
+        kubernetes: front.data.kubernetes !== undefined,
+      });
       if (steps.some((s) => s.id === step.id)) throw new LessonError(file, lineOf(node), `duplicate step id "${step.id}"`);
       steps.push(step);
     }

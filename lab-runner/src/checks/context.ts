@@ -2,6 +2,7 @@ import type Dockerode from "dockerode";
 import type { RecordedCommand } from "@dockyard/contract/server";
 import type { ExecResult } from "../sandbox/driver";
 import type { LabRegistry } from "../sandbox/registry";
+import type { ClusterApi } from "../kubernetes/api";
 
 // What a judge sees of the lab. Judges import it from here and judge.ts imports the judges, so the two
 // never import each other.
@@ -18,4 +19,6 @@ export interface JudgeContext {
   node?(name: string): JudgeContext;
   /** The lab's registry; undefined when it has none. */
   registry?(): Promise<LabRegistry | undefined>;
+  /** The API of the lab's Kubernetes cluster; undefined when it has none. */
+  kubernetes?(): Promise<ClusterApi | undefined>;
 }

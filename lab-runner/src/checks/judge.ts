@@ -7,11 +7,16 @@ import { judgeNetwork } from "./network";
 import { judgeFile, judgeHttp, judgeScript } from "./sandbox";
 import { judgeCommand } from "./commands";
 import { judgeRegistry } from "./registry";
+import { judgePod } from "./kubernetes/pods";
+import { judgeDeployment, judgeReplicaSet } from "./kubernetes/workloads";
+import { judgeService } from "./kubernetes/services";
+import { judgeKubernetesNode } from "./kubernetes/nodes";
 
 // The one place a check is judged. Checks look at the sandbox's real state (its inner Engine API, or a
 // command run inside it), never at what the learner typed, so an alias or a fake `docker` cannot fool them;
 // only the `command` kind, about a command itself, reads the commands the sandbox's shell recorded.
-// A check is judged on node1 of the lab unless it names another node (`node: node2`).
+// A check is judged on node1 of the lab unless it names another node (`node: node2`); the Kubernetes kinds
+// read the lab's cluster through its API.
 
 type Judges = { [K in Check["kind"]]: (check: Extract<Check, { kind: K }>, ctx: JudgeContext) => Promise<CriterionResult[]> };
 
@@ -25,6 +30,11 @@ const JUDGES: Judges = {
   command: judgeCommand,
   script: judgeScript,
   registry: judgeRegistry,
+  pod: judgePod,
+  deployment: judgeDeployment,
+  replicaset: judgeReplicaSet,
+  service: judgeService,
+  "kubernetes-node": judgeKubernetesNode,
 };
 
 function contextFor(check: Check, ctx: JudgeContext): JudgeContext {

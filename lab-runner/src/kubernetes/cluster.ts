@@ -1,6 +1,7 @@
 import type { BootStage } from "@dockyard/contract";
 import type { KubernetesLab } from "@dockyard/contract/server";
 import type { Sandbox, SandboxDriver } from "../sandbox/driver";
+import { type ClusterApi, clusterApiFromKubeconfig } from "./api";
 
 // A lab's Kubernetes cluster, booted on its running nodes step by step through the sandbox image's
 // dockyard-cluster script (lab-runner/sandbox-image/kubernetes/), which does the work inside each node: the control
@@ -64,11 +65,16 @@ export async function startCluster(
   }
 }
 
-/** The cluster-admin kubeconfig of a running cluster lab, for checks that read the cluster through its API. */
-export async function adminKubeconfig(driver: Pick<SandboxDriver, "exec">, id: string): Promise<string> {
+/**
+ * The API of a running lab's cluster, for checks: the credentials the cluster made (node1's admin kubeconfig), at the
+ * address the driver knows for node1. The learner is root on node1 and could rewrite that file, but not where it leads.
+ */
+export async function labClusterApi(driver: Pick<SandboxDriver, "exec" | "address">, id: string): Promise<ClusterApi> {
+  const address = await driver.address(id);
+  if (!address) throw new Error("this lab is not running");
   const result = await driver.exec(id, ["cat", ADMIN_KUBECONFIG], { timeoutMs: 10_000 });
   if (result.exitCode !== 0) throw new Error("this lab's cluster has no credentials yet (is it still starting?)");
-  return result.output;
+  return clusterApiFromKubeconfig(result.output, { server: `https://${address}:6443` });
 }
 
 const lastLines = (output: string) => output.trim().split("\n").slice(-4).join(" ");

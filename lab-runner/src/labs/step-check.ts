@@ -2,13 +2,16 @@ import { type Check, type CheckResult, DEFAULT_NODE, type RecordedCommand } from
 import type { SandboxDriver } from "../sandbox/driver";
 import { judge } from "../checks/judge";
 import type { JudgeContext } from "../checks/context";
+import type { ClusterApi } from "../kubernetes/api";
 
 // One check of a step on a running lab: each check judged on the node it names (node1 unless it says `node:`),
 // and the evidence that goes with the verdict, the commands the learner ran for the step on every node. Each
-// node's commands are read once, whether the judge asks for them or the evidence does.
+// node's commands are read once, whether the judge asks for them or the evidence does, and the lab's cluster
+// (if it has one) is reached once for all the checks.
 
 export class StepCheck {
   private readonly recorded = new Map<string, Promise<RecordedCommand[]>>();
+  private cluster?: Promise<ClusterApi | undefined>;
 
   constructor(
     private readonly driver: Pick<SandboxDriver, "innerDocker" | "exec" | "registry">,
@@ -17,6 +20,8 @@ export class StepCheck {
     private readonly nodes: string[],
     /** The commands of the step that a node's shell recorded, oldest first. */
     private readonly commands: (node: string) => Promise<RecordedCommand[]>,
+    /** The API of the lab's Kubernetes cluster, for labs that have one (lessons with `kubernetes:`). */
+    private readonly clusterApi?: () => Promise<ClusterApi | undefined>,
   ) {}
 
   /** The verdict on the step's checks (a step with none passes). */
@@ -50,6 +55,7 @@ export class StepCheck {
       commands: () => this.commandsOf(node),
       node: (name) => this.contextOf(name),
       registry: () => this.driver.registry(this.id),
+      kubernetes: async () => (this.cluster ??= this.clusterApi?.()),
     };
   }
 }
