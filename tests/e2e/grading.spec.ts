@@ -338,11 +338,13 @@ test.describe("grading", { tag: "@database" }, () => {
 
   test("a class of 30 by 16 lessons reads at a glance at 1440×900: coloured by share passed, late marked, sorted by a lesson", async ({}, testInfo) => {
     // Course order, as the matrix shows it; each student has completed a run of lessons, is part-way through the next, and not begun the rest.
+    // The class takes the course's first 16 lessons (the course has more since the Kubernetes lessons).
     const lessons = fs
       .readdirSync("content/lessons")
       .map((slug) => ({ slug, order: Number(/^order:\s*(\d+)/m.exec(fs.readFileSync(`content/lessons/${slug}/lesson.mdx`, "utf8"))![1]) }))
       .sort((a, b) => a.order - b.order)
-      .map((l) => l.slug);
+      .map((l) => l.slug)
+      .slice(0, 16);
     expect(lessons.length).toBe(16);
     // kim leaves the lesson: its page's automatic checks would write to SQLite while the class is seeded (SQLITE_BUSY).
     await student.goto(`${stack.siteUrl}/`);
