@@ -40,6 +40,7 @@ import { labClusterApi, startCluster } from "./kubernetes/cluster";
 // when asked for again, removed when the learner resets it or eviction says so (labs/eviction.ts); learners are told
 // at their terminals what their lab runs into (labs/notices.ts); admins see it all with the host's load
 // (labs/status.ts). A sandbox is the whole lab (all its nodes): what a lab token names, boots, idles, is suspended.
+// A Kubernetes lab gets its binaries before it boots and its cluster after (kubernetes/binaries.ts, kubernetes/cluster.ts).
 
 export interface LabManagerOptions extends LabQuotas, Pick<ShellOptions, "spawnPty" | "recordings"> {
   idleTimeoutMs: number;
