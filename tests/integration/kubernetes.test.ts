@@ -31,7 +31,7 @@ const LESSON = parseLesson(
     ) +
     step(
       "wrong",
-      "- kind: deployment\n  name: web\n  replicas: 3\n- kind: pod\n  selector: app=web\n  image: busybox:9\n- kind: service\n  name: web\n  answers: {path: /, bodyContains: goodbye}\n- kind: service\n  name: nope",
+      "- kind: deployment\n  name: web\n  replicas: 3\n- kind: pod\n  selector: app=web\n  image: busybox:9\n- kind: service\n  name: web\n  answers: {path: /, bodyContains: goodbye}\n- kind: service\n  name: nope\n- kind: replicaset\n  deployment: web\n  count: 2\n- kind: kubernetes-node\n  name: node2\n  fake: true",
     ),
   "lesson.mdx",
   SLUG,
@@ -115,14 +115,31 @@ describe("a Kubernetes lab of two nodes", { timeout: 900_000 }, () => {
     const wrong = await labs.check(lab, SLUG, "wrong");
     assert.equal(wrong.passed, false);
     const failed = wrong.criteria.filter((c) => !c.passed).map((c) => c.message);
-    assert.equal(failed.length, 4, failed.join("\n"));
+    assert.equal(failed.length, 6, failed.join("\n"));
     assert.match(failed.join("\n"), /replicas/);
     assert.match(failed.join("\n"), /busybox:9/);
     assert.match(failed.join("\n"), /goodbye/);
     assert.match(failed.join("\n"), /nope/);
+    assert.match(failed.join("\n"), /ReplicaSet/i);
+    assert.match(failed.join("\n"), /node2/);
     await sh("node1", "kubectl scale deployment web --replicas 3 && kubectl rollout status deployment/web --timeout 120s");
     assert.equal((await labs.check(lab, SLUG, "deployment")).passed, false, "two replicas asked, three run");
     await sh("node1", "kubectl scale deployment web --replicas 2 && kubectl rollout status deployment/web --timeout 120s");
+  });
+
+  test("equivalent commands pass alike: scale, patch, and apply of an edited manifest", async () => {
+    const forms = [
+      "kubectl scale deployment/web --replicas=2",
+      `kubectl patch deployment web --type merge --patch '{"spec":{"replicas":2}}'`,
+      "kubectl get deployment web -o yaml | sed 's/^  replicas: 3$/  replicas: 2/' > /tmp/web.yaml && kubectl apply --filename /tmp/web.yaml",
+    ];
+    for (const form of forms) {
+      await sh("node1", "kubectl scale deployment web --replicas 3 && kubectl rollout status deployment/web --timeout 120s");
+      assert.equal((await labs.check(lab, SLUG, "deployment")).passed, false, "three replicas run, two are asked");
+      await sh("node1", `${form} && kubectl rollout status deployment/web --timeout 120s`);
+      const result = await labs.check(lab, SLUG, "deployment");
+      assert.equal(result.passed, true, `${form}: ${result.message}`);
+    }
   });
 
   test("a learner's rewritten kubeconfig on node1 cannot send the checks elsewhere", async () => {

@@ -46,6 +46,7 @@ describe("node disk templates", { timeout: 600_000 }, () => {
     assert.ok(fs.existsSync(template), "the template is kept");
     assert.equal(await sh(lab.id, "cat /var/log/dockyard-images.log 2>/dev/null | wc -c"), "0", "nothing was loaded");
     assert.deepEqual((await sh(lab.id, "docker image ls --format '{{.Repository}}:{{.Tag}}' | sort")).split("\n"), [
+      "busybox:1.35",
       "busybox:latest",
       "debian:bookworm",
       "debian:latest",
@@ -85,12 +86,12 @@ describe("node disk templates", { timeout: 600_000 }, () => {
     await sh(lab.id, "echo mine > /root/mine && docker tag busybox mine:1 && docker volume create minevol >/dev/null && docker rmi hello-world >/dev/null");
     assert.equal(await sh(lab.id, "ls /root/mine 2>&1 || true", "node2"), "ls: cannot access '/root/mine': No such file or directory");
     const images = "docker image ls --format '{{.Repository}}:{{.Tag}}' | sort | tr '\\n' ' '";
-    assert.equal(await sh(lab.id, images, "node2"), "busybox:latest debian:bookworm debian:latest hello-world:latest");
+    assert.equal(await sh(lab.id, images, "node2"), "busybox:1.35 busybox:latest debian:bookworm debian:latest hello-world:latest");
     assert.equal(await sh(lab.id, "docker volume ls -q", "node2"), "");
-    assert.equal(await sh(lab.id, images), "busybox:latest debian:bookworm debian:latest mine:1");
+    assert.equal(await sh(lab.id, images), "busybox:1.35 busybox:latest debian:bookworm debian:latest mine:1");
 
     const next = await start({ learner: "next", lessonSlug: "first-container", images: FIRST_LESSON });
-    assert.equal(await sh(next.id, images), "busybox:latest debian:bookworm debian:latest hello-world:latest");
+    assert.equal(await sh(next.id, images), "busybox:1.35 busybox:latest debian:bookworm debian:latest hello-world:latest");
     assert.equal(await sh(next.id, "ls /root/mine 2>&1 || true"), "ls: cannot access '/root/mine': No such file or directory");
     assert.deepEqual(written(), before, "the template was not written");
   });
