@@ -1,5 +1,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import net from "node:net";
 import Dockerode from "dockerode";
 import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 import { LabManager } from "../../lab-runner/src/labs";
@@ -139,6 +140,24 @@ describe("a Kubernetes lab of two nodes", { timeout: 900_000 }, () => {
       await sh("node1", `${form} && kubectl rollout status deployment/web --timeout 120s`);
       const result = await labs.check(lab, SLUG, "deployment");
       assert.equal(result.passed, true, `${form}: ${result.message}`);
+    }
+  });
+
+  test("a pod reaches its node's package server, but not a listener on the host at the lab's gateway", async () => {
+    const listener = net.createServer((c) => c.end("host service\n"));
+    await new Promise<void>((resolve) => listener.listen(0, "0.0.0.0", resolve));
+    try {
+      const port = (listener.address() as net.AddressInfo).port;
+      const [node1] = await engine.listContainers({ filters: { label: [`dockyard.lab=${lab}`, "dockyard.node=node1"] } });
+      const gateway = Object.values((await engine.getContainer(node1!.Id).inspect()).NetworkSettings.Networks)[0]!.Gateway;
+      const hostAnswer = await new Promise<string>((resolve) => net.connect(port, gateway).on("data", (d) => resolve(d.toString())));
+      assert.equal(hostAnswer, "host service\n", "control: the listener answers on the gateway address");
+      const own = await sh("node1", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | kubectl exec -i client -- nc -w 3 10.220.0.1 3142 | head -1");
+      assert.match(own, /^HTTP\/1\.[01] /, "control: the pod reaches its node's package server");
+      const host = await sh("node1", `kubectl exec client -- nc -w 3 ${gateway} ${port} 2>&1; echo "rc=$?"`);
+      assert.doesNotMatch(host, /host service/, `a pod reached the host at ${gateway}:${port}`);
+    } finally {
+      listener.close();
     }
   });
 
