@@ -45,6 +45,24 @@ export async function unlessAbsent<T extends { metadata?: { deletionTimestamp?: 
   }
 }
 
+/**
+ * The verdict on a check of one named object that its existence settles (call it when `exists` is false, or the object
+ * is absent): `exists: false` is judged alone, and an absent object leaves nothing else to judge.
+ */
+export function existence(kind: string, name: string, namespace: string, object: unknown, exists: boolean): CriterionResult[] {
+  if (!exists)
+    return [
+      object
+        ? criterion(
+            `no ${kind} ${name}`,
+            false,
+            `The ${kind} “${name}” still exists; delete it with kubectl delete ${kind} ${name}${namespaceFlag(namespace)}.`,
+          )
+        : criterion(`no ${kind} ${name}`, true, `There is no ${kind} “${name}”.`),
+    ];
+  return [criterion(`${kind} exists`, false, `No ${kind} named “${name}” exists in namespace ${namespace}.`)];
+}
+
 /** The objects of a list that are not being deleted (a deleted pod lingers while it terminates). */
 export const live = <T extends { metadata?: { deletionTimestamp?: Date } }>(items: T[]): T[] => items.filter((item) => !item.metadata?.deletionTimestamp);
 

@@ -2,7 +2,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import type { CriterionResult, PodCheck } from "@dockyard/contract/server";
 import type { JudgeContext } from "../context";
 import { criterion } from "../criteria";
-import { live, namespaceFlag, unlessAbsent, withCluster } from "./cluster";
+import { existence, live, unlessAbsent, withCluster } from "./cluster";
 import { type Demand, eachMeets, type Group, labelDemands } from "./each";
 import { count, inRange, listNames, samePulledImage, showLabels, showRange } from "./match";
 
@@ -14,13 +14,7 @@ export async function judgePod(check: PodCheck, ctx: JudgeContext): Promise<Crit
     if (check.name) {
       const { name } = check;
       const pod = await unlessAbsent(core.readNamespacedPod({ name, namespace }));
-      if (!check.exists)
-        return [
-          pod
-            ? criterion(`no pod ${name}`, false, `The pod “${name}” still exists; delete it with kubectl delete pod ${name}${namespaceFlag(namespace)}.`)
-            : criterion(`no pod ${name}`, true, `There is no pod “${name}”.`),
-        ];
-      if (!pod) return [criterion("pod exists", false, `No pod named “${name}” exists in namespace ${namespace}.`)];
+      if (!check.exists || !pod) return existence("pod", name, namespace, pod, check.exists);
       return [criterion("pod exists", true, `The pod “${name}” exists.`), ...podCriteria(check, { items: [pod], nameOf: podName, noun: ["pod", "pods"] })];
     }
 

@@ -3,7 +3,7 @@ import type { CriterionResult, ServiceCheck } from "@dockyard/contract/server";
 import { apiServerSilent, type ClusterApi, type ServiceAnswer } from "../../kubernetes/api";
 import type { JudgeContext } from "../context";
 import { capitalize, criterion, quote } from "../criteria";
-import { live, namespaceFlag, unlessAbsent, withCluster } from "./cluster";
+import { existence, live, unlessAbsent, withCluster } from "./cluster";
 import { count, hasLabels, inRange, showLabels, showRange } from "./match";
 import { isReady } from "./pods";
 
@@ -14,17 +14,7 @@ export async function judgeService(check: ServiceCheck, ctx: JudgeContext): Prom
   return withCluster(ctx, async (api) => {
     const { name, namespace } = check;
     const service = await unlessAbsent(api.core.readNamespacedService({ name, namespace }));
-    if (!check.exists)
-      return [
-        service
-          ? criterion(
-              `no service ${name}`,
-              false,
-              `The service “${name}” still exists; delete it with kubectl delete service ${name}${namespaceFlag(namespace)}.`,
-            )
-          : criterion(`no service ${name}`, true, `There is no service “${name}”.`),
-      ];
-    if (!service) return [criterion("service exists", false, `No service named “${name}” exists in namespace ${namespace}.`)];
+    if (!check.exists || !service) return existence("service", name, namespace, service, check.exists);
 
     const subject = `the service “${name}”`;
     const Subject = capitalize(subject);

@@ -3,7 +3,7 @@ import type { CriterionResult, DeploymentCheck, ReplicaSetCheck } from "@dockyar
 import type { ClusterApi } from "../../kubernetes/api";
 import type { JudgeContext } from "../context";
 import { capitalize, criterion, labelCriteria } from "../criteria";
-import { live, namespaceFlag, unlessAbsent, withCluster } from "./cluster";
+import { existence, live, namespaceFlag, unlessAbsent, withCluster } from "./cluster";
 import { count, hasLabels, inRange, samePulledImage, showLabels, showRange } from "./match";
 
 // Deployments and the ReplicaSets they own (one per revision of their pod template: the rollout history).
@@ -14,17 +14,7 @@ export async function judgeDeployment(check: DeploymentCheck, ctx: JudgeContext)
   return withCluster(ctx, async (api) => {
     const { name, namespace } = check;
     const deployment = await unlessAbsent(api.apps.readNamespacedDeployment({ name, namespace }));
-    if (!check.exists)
-      return [
-        deployment
-          ? criterion(
-              `no deployment ${name}`,
-              false,
-              `The deployment “${name}” still exists; delete it with kubectl delete deployment ${name}${namespaceFlag(namespace)}.`,
-            )
-          : criterion(`no deployment ${name}`, true, `There is no deployment “${name}”.`),
-      ];
-    if (!deployment) return [criterion("deployment exists", false, `No deployment named “${name}” exists in namespace ${namespace}.`)];
+    if (!check.exists || !deployment) return existence("deployment", name, namespace, deployment, check.exists);
 
     const subject = `the deployment “${name}”`;
     const Subject = capitalize(subject);
