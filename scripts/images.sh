@@ -189,22 +189,29 @@ course_images() {
   done
 }
 
+# Saves the images REF... into TAR unless it already holds them as they are (its .ids file lists each ref's id).
+# Renamed into place, never rewritten: running sandboxes keep the inode they bind-mounted.
+save_tar() { # $1 = tar, rest = refs
+  local tar=$1 current
+  shift
+  current=$(for ref in "$@"; do echo "$ref $(image_id "$ref")"; done)
+  if [[ -f $tar && -f $tar.ids && $(<"$tar.ids") == "$current" ]]; then
+    log "${tar#"$IMAGES_DIR"/}: up to date"
+    return 0
+  fi
+  log "${tar#"$IMAGES_DIR"/}: saving" "$@"
+  mkdir -p "$(dirname "$tar")" && chmod 0755 "$(dirname "$tar")"
+  "${DOCKER[@]}" save -o "$tar.tmp" "$@"
+  chmod 0644 "$tar.tmp"
+  mv "$tar.tmp" "$tar"
+  echo "$current" >"$tar.ids"
+}
+
 # One tarball per course image, with all its tags: a sandbox loads only those its lesson lists (a Debian-based
 # image in every sandbox would add seconds to each boot).
 save_course_image() { # $1 = name
-  local name=$1 tar=$COURSE_TARS/$1.tar refs current
-  refs=$(course_refs "$name")
-  current=$(for ref in $refs; do echo "$ref $(image_id "$ref")"; done)
-  if [[ -f $tar && -f $tar.ids && $(<"$tar.ids") == "$current" ]]; then
-    log "course/$name.tar: up to date"
-    return 0
-  fi
-  log "course/$name.tar: saving" $refs
-  "${DOCKER[@]}" save -o "$tar.tmp" $refs
-  chmod 0644 "$tar.tmp"
-  # rename, never rewrite in place: running sandboxes keep the inode they bind-mounted
-  mv "$tar.tmp" "$tar"
-  echo "$current" >"$tar.ids"
+  # shellcheck disable=SC2046 # one ref per word
+  save_tar "$COURSE_TARS/$1.tar" $(course_refs "$1")
 }
 
 # The pause image of Kubernetes labs' pods: a static C program (pause.c) on no base, saved where their nodes mount it.
@@ -217,11 +224,7 @@ build_pause_image() {
     "${DOCKER[@]}" build -q --label "dockyard.inputs-hash=$hash" -t "$PAUSE_TAG" "$ctx" >/dev/null || die "pause: docker build failed"
     log "pause: built"
   fi
-  [[ -f $PAUSE_TAR && $(cat "$PAUSE_TAR.ids" 2>/dev/null) == "$(image_id "$PAUSE_TAG")" ]] && return 0
-  mkdir -p "$(dirname "$PAUSE_TAR")" && chmod 0755 "$(dirname "$PAUSE_TAR")"
-  "${DOCKER[@]}" save -o "$PAUSE_TAR.tmp" "$PAUSE_TAG" && chmod 0644 "$PAUSE_TAR.tmp" && mv "$PAUSE_TAR.tmp" "$PAUSE_TAR"
-  image_id "$PAUSE_TAG" >"$PAUSE_TAR.ids"
-  log "kubernetes/pause.tar: saved"
+  save_tar "$PAUSE_TAR" "$PAUSE_TAG"
 }
 
 main() {
