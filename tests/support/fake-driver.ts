@@ -86,7 +86,7 @@ export class FakeDriver implements SandboxDriver {
   innerDocker() {
     return {} as Dockerode; // no check here asks the inner engine
   }
-  async address() {
+  async address(): Promise<string | undefined> {
     return undefined;
   }
   async registry() {
