@@ -82,7 +82,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     await labs.watch(sandboxId, (m) => {
       if (m.type === "stage") log(`test cluster: ${m.stage}${m.detail ? ` (${m.detail})` : ""}`);
     });
-    const node1Address = await driver.address(sandboxId, "node1");
+    const node1Address = ((await driver.endpoint(sandboxId, "node1", 6443)) as { host: string } | undefined)?.host;
     if (!node1Address) throw new Error("the test cluster's node1 has no address");
     const admin = await driver.exec(sandboxId, ["cat", ADMIN_KUBECONFIG], { timeoutMs: 10_000 });
     if (admin.exitCode !== 0) throw new Error(`the test cluster has no admin kubeconfig: ${admin.output}`);
