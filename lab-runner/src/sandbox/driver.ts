@@ -44,6 +44,11 @@ export interface Sandbox {
   suspendedAt?: Date;
   /** Set by start() when it resumed a suspended lab: when that lab was suspended. */
   resumedFrom?: Date;
+  /**
+   * Set by list() and get() when the lab cannot run any more through no fault of the learner (a cluster driver: its
+   * pod's node went NotReady or was deleted, the pod was evicted): what happened, to tell the learner.
+   */
+  lost?: string;
 }
 
 /** How many times so far a node's limits stopped something: processes the OOM killer ended, forks refused. */
