@@ -96,12 +96,16 @@ export async function startLab(ctx: LabContext, spec: SandboxSpec, onStage: OnSt
     if (suspended) return resume(ctx, spec, found.service, new Date(suspended), onStage);
     const wanted = podNames(id, shape);
     const pods = wanted.map((name) => found.pods.find((p) => p.metadata?.name === name));
-    if (pods.every((p) => p && podReady(p))) {
+    if (sandboxOf(found.service, found.pods, await readyNodeNames(ctx)).lost) {
+      // lost (its machine stopped answering, its pod evicted): its pods go, stuck ones forced, and are made anew
+      // below, where the scheduler places them on Ready nodes; its Service and NetworkPolicy stay
+      await deletePods(ctx, id);
+    } else if (pods.every((p) => p && podReady(p))) {
       onStage("ready");
       return sandboxOf(found.service, found.pods);
+    } else if (pods.some((p) => p?.metadata?.deletionTimestamp || (p && podRefusal(p)))) {
+      await removeLab(ctx, id); // a pod of it can never run (else half made, or another start makes it now: carry on)
     }
-    // half made, or another start makes it now: carry on unless a pod of it can never run
-    if (pods.some((p) => p?.metadata?.deletionTimestamp || (p && podRefusal(p)))) await removeLab(ctx, id);
   }
   try {
     onStage("network", "the lab's Service and NetworkPolicy");
@@ -203,16 +207,30 @@ async function deletePods(ctx: LabContext, id: string): Promise<void> {
   await podsGone(ctx, id);
 }
 
-/** Waits until no pod of the lab is left (deleting one takes its grace period, and the kubelet's word). */
+/**
+ * Waits until no pod of the lab is left (deleting one takes its grace period, and the kubelet's word). A pod on a
+ * machine that is not Ready has no kubelet to give that word, so it would stay Terminating: it is deleted at once (forced).
+ */
 async function podsGone(ctx: LabContext, id: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let stranded = false;
   for (;;) {
     const { items } = await ctx.clients.core.listNamespacedPod({ namespace: ctx.settings.namespace, labelSelector: labSelector(id) });
     if (items.length === 0) return;
+    if (!stranded) stranded = await forceStranded(ctx, items);
     if (Date.now() > deadline)
       throw new DriverError("engine_failed", `${items.map((p) => p.metadata?.name).join(", ")} still there ${timeoutMs / 1000} s after deletion`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/** Deletes at once (grace period 0) the pods bound to a cluster node that is not Ready; resolves true. */
+async function forceStranded(ctx: LabContext, pods: V1Pod[]): Promise<true> {
+  const ready = await readyNodeNames(ctx);
+  const stranded = pods.filter((p) => p.spec?.nodeName && !ready.has(p.spec.nodeName));
+  const namespace = ctx.settings.namespace;
+  await Promise.all(stranded.map((p) => orNotFound(ctx.clients.core.deleteNamespacedPod({ name: p.metadata!.name!, namespace, gracePeriodSeconds: 0 }))));
+  return true;
 }
 
 export async function suspendLab(ctx: LabContext, id: string): Promise<void> {
