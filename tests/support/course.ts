@@ -6,14 +6,14 @@ import { KubernetesSandboxDriver } from "../../lab-runner/src/sandbox/kubernetes
 import { kubeClients, loadKubeConfig } from "../../lab-runner/src/sandbox/kubernetes/client";
 import type { Disconnect, TerminalWatcher } from "../../lab-runner/src/terminal/session";
 import type { TestCluster } from "./test-cluster";
-import { COURSE_POOL, CourseNodes, FAKE_TAINT, isReady, until } from "./course-sim";
+import { COURSE_POOL, CourseNodes, FAKE_TAINT, isReady, until } from "./course-nodes";
 
 // A course on the test cluster's API server: its labs started in waves through LabManager and the Kubernetes driver,
-// as learners opening a lesson at the same minute would, onto the course's kwok nodes (course-sim.ts); then some
+// as learners opening a lesson at the same minute would, onto the course's kwok nodes (course-nodes.ts); then some
 // nodes taken out, every lab's live view open to hear what its learner is told, and the lost labs opened again.
 // tests/integration/kubernetes-scale.test.ts judges it, tests/bench/cluster-sim.ts times it.
 
-export const NAMESPACE = "dockyard-course";
+const NAMESPACE = "dockyard-course";
 const LESSON = "course-sim";
 const lesson = parseLesson(
   `---\ntitle: Course simulation\nsummary: One lab per learner\norder: 1\nminutes: 5\nimages: []\nnodes: 1\n---\n\n<Step id="one" title="One">\n\nA lab.\n\n</Step>\n`,
@@ -72,7 +72,7 @@ export class Course {
   private readonly views = new Map<string, View>();
 
   private constructor(
-    readonly core: CoreV1Api,
+    private readonly core: CoreV1Api,
     private readonly networking: NetworkingV1Api,
     readonly driver: KubernetesSandboxDriver,
     readonly labs: LabManager,
@@ -90,6 +90,7 @@ export class Course {
       "the namespace's service account",
       30_000,
     );
+    // insecure: kwok's nodes report no runtime with user namespaces, and nothing runs in their pods anyway
     const driver = new KubernetesSandboxDriver({
       clients,
       settings: { namespace: NAMESPACE, nodeSelector: COURSE_POOL, tolerations: [{ ...FAKE_TAINT, operator: "Equal" }], insecure: true },
@@ -168,7 +169,7 @@ export class Course {
   }
 
   /**
-   * Takes `names` out (course-sim.ts) with the lab-runner's rounds running, and waits until the driver reports every
+   * Takes `names` out (course-nodes.ts) with the lab-runner's rounds running, and waits until the driver reports every
    * lab on them lost and each one's live view was told. Resolves when each happened, in ms after the nodes went.
    */
   async loseNodes(names: string[], expected: string[], timeoutMs = 60_000): Promise<{ reportedMs: number; toldMs: number }> {

@@ -1,9 +1,12 @@
 import { mock, test } from "node:test";
 import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
 import { LabManager } from "../../lab-runner/src/labs";
+import { createServer } from "../../lab-runner/src/http/server";
+import { TerminalClient as Terminal } from "../support/terminal-client";
 import { startRounds } from "../../lab-runner/src/labs/rounds";
 import { FakeDriver } from "../support/fake-driver";
-import { REFUSALS, type Lesson, type ServerMessage } from "@dockyard/contract/server";
+import { closedBy, issueLabToken, REFUSALS, type Lesson, type ServerMessage } from "@dockyard/contract/server";
 import type { Disconnect, Pty, TerminalClient, TerminalWatcher } from "../../lab-runner/src/terminal/session";
 
 // Labs lost with the cluster node they ran on (the driver's Sandbox.lost): the learners at their terminals and live
@@ -59,6 +62,32 @@ test("a lost lab's terminals and live views are told in the table's words and en
   assert.match(notice.message, /stopped answering, so your lab stopped\. Reload the page to start it again on another machine/);
   assert.deepEqual([bobTerminal.told, bobTerminal.disconnected], [[], []], "bob's lab runs: he is told nothing");
   assert.deepEqual(await labs.tellLost(), [], "told once: its terminals are gone");
+});
+
+test("the learner's terminal socket hears the notice, then closes refused as lab_lost, which the page retries", async () => {
+  const { driver, labs } = setup();
+  const server = createServer(labs, "lost-labs-secret");
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const ann = await started(labs, "ann");
+  const token = issueLabToken("lost-labs-secret", { learner: "ann", lesson: "first", sandbox: ann }, 60);
+  const terminal = new Terminal(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/sandboxes/${ann}/terminal?token=${encodeURIComponent(token)}`);
+  try {
+    await terminal.until(() => terminal.messages.some((m) => m.type === "ready"), 5000, "ready");
+    await terminal.until(() => labs.session(ann).attachedClients === 1, 5000, "attached");
+    driver.sandboxes.set(ann, { ...driver.sandboxes.get(ann)!, lost: "its node went away" });
+    await labs.tellLost();
+    await terminal.until(() => Boolean(terminal.closed), 5000, "closed");
+    const told = terminal.messages.filter((m) => m.type === "notice" || m.type === "error");
+    assert.deepEqual(told, [
+      { type: "notice", code: "lab_lost", message: REFUSALS.lab_lost.message },
+      { type: "error", code: "lab_lost", message: REFUSALS.lab_lost.message },
+    ]);
+    assert.equal(terminal.closed!.code, 4503);
+    assert.equal(closedBy(told[1] as { code: string; message: string }, terminal.closed!.code)?.retry, true);
+  } finally {
+    terminal.socket.close();
+    server.close();
+  }
 });
 
 test("a lost lab refuses checks and node requests as lab_lost, and opening it again starts it anew", async () => {

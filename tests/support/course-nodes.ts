@@ -1,10 +1,10 @@
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Node } from "@kubernetes/client-node";
 
-// A course on a cluster of kwok fake nodes, for tests/integration/kubernetes-scale.test.ts and the simulation part of
-// `npm run bench:cluster` (tests/bench/cluster-sim.ts), through tests/support/course.ts: the course's nodes (kwok
-// manages them by their annotation, as the cluster script's fake nodes; sized to hold so many labs each, and labelled
-// so that only the course's labs go there), and nodes taken out as a dead machine would be. kwok fakes a pod's Ready
-// after its own delays (1 s + up to 5 s jitter per stage, kwok-stages.yaml).
+// The nodes of a simulated course (tests/support/course.ts, for tests/integration/kubernetes-scale.test.ts and the
+// simulation part of `npm run bench:cluster`): kwok fake nodes, which kwok manages by their annotation as it does the
+// cluster script's, sized to hold so many labs each and labelled so that only the course's labs go there; and nodes
+// taken out as a dead machine would be. kwok fakes a pod's Ready after its own delays (1 s + up to 5 s jitter per
+// stage, kwok-stages.yaml).
 
 /** The label every node of the course carries: the driver's node selector (DOCKYARD_KUBERNETES_NODE_SELECTOR) names it. */
 export const COURSE_POOL = { "dockyard.io/pool": "course-sim" };
@@ -104,7 +104,7 @@ export class CourseNodes {
   }
 }
 
-export const labelSelector = (labels: Record<string, string>) =>
+const labelSelector = (labels: Record<string, string>) =>
   Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
