@@ -3,7 +3,11 @@
 # The host (lab-runner) creates this container from a userns-remapped engine, chowns its cgroup v1
 # directories to our remapped root, then touches /run/.host-setup-done. Only then can our dockerd
 # create cgroups for inner containers.
+# In a Kubernetes pod (DOCKYARD_POD=1) there is no host side: the runtime made our cgroups for our own root, the
+# disk is the pod's volume at $DISK, and the lab-runner reaches dockerd through the API's port-forward to
+# 127.0.0.1:2375 (lab-runner/src/sandbox/kubernetes/forward.ts); the readinessProbe tests /run/dockyard-ready.
 set -u
+POD=${DOCKYARD_POD:-}
 API=/run/dockyard-api          # host directory shared with the lab-runner (inner API socket + boot status)
 IMAGES=/opt/dockyard/course-images # <name>.tar of each course image the lesson lists (read-only)
 PACKAGES=/opt/dockyard/packages    # the offline package source (scripts/packages.sh), read-only
@@ -33,6 +37,14 @@ use_disk() {
   chmod 1777 "$DISK/tmp"
   mount --bind "$DISK/docker" /var/lib/docker && mount --bind "$DISK/root" /root && mount --bind "$DISK/tmp" /tmp ||
     fail "cannot mount the lab's disk"
+}
+
+# A pod on cgroup v1 shares its node's cgroup namespace (containerd makes a private one only on v2): enter one
+# rooted at our own cgroups, so mount_cgroups mounts those alone and inner containers nest below the pod's limits.
+own_cgroupns() {
+  grep -qv ':/$' /proc/self/cgroup || return 0
+  [ -n "${DOCKYARD_CGROUPNS:-}" ] && fail "still not at the root of a cgroup namespace: $(head -n 3 /proc/self/cgroup | tr '\n' ' ')"
+  DOCKYARD_CGROUPNS=1 exec unshare --cgroup /bin/bash "$0" "$@"
 }
 
 # cgroupns is private, so /proc/self/cgroup lists our own hierarchies rooted at "/"; mount each of them
@@ -65,6 +77,7 @@ cgroup_parent() {
 # here on docker0's address, which exists once dockerd has created the bridge. The root is the read-only mount.
 serve_packages() {
   local i
+  [ -n "$POD" ] && [ ! -d "$PACKAGES" ] && return 0 # a pod whose spec mounts no package source: inner apt finds none
   for i in $(seq 1 100); do
     ip -4 -o addr show dev docker0 2>/dev/null | grep -q " $PACKAGES_ADDR/" && break
     sleep 0.05
@@ -93,10 +106,15 @@ load_images_when_up() {
   touch /run/dockyard-ready "$API/ready"
 }
 
-wait_for_host
+if [ -n "$POD" ]; then
+  own_cgroupns "$@"
+else
+  wait_for_host
+fi
 use_disk
 mount_cgroups
 mkdir -p "$API" /run/dockyard # /run/dockyard: the step and command log of ~/.bashrc
 load_images_when_up &
+# In a pod the lab-runner's port-forward reaches only the pod's loopback: dockerd listens there too (and only there).
 # shellcheck disable=SC2046 # cgroup_parent prints one word or none
-exec dockerd -H unix:///var/run/docker.sock -H "unix://$API/docker.sock" $(cgroup_parent) >>/var/log/dockerd.log 2>&1
+exec dockerd -H unix:///var/run/docker.sock -H "unix://$API/docker.sock" ${POD:+-H tcp://127.0.0.1:2375} $(cgroup_parent) >>/var/log/dockerd.log 2>&1

@@ -4,6 +4,7 @@ import {
   type Lesson,
   DEFAULT_NODE,
   Refusal,
+  type RefusalCode,
   nodeNames,
   type CheckResult,
   type RecordedCommand,
@@ -13,7 +14,7 @@ import {
   type HostStatus,
   commandLogsDir,
 } from "@dockyard/contract/server";
-import { DriverError, type Sandbox, type SandboxDriver } from "./sandbox/driver";
+import { DriverError, type DriverErrorCode, type Sandbox, type SandboxDriver } from "./sandbox/driver";
 import type { TerminalSession } from "./terminal/session";
 import { CommandLogs } from "./recordings/command-log";
 import { Boots } from "./labs/boots";
@@ -59,6 +60,9 @@ export interface LabManagerOptions extends LabQuotas, Pick<ShellOptions, "spawnP
   kubernetesBinaries?: KubernetesBinaries;
   now?: () => number;
 }
+
+/** The driver's boot failures the learner is told as what they are; any other is boot_failed. */
+const TOLD_AS_SUCH: Partial<Record<DriverErrorCode, RefusalCode>> = { engine_down: "engine_down", capacity: "at_capacity" };
 
 /** Long enough for a page to reload and open its terminal again. */
 const QUEUE_GRACE_MS = 15_000;
@@ -168,7 +172,7 @@ export class LabManager {
           return sandbox;
         } catch (e) {
           if (e === abandoned.reason) throw new Refusal("not_running", "Your lab left the line before its turn to start came; reload the page to start it.");
-          const code = e instanceof DriverError && e.code === "engine_down" ? "engine_down" : "boot_failed";
+          const code = (e instanceof DriverError && TOLD_AS_SUCH[e.code]) || "boot_failed";
           emit({ type: "error", code, message: `The sandbox could not start: ${(e as Error).message}` });
           throw new Refusal(code, (e as Error).message);
         }

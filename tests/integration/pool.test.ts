@@ -143,7 +143,7 @@ describe("warm pool", { timeout: 900_000 }, () => {
     await poolFull();
     const [pooled] = await engine.listContainers({ filters: { label: ["dockyard.pool=busybox"], name: ["dyp-"] } });
     const pooledAddress = Object.values(pooled!.NetworkSettings.Networks)[0]!.IPAddress;
-    const labAddress = (await driver.address(BOB.sandbox))!;
+    const labAddress = ((await driver.endpoint(BOB.sandbox, "node1", 80)) as { host: string }).host;
     const ping = async (from: string, to: string) =>
       (await driver.exec(from, ["sh", "-c", `busybox ping -c 1 -W 2 ${to} >/dev/null 2>&1; echo $?`])).output.trim();
     assert.equal(await ping(BOB.sandbox, labAddress), "0", "the probe works (the lab's own address answers)");

@@ -5,6 +5,7 @@ import {
   imageSetKey,
   type DiskUsage,
   type LimitHits,
+  type NodeEndpoint,
   type NodePool,
   type Sandbox,
   type SandboxDriver,
@@ -18,6 +19,8 @@ export class FakeDriver implements SandboxDriver {
   sandboxes = new Map<string, Sandbox>();
   starts = 0;
   failNext = false;
+  /** What the start failNext fails throws. */
+  failWith = new DriverError("engine_down", "engine down");
   /** When set, the sandbox's container runs but its boot waits for this (the inner engine still starting). */
   engineStarting?: Promise<void>;
   /** Every command run in a sandbox, with the node it ran on. */
@@ -48,7 +51,7 @@ export class FakeDriver implements SandboxDriver {
     await new Promise((r) => setTimeout(r, 5));
     if (this.failNext) {
       this.failNext = false;
-      throw new DriverError("engine_down", "engine down");
+      throw this.failWith;
     }
     const id = sandboxIdFor(spec.learnerId, spec.lessonSlug);
     const { suspendedAt, ...kept } = this.sandboxes.get(id) ?? {};
@@ -86,7 +89,7 @@ export class FakeDriver implements SandboxDriver {
   innerDocker() {
     return {} as Dockerode; // no check here asks the inner engine
   }
-  async address(): Promise<string | undefined> {
+  async endpoint(): Promise<NodeEndpoint | undefined> {
     return undefined;
   }
   async registry() {

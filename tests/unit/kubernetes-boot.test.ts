@@ -32,8 +32,8 @@ class ClusterDriver extends FakeDriver {
     this.specs.push(spec);
     return super.start(spec, onStage);
   }
-  override async address(_id?: string, node = "node1") {
-    return `10.213.0.${node.slice(4)}`;
+  override async endpoint(_id?: string, node = "node1", port = 6443) {
+    return { host: `10.213.0.${node.slice(4)}`, port };
   }
   override async exec(id: string, cmd: string[], opts: { node?: string } = {}) {
     const result = await super.exec(id, cmd, opts);

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LabManager } from "../../lab-runner/src/labs";
 import { FakeDriver } from "../support/fake-driver";
-import { type Lesson, type ServerMessage, checkSchema } from "@dockyard/contract/server";
+import { type Lesson, type Refusal, type ServerMessage, checkSchema } from "@dockyard/contract/server";
+import { DriverError } from "../../lab-runner/src/sandbox/driver";
 import type { Pty } from "../../lab-runner/src/terminal/session";
 
 const lesson = { slug: "first", images: [], nodes: 1, steps: [{ id: "s1", title: "S", checks: [], commands: [] }] } as unknown as Lesson;
@@ -56,6 +57,23 @@ test("unknown lessons are refused; a failed boot is reported and the next attemp
   await labs.ensure("ann", "first");
   await labs.watch(id, () => {});
   assert.equal(driver.starts, 2);
+});
+
+test("a cluster without room for the lab is told to the learner as Dockyard at capacity, with the driver's reason", async () => {
+  const { driver, labs } = setup();
+  driver.failNext = true;
+  driver.failWith = new DriverError("capacity", "0/3 nodes are available: 3 Insufficient memory.");
+  const id = await labs.ensure("ann", "first");
+  const seen: ServerMessage[] = [];
+  await assert.rejects(
+    labs.watch(id, (m) => seen.push(m)),
+    (e: Refusal) => e.code === "at_capacity" && /Insufficient memory/.test(e.message),
+  );
+  assert.deepEqual(seen.at(-1), {
+    type: "error",
+    code: "at_capacity",
+    message: "The sandbox could not start: 0/3 nodes are available: 3 Insufficient memory.",
+  });
 });
 
 test("idle sandboxes are suspended after the timeout, but never while a terminal is attached", async () => {

@@ -18,7 +18,7 @@ const bob = { learner: "bob", lesson: LESSON, sandbox: sandboxIdFor("bob", LESSO
 
 const driver = {
   get: async (id: string) => ({ id, running: true, nodes: ["node1"] }),
-  address: async () => "127.0.0.1",
+  endpoint: async (_id: string, _node: string, port: number) => ({ host: "127.0.0.1", port }),
 } as unknown as SandboxDriver;
 const lesson = { slug: LESSON, nodes: 1, images: [], steps: [] } as unknown as Lesson;
 const labs = new LabManager(driver, {

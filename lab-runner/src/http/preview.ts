@@ -16,6 +16,7 @@ import {
   sandboxIdFor,
 } from "@dockyard/contract/server";
 import type { LabManager } from "../labs";
+import type { NodeEndpoint } from "../sandbox/driver";
 import { authorize } from "./auth";
 
 // The web preview: the learner's app listening on a port of a node of their sandbox, HTTP and WebSocket, at
@@ -87,17 +88,17 @@ export function createPreview(labs: LabManager, secret: string) {
     throw rejection;
   }
 
-  /** The upstream URL for the request, once it is admitted; strips Dockyard's cookies and the prefix from it. */
-  async function upstream(req: http.IncomingMessage, target: Target): Promise<string> {
+  /** Where the request goes (the node's endpoint for the port), once it is admitted; strips Dockyard's cookies and the prefix from it. */
+  async function upstream(req: http.IncomingMessage, target: Target): Promise<NodeEndpoint> {
     const claims = admitted(req, target);
-    const address = await (await labs.node(claims.sandbox, claims.lesson, target.node)).address();
-    if (!address) throw new Refusal("not_running", "Your sandbox is not running; open the lesson again to start it.");
+    const endpoint = await (await labs.node(claims.sandbox, claims.lesson, target.node)).endpoint(target.port);
+    if (!endpoint) throw new Refusal("not_running", "Your sandbox is not running; open the lesson again to start it.");
     const cookies = req.headers.cookie?.split(/;\s*/).filter((c) => !DOCKYARD_COOKIE.test(c));
     if (cookies?.length) req.headers.cookie = cookies.join("; ");
     else delete req.headers.cookie;
     req.url = (target.path ?? "/") + target.query;
     targets.set(req, target);
-    return `http://${address}:${target.port}`;
+    return endpoint;
   }
 
   const forwardedPrefix = (target: Target): Record<string, string> => (target.prefix ? { "x-forwarded-prefix": target.prefix } : {});

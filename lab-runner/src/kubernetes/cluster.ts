@@ -15,7 +15,20 @@ export const ADMIN_KUBECONFIG = "/etc/kubernetes/admin.kubeconfig";
 /** Node i's pods (node1 is 0): 10.244.(i+1).0/24, inside the cluster CIDR the script gives kube-proxy. */
 export const podCidr = (index: number) => `10.244.${index + 1}.0/24`;
 
-type Driver = Pick<SandboxDriver, "exec" | "address">;
+type Driver = Pick<SandboxDriver, "exec" | "endpoint">;
+
+/** The API server's port on node1. */
+const API_PORT = 6443;
+
+/**
+ * A node's address on its lab network, which the other nodes and the lab-runner reach. Only a driver whose endpoints
+ * are addresses (Docker) has one; a Kubernetes driver refuses Kubernetes lessons before their cluster would boot.
+ */
+async function nodeAddress(driver: Driver, id: string, node: string): Promise<string | undefined> {
+  const endpoint = await driver.endpoint(id, node, API_PORT);
+  if (endpoint && !("host" in endpoint)) throw new Error("a Kubernetes lesson's cluster needs nodes with addresses of their own (the Docker driver)");
+  return endpoint?.host;
+}
 
 export async function bootCluster(
   driver: Driver,
@@ -24,7 +37,7 @@ export async function bootCluster(
   lab: KubernetesLab,
   onStage: (stage: BootStage, detail?: string) => void,
 ): Promise<void> {
-  const addresses = await Promise.all(nodes.map((node) => driver.address(id, node)));
+  const addresses = await Promise.all(nodes.map((node) => nodeAddress(driver, id, node)));
   const missing = nodes.find((_, i) => !addresses[i]);
   if (missing) throw new Error(`${missing} has no address on the lab network`);
   const control = nodes[0]!;
@@ -69,12 +82,12 @@ export async function startCluster(
  * The API of a running lab's cluster, for checks: the credentials the cluster made (node1's admin kubeconfig), at the
  * address the driver knows for node1. The learner is root on node1 and could rewrite that file, but not where it leads.
  */
-export async function labClusterApi(driver: Pick<SandboxDriver, "exec" | "address">, id: string): Promise<ClusterApi> {
-  const address = await driver.address(id);
+export async function labClusterApi(driver: Driver, id: string): Promise<ClusterApi> {
+  const address = await nodeAddress(driver, id, "node1");
   if (!address) throw new Error("this lab is not running");
   const result = await driver.exec(id, ["cat", ADMIN_KUBECONFIG], { timeoutMs: 10_000 });
   if (result.exitCode !== 0) throw new Error("this lab's cluster has no credentials yet (is it still starting?)");
-  return clusterApiFromKubeconfig(result.output, { server: `https://${address}:6443` });
+  return clusterApiFromKubeconfig(result.output, { server: `https://${address}:${API_PORT}` });
 }
 
 const lastLines = (output: string) => output.trim().split("\n").slice(-4).join(" ");

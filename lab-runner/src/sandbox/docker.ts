@@ -1,6 +1,6 @@
 import Dockerode from "dockerode";
 import { sandboxIdFor, type BootStage } from "@dockyard/contract/server";
-import type { DiskUsage, ExecResult, LimitHits, NodeLimits, Sandbox, SandboxDriver, SandboxSpec } from "./driver";
+import type { DiskUsage, ExecResult, LimitHits, NodeEndpoint, NodeLimits, Sandbox, SandboxDriver, SandboxSpec } from "./driver";
 import { labRegistry, type LabRegistry } from "./registry";
 import { bootLab } from "./docker/boot";
 import { limitCounters, memoryUsage } from "./docker/cgroups";
@@ -130,11 +130,13 @@ export class DockerSandboxDriver implements SandboxDriver {
     return new Dockerode({ socketPath: trustedInnerSocket(this.context, nodeContainer(id, node)) });
   }
 
-  address(id: string, node?: string): Promise<string | undefined> {
+  /** The node's address on its lab network, where the host reaches the ports it publishes. */
+  endpoint(id: string, node: string | undefined, port: number): Promise<NodeEndpoint | undefined> {
     return guard(async () => {
       const info = await inspectContainer(this.docker, nodeContainer(id, node));
       if (!info?.State.Running) return undefined;
-      return info.NetworkSettings.Networks[networkName(id)]?.IPAddress || undefined;
+      const host = info.NetworkSettings.Networks[networkName(id)]?.IPAddress;
+      return host ? { host, port } : undefined;
     });
   }
 

@@ -44,6 +44,11 @@ export interface Sandbox {
   suspendedAt?: Date;
   /** Set by start() when it resumed a suspended lab: when that lab was suspended. */
   resumedFrom?: Date;
+  /**
+   * Set by list() and get() when the lab cannot run any more through no fault of the learner (a cluster driver: its
+   * pod's node went NotReady or was deleted, the pod was evicted): what happened, to tell the learner.
+   */
+  lost?: string;
 }
 
 /** How many times so far a node's limits stopped something: processes the OOM killer ended, forks refused. */
@@ -73,6 +78,9 @@ export interface DiskUsage {
   limitBytes: number;
 }
 
+/** Where the lab-runner opens a connection to a port of a node: an address and port (Docker), or a unix socket forwarded there (Kubernetes). */
+export type NodeEndpoint = { host: string; port: number } | { socketPath: string };
+
 export interface ExecResult {
   exitCode: number;
   output: string;
@@ -85,6 +93,7 @@ export type DriverErrorCode =
   | "host_not_prepared" // something the host must provide is missing (a mount, the packages, a userns-remapped engine)
   | "image_missing" // the sandbox image, the registry image or a course image is missing
   | "no_subnet" // every lab network of the pool is taken
+  | "capacity" // the cluster refused for lack of room (a quota exceeded, no node fits); LabManager refuses as at_capacity
   | "boot_timeout" // a boot stage did not finish in time
   | "boot_failed" // the boot failed otherwise (the node reported a failure, or stopped)
   | "exec_timeout" // a command ran out of time and was killed
@@ -92,7 +101,7 @@ export type DriverErrorCode =
   | "untrusted_socket" // a node's inner engine socket is not what the driver made it
   | "invalid_name"; // not a node name (node1…node9) or not a sandbox id
 
-/** The one error a driver throws; LabManager tells the learner engine_down as such and any other boot failure as boot_failed. */
+/** The one error a driver throws; LabManager tells the learner engine_down and capacity as such and any other boot failure as boot_failed. */
 export class DriverError extends Error {
   constructor(
     readonly code: DriverErrorCode,
@@ -169,8 +178,8 @@ export interface SandboxDriver {
   shellCommand(id: string, node?: string): { file: string; args: string[]; env: Record<string, string> };
   /** An Engine API client for a node's inner dockerd (what checks judge against). */
   innerDocker(id: string, node?: string): Dockerode;
-  /** A node's address on its lab network, where the host reaches the ports it publishes; none unless running. */
-  address(id: string, node?: string): Promise<string | undefined>;
+  /** Where the lab-runner connects to a port of a node (node1 unless given); none unless it runs. */
+  endpoint(id: string, node: string | undefined, port: number): Promise<NodeEndpoint | undefined>;
   /** The lab's registry, or undefined when it has none (or it is not running). */
   registry(id: string): Promise<LabRegistry | undefined>;
 }
