@@ -15,7 +15,7 @@ import {
   poolPolicy,
 } from "@dockyard/contract/server";
 import { spawnPty } from "./terminal/pty";
-import { DockerSandboxDriver } from "./sandbox/docker";
+import { selectDriver } from "./sandbox/select";
 import { LabManager } from "./labs";
 import { lessonReader } from "./lessons";
 import { startRounds } from "./labs/rounds";
@@ -24,11 +24,11 @@ import { Recordings } from "./recordings/store";
 import { createServer } from "./http/server";
 import { Shards } from "./http/shards";
 
-// Composition root: wires the Docker driver, lessons, lab manager, its rounds and HTTP/WebSocket server together.
+// Composition root: wires the sandbox driver (DOCKYARD_SANDBOX_DRIVER), lessons, lab manager, its rounds and HTTP/WebSocket server together.
 // With several replicas, the lab manager sees only this replica's labs, and the server forwards the others' (http/shards.ts).
 
 const shards = new Shards(runnerShards());
-const driver = shards.ownLabsOnly(new DockerSandboxDriver());
+const driver = shards.ownLabsOnly(selectDriver());
 const recordings = new Recordings(recordingsDir(), { maxBytes: recordingMaxBytes() });
 const pool = poolPolicy();
 const labs = new LabManager(driver, {
