@@ -33,6 +33,8 @@ export const publicUrl = () => process.env.DOCKYARD_PUBLIC_URL || undefined;
 
 /** The site's port (`next start`, scripts/start.sh), on 127.0.0.1. */
 export const sitePort = () => Number(process.env.PORT ?? 3000);
+/** Where the front server reaches the site: on this host's loopback, or the site's Service in a cluster (http://site:3000). */
+export const siteUrl = () => process.env.DOCKYARD_SITE_URL ?? `http://127.0.0.1:${sitePort()}`;
 /** The lab-runner's port. */
 export const runnerPort = () => Number(process.env.DOCKYARD_RUNNER_PORT ?? 3001);
 /** The address the lab-runner listens on (loopback: the site, and browsers through a proxy, reach it). */
