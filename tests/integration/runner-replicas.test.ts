@@ -11,8 +11,9 @@ import { DockerSandboxDriver } from "../../lab-runner/src/sandbox/docker";
 
 // Two real lab-runner replicas on loopback, one Docker engine, as a StatefulSet of two runs them (each its own data
 // directory, the same secret): a lab owned by replica 1 is used wholly through replica 0 (terminal WebSocket, a web
-// preview, a check), lives in replica 1's process, and replica 0, whose idle timeout is seconds, neither lists nor
-// culls nor adopts it, while it does cull a lab of its own.
+// preview, a check), lives in replica 1's process (the admins' status of either replica shows it, but only replica 1
+// answers for it as its own), and replica 0, whose idle timeout is seconds, neither lists nor culls nor adopts it,
+// while it does cull a lab of its own.
 
 const LESSON = "first-container";
 const PEER_URL = "http://127.0.0.1:352{i}"; // replica i listens on 352i
@@ -46,9 +47,11 @@ function learnerOwnedBy(replica: number): string {
   }
 }
 
-async function status(stack: Stack): Promise<HostStatus> {
+/** The admins' status as the site gets it from this replica (every replica's labs), or only the replica's `own`. */
+async function status(stack: Stack, own = false): Promise<HostStatus> {
   const token = issueAdminToken(stack.secret, { admin: "replicas-test" }, 60);
-  const res = await fetch(`${stack.runnerUrl}/admin/status`, { headers: { authorization: `Bearer ${token}` } });
+  const headers = { authorization: `Bearer ${token}`, ...(own ? { "x-dockyard-forwarded-by": "test" } : {}) };
+  const res = await fetch(`${stack.runnerUrl}/admin/status`, { headers });
   assert.equal(res.status, 200);
   return (await res.json()) as HostStatus;
 }
@@ -95,15 +98,17 @@ describe("lab-runner replicas", { timeout: 600_000 }, () => {
     assert.equal((check.body as { passed: boolean }).passed, true);
 
     // The lab is replica 1's: its process holds the shell (connected) and the recording; replica 0 lists nothing of it.
-    const held = (await status(replica1)).labs.find((l) => l.id === lab.sandbox);
+    const held = (await status(replica1, true)).labs.find((l) => l.id === lab.sandbox);
     assert.equal(held?.state, "running");
     assert.equal(held?.connected, true);
     assert.ok(fs.existsSync(path.join(replica1.dataDir, "recordings", lab.sandbox)), "replica 1 records the terminal");
     assert.ok(!fs.existsSync(path.join(replica0.dataDir, "recordings", lab.sandbox)), "replica 0 records nothing of it");
     assert.equal(
-      (await status(replica0)).labs.find((l) => l.id === lab.sandbox),
+      (await status(replica0, true)).labs.find((l) => l.id === lab.sandbox),
       undefined,
     );
+    // The admins' host view, asked of replica 0, gathers replica 1's labs too.
+    assert.equal((await status(replica0)).labs.find((l) => l.id === lab.sandbox)?.connected, true);
     t.close();
   });
 
@@ -125,9 +130,9 @@ describe("lab-runner replicas", { timeout: 600_000 }, () => {
     assert.equal(other?.running, true, "replica 1's lab runs on");
     assert.equal(other?.suspendedAt, undefined);
     assert.equal(
-      (await status(replica0)).labs.find((l) => l.id === theirs.sandbox),
+      (await status(replica0, true)).labs.find((l) => l.id === theirs.sandbox),
       undefined,
     );
-    assert.equal((await status(replica1)).labs.find((l) => l.id === theirs.sandbox)?.state, "running");
+    assert.equal((await status(replica1, true)).labs.find((l) => l.id === theirs.sandbox)?.state, "running");
   });
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
-import { sandboxIdFor } from "@dockyard/contract/server";
+import { sandboxIdFor, type HostStatus, type LabStatus } from "@dockyard/contract/server";
 import { labOfRequest, ownerOf, Shards } from "../../lab-runner/src/http/shards";
 import type { Sandbox, SandboxDriver } from "../../lab-runner/src/sandbox/driver";
 
@@ -143,4 +143,43 @@ test("a replica that does not answer is told as the lab-runner unreachable", asy
   const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/sandboxes/${idOwnedBy(1, 2)}/ports`);
   assert.equal(res.status, 503);
   assert.equal(((await res.json()) as { error: string }).error, "runner_unreachable");
+});
+
+test("the admins' status asked of one replica adds the others' labs and counts; asked by a replica, only its own", async () => {
+  const lab = (id: string, state: LabStatus["state"]) => ({ id, learnerId: "l", lessonSlug: "s", state, nodes: 1, connected: false });
+  const status = (labs: LabStatus[], answers = true) =>
+    ({
+      at: "now",
+      engine: { answers },
+      labs,
+      counts: {
+        queued: 0,
+        booting: 0,
+        running: labs.filter((l) => l.state === "running").length,
+        suspended: labs.filter((l) => l.state === "suspended").length,
+        stopped: 0,
+        pooled: 0,
+      },
+      memory: { totalBytes: 1, availableBytes: 1, labsBytes: 0 },
+    }) as unknown as HostStatus;
+  const peer = http.createServer((req, res) => {
+    assert.equal(req.headers.authorization, "Bearer admin-token", "the admin's token goes along");
+    res.end(JSON.stringify(status([lab("dy-b", "suspended"), lab("dy-c", "running")], false)));
+  });
+  await new Promise<void>((resolve) => peer.listen(0, "127.0.0.11", resolve));
+  after(() => peer.close());
+  const shards = new Shards({ replicas: 2, replica: 0, peerUrl: `http://127.0.0.1{i}:${(peer.address() as AddressInfo).port}` });
+  const own = status([lab("dy-a", "running")]);
+  const asked = (headers: Record<string, string>) => ({ headers: { authorization: "Bearer admin-token", ...headers } }) as unknown as http.IncomingMessage;
+
+  const all = await shards.withPeers(asked({}), own);
+  assert.deepEqual(
+    all.labs.map((l) => l.id),
+    ["dy-a", "dy-c", "dy-b"],
+  );
+  assert.equal(all.counts.running, 2);
+  assert.equal(all.counts.suspended, 1);
+  assert.equal(all.engine.answers, false);
+  assert.deepEqual(all.memory, own.memory, "the host's figures stay this replica's");
+  assert.equal(await shards.withPeers(asked({ "x-dockyard-forwarded-by": "1" }), own), own);
 });

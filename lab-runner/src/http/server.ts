@@ -70,7 +70,7 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
       if (req.method === "GET" && url.pathname === "/health") return send(res, 200, { ok: true });
       if (req.method === "GET" && url.pathname === PREVIEW_CERTIFICATE_PATH)
         return (await previewCertificateAllowed(labs, url)) ? send(res, 200, { ok: true }) : send(res, 404, { ok: false });
-      if (ADMIN_PATH.test(url.pathname)) return send(res, ...(await adminRoute(labs, secret, req, url)));
+      if (ADMIN_PATH.test(url.pathname)) return send(res, ...(await adminRoute(labs, secret, req, url, shards && ((own) => shards.withPeers(req, own)))));
       const recorded = recordings && url.pathname.match(RECORDINGS_PATH)?.[1];
       if (recorded) {
         if (req.method !== "GET") throw new Refusal("method_not_allowed", `${req.method} is not allowed here.`);

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { createProxyServer } from "httpxy";
-import { idPath, PREVIEW_CERTIFICATE_PATH, previewOfHost, previewUrl, Refusal, SANDBOX_ID } from "@dockyard/contract/server";
+import { idPath, LAB_STATES, PREVIEW_CERTIFICATE_PATH, previewOfHost, previewUrl, Refusal, SANDBOX_ID, type HostStatus } from "@dockyard/contract/server";
 import type { SandboxDriver } from "../sandbox/driver";
 import { forwardedFor } from "./socketLimits";
 
@@ -11,7 +11,8 @@ import { forwardedFor } from "./socketLimits";
 // replica handles what is about its own labs and forwards the rest, HTTP and WebSocket upgrades alike (terminals,
 // live views, previews, checks, recordings, admin actions), to the owner at the peer URL; it adopts, culls and evicts
 // only its own labs (ownLabsOnly). Any replica may therefore be asked: the site and the front server reach them
-// through one Service. One replica, the default, owns every lab and forwards nothing.
+// through one Service; the admins' status asked of one gathers every replica's labs (withPeers). One replica, the
+// default, owns every lab and forwards nothing.
 
 export interface ShardSettings {
   replicas: number;
@@ -97,6 +98,37 @@ export class Shards {
     return true;
   }
 
+  /**
+   * The admins' status of every replica: their labs (in the status's order) and counts added to this one's; the host's
+   * memory, CPU and disk stay this replica's own. A replica that does not answer is left out and said in the log.
+   */
+  async withPeers(req: http.IncomingMessage, own: HostStatus): Promise<HostStatus> {
+    if (this.settings.replicas === 1 || req.headers[FORWARDED_BY] !== undefined) return own;
+    const others = Array.from({ length: this.settings.replicas }, (_, i) => i).filter((i) => i !== this.settings.replica);
+    const answers = await Promise.all(
+      others.map(async (i) => {
+        const url = `${this.peerUrl(i)}/admin/status`;
+        try {
+          const res = await fetch(url, { headers: { authorization: req.headers.authorization ?? "", [FORWARDED_BY]: String(this.settings.replica) } });
+          if (res.ok) return (await res.json()) as HostStatus;
+          console.error(`[lab-runner] ${url} answered ${res.status}`);
+        } catch (e) {
+          console.error(`[lab-runner] ${url} did not answer:`, (e as Error).message);
+        }
+      }),
+    );
+    const all = [own, ...answers.filter((status) => status !== undefined)];
+    const order = (state: string) => LAB_STATES.indexOf(state as never);
+    const counts = { ...own.counts };
+    for (const status of all.slice(1)) for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] += status.counts[key];
+    return {
+      ...own,
+      engine: { answers: all.every((status) => status.engine.answers) },
+      labs: all.flatMap((status) => status.labs).sort((a, b) => order(a.state) - order(b.state)),
+      counts,
+    };
+  }
+
   /** The driver as this replica sees it: list() holds only its own labs, so adoption, the idle culler and eviction leave the others' alone. */
   ownLabsOnly(driver: SandboxDriver): SandboxDriver {
     if (this.settings.replicas === 1) return driver;
@@ -124,7 +156,11 @@ export class Shards {
         "runner_unreachable",
         "The lab-runner replicas disagree about which of them holds this lab: give them all the same DOCKYARD_RUNNER_REPLICAS.",
       );
-    return this.settings.peerUrl.replaceAll("{i}", String(ownerOf(lab, this.settings.replicas)));
+    return this.peerUrl(ownerOf(lab, this.settings.replicas));
+  }
+
+  private peerUrl(replica: number): string {
+    return this.settings.peerUrl.replaceAll("{i}", String(replica)).replace(/\/+$/, "");
   }
 
   /** The owner counts the learner's sockets by the learner's address, not this replica's; the Host (a preview's name) is kept. */
