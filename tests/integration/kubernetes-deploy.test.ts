@@ -40,9 +40,11 @@ describe("Dockyard's manifests on a real API server", { timeout: 900_000 }, () =
     kc.loadFromFile(cluster.kubeconfigPath);
     overlay = fs.mkdtempSync(path.join(os.tmpdir(), "dockyard-deploy-"));
     const scaled = ["Deployment/site", "Deployment/front", "StatefulSet/lab-runner", "StatefulSet/postgres"];
+    // The patch README's "Scale out" gives for DOCKYARD_RUNNER_REPLICAS, applied here too.
+    const replicasPatch = `patches:\n  - target: { kind: StatefulSet, name: lab-runner }\n    patch: '[{"op": "replace", "path": "/spec/template/spec/containers/0/env/0/value", "value": "4"}]'\n`;
     fs.writeFileSync(
       path.join(overlay, "kustomization.yaml"),
-      `resources: [${path.relative(overlay, DEPLOY)}]\nreplicas:\n${scaled.map((w) => `  - name: ${w.split("/")[1]}\n    count: 0\n`).join("")}`,
+      `resources: [${path.relative(overlay, DEPLOY)}]\nreplicas:\n${scaled.map((w) => `  - name: ${w.split("/")[1]}\n    count: 0\n`).join("")}${replicasPatch}`,
     );
   });
   after(async () => {
@@ -85,6 +87,8 @@ describe("Dockyard's manifests on a real API server", { timeout: 900_000 }, () =
     assert.equal(pod.spec?.serviceAccountName, "lab-runner");
     assert.equal(pod.metadata?.labels?.["dockyard.io/component"], "lab-runner", "the label the labs' NetworkPolicies let in");
     assert.deepEqual(pod.spec?.containers[0]?.command, ["npm", "run", "start:runner"]);
+    assert.deepEqual(pod.spec?.containers[0]?.env?.[0], { name: "DOCKYARD_RUNNER_REPLICAS", value: "4" }, "README's overlay patch reaches it");
+    assert.equal(pod.spec?.containers[0]?.securityContext?.allowPrivilegeEscalation, false);
     const site = await apps.readNamespacedDeployment({ name: "site", namespace: "dockyard" });
     assert.deepEqual(site.spec?.template.spec?.containers[0]?.command, ["npm", "run", "start:site"]);
     assert.equal(site.spec?.template.spec?.automountServiceAccountToken, false, "the site has no API access");
