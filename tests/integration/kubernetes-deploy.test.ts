@@ -87,7 +87,7 @@ describe("Dockyard's manifests on a real API server", { timeout: 900_000 }, () =
     assert.equal(pod.spec?.serviceAccountName, "lab-runner");
     assert.equal(pod.metadata?.labels?.["dockyard.io/component"], "lab-runner", "the label the labs' NetworkPolicies let in");
     assert.deepEqual(pod.spec?.containers[0]?.command, ["npm", "run", "start:runner"]);
-    assert.deepEqual(pod.spec?.containers[0]?.env?.[0], { name: "DOCKYARD_RUNNER_REPLICAS", value: "4" }, "README's overlay patch reaches it");
+    assert.deepEqual({ ...pod.spec?.containers[0]?.env?.[0] }, { name: "DOCKYARD_RUNNER_REPLICAS", value: "4" }, "README's overlay patch reaches it");
     assert.equal(pod.spec?.containers[0]?.securityContext?.allowPrivilegeEscalation, false);
     const site = await apps.readNamespacedDeployment({ name: "site", namespace: "dockyard" });
     assert.deepEqual(site.spec?.template.spec?.containers[0]?.command, ["npm", "run", "start:site"]);
