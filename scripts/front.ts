@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { frontDir, frontHttpPort, frontTls, previewUrl, publicUrl, runnerUrl, sitePort, frontStorageDir } from "@dockyard/contract/server";
+import { frontDir, frontHttpPort, frontTls, previewUrl, publicUrl, runnerUrl, siteUrl, frontStorageDir } from "@dockyard/contract/server";
 import { caddyfile, tlsOf, type FrontPlan } from "./front/caddyfile";
 import { checkOrigins, FrontSettingError } from "./front/origins";
 
@@ -15,7 +15,7 @@ let plan: FrontPlan;
 try {
   plan = {
     origins: checkOrigins(publicUrl(), previewUrl()),
-    site: `127.0.0.1:${sitePort()}`,
+    site: new URL(siteUrl()).host,
     runner: new URL(runnerUrl()).host,
     tls: tlsOf(frontTls()),
     httpPort: frontHttpPort(),

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
+import os from "node:os";
 
 // Every setting Dockyard reads from the environment, with its default, in one place: nothing else in app/,
 // lab-runner/src or scripts/*.ts reads process.env for them. README's Settings table documents each one
@@ -32,12 +33,34 @@ export const publicUrl = () => process.env.DOCKYARD_PUBLIC_URL || undefined;
 
 /** The site's port (`next start`, scripts/start.sh), on 127.0.0.1. */
 export const sitePort = () => Number(process.env.PORT ?? 3000);
+/** Where the front server reaches the site: on this host's loopback, or the site's Service in a cluster (http://site:3000). */
+export const siteUrl = () => process.env.DOCKYARD_SITE_URL ?? `http://127.0.0.1:${sitePort()}`;
 /** The lab-runner's port. */
 export const runnerPort = () => Number(process.env.DOCKYARD_RUNNER_PORT ?? 3001);
 /** The address the lab-runner listens on (loopback: the site, and browsers through a proxy, reach it). */
 export const runnerHost = () => process.env.DOCKYARD_RUNNER_HOST ?? "127.0.0.1";
 /** Where the site's server reaches the lab-runner's HTTP API. */
 export const runnerUrl = () => process.env.DOCKYARD_RUNNER_URL ?? `http://127.0.0.1:${runnerPort()}`;
+/**
+ * Several lab-runner replicas (Kubernetes: a StatefulSet) each own a shard of the labs (lab-runner/src/http/shards.ts):
+ * how many there are, which one this is (unset, the number ending the host name, as a StatefulSet's lab-runner-2) and
+ * where a replica reaches another, `{i}` standing for its number. One replica, the default, owns every lab.
+ */
+export const runnerShards = () => {
+  const replicas = Number(process.env.DOCKYARD_RUNNER_REPLICAS ?? 1);
+  const fromHostname = replicas > 1 ? os.hostname().match(/-(\d+)$/)?.[1] : undefined;
+  return {
+    replicas,
+    replica: Number(process.env.DOCKYARD_RUNNER_REPLICA ?? fromHostname ?? 0),
+    peerUrl: process.env.DOCKYARD_RUNNER_PEER_URL ?? "http://lab-runner-{i}.lab-runner:3001",
+  };
+};
+/**
+ * Whether the lab-runner believes X-Forwarded-For from any peer, not only from loopback: where only the front server
+ * and Dockyard's own services can reach it (in a cluster, the manifests' NetworkPolicy), each learner keeps their own
+ * WebSocket allowance although the front server is another host.
+ */
+export const trustForwardedFor = () => process.env.DOCKYARD_TRUST_FORWARDED_FOR === "1";
 /** The public address's origin, for the addresses derived from it. */
 const publicOrigin = () => {
   const url = publicUrl();

@@ -9,6 +9,7 @@ import {
   recordingsDir,
   runnerHost,
   runnerPort,
+  runnerShards,
   secret,
   loadLessons,
   poolPolicy,
@@ -21,10 +22,13 @@ import { startRounds } from "./labs/rounds";
 import { poolSeed } from "./labs/pool";
 import { Recordings } from "./recordings/store";
 import { createServer } from "./http/server";
+import { Shards } from "./http/shards";
 
 // Composition root: wires the sandbox driver (DOCKYARD_SANDBOX_DRIVER), lessons, lab manager, its rounds and HTTP/WebSocket server together.
+// With several replicas, the lab manager sees only this replica's labs, and the server forwards the others' (http/shards.ts).
 
-const driver = selectDriver();
+const shards = new Shards(runnerShards());
+const driver = shards.ownLabsOnly(selectDriver());
 const recordings = new Recordings(recordingsDir(), { maxBytes: recordingMaxBytes() });
 const pool = poolPolicy();
 const labs = new LabManager(driver, {
@@ -39,7 +43,7 @@ const labs = new LabManager(driver, {
 });
 
 const adopted = await labs.adopt();
-const server = createServer(labs, secret(), recordings);
+const server = createServer(labs, secret(), recordings, shards);
 server.listen(runnerPort(), runnerHost(), () => {
   console.log(`[lab-runner] listening on http://${runnerHost()}:${runnerPort()} (adopted ${adopted} running sandboxes)`);
 });

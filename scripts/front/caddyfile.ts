@@ -12,7 +12,7 @@ export type FrontTls = { mode: "acme"; email?: string } | { mode: "internal" } |
 
 export interface FrontPlan {
   origins: Origins;
-  /** host:port of the site and of the lab-runner, on loopback. */
+  /** host:port of the site and of the lab-runner: on loopback, or their Services in a cluster. */
   site: string;
   runner: string;
   tls: FrontTls;

@@ -17,3 +17,13 @@ test("a loopback peer (the front server) counts by the address it forwards; any 
   assert.equal(clientAddress(request("127.0.0.1")), LOCAL_CLIENT);
   assert.equal(clientAddress(request("192.0.2.9", "198.51.100.7")), "192.0.2.9"); // not through the front server: told nothing
 });
+
+test("under DOCKYARD_TRUST_FORWARDED_FOR any peer (a front server or a lab-runner replica in a cluster) is believed", () => {
+  process.env.DOCKYARD_TRUST_FORWARDED_FOR = "1";
+  try {
+    assert.equal(clientAddress(request("10.244.1.7", "198.51.100.7")), "198.51.100.7");
+    assert.equal(clientAddress(request("10.244.1.7")), "10.244.1.7");
+  } finally {
+    delete process.env.DOCKYARD_TRUST_FORWARDED_FOR;
+  }
+});

@@ -1,5 +1,5 @@
 import type http from "node:http";
-import { idPath, Refusal, SANDBOX_ID, verifyAdminToken } from "@dockyard/contract/server";
+import { idPath, Refusal, SANDBOX_ID, verifyAdminToken, type HostStatus } from "@dockyard/contract/server";
 import type { LabManager } from "../labs";
 import { bearer } from "./auth";
 
@@ -13,11 +13,18 @@ export const ADMIN_PATH = /^\/admin\//;
 const LAB_PATH = idPath`/admin/labs/${SANDBOX_ID}(/suspend)?`;
 
 /** The answer to an admin route: [status, body]. */
-export async function adminRoute(labs: LabManager, secret: string, req: http.IncomingMessage, url: URL): Promise<[number, unknown]> {
+export async function adminRoute(
+  labs: LabManager,
+  secret: string,
+  req: http.IncomingMessage,
+  url: URL,
+  /** With several lab-runner replicas, the others' labs added (shards.ts). */
+  withPeers: (status: HostStatus) => Promise<HostStatus> = async (status) => status,
+): Promise<[number, unknown]> {
   const { admin } = verifyAdminToken(secret, bearer(req));
   if (url.pathname === "/admin/status") {
     if (req.method !== "GET") throw new Refusal("method_not_allowed", `${req.method} is not allowed here.`);
-    return [200, await labs.status()];
+    return [200, await withPeers(await labs.status())];
   }
   const [, id, suspend] = url.pathname.match(LAB_PATH) ?? [];
   if (!id) throw new Refusal("not_found", "No such route.");

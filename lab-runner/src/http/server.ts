@@ -24,6 +24,7 @@ import { RECORDINGS_PATH, sendRecording } from "./recordings";
 import { control, refuse } from "./sockets";
 import { openWatch, WATCH_PATH } from "./watch";
 import { clientAddress, SOCKET_LIMITS, SocketLimits } from "./socketLimits";
+import type { Shards } from "./shards";
 
 // The lab-runner's HTTP and WebSocket surface. Every route needs a token the site mints: a lab token bound
 // to the learner and the sandbox it names for the learner's own lab, a recording or watch token for the
@@ -31,6 +32,7 @@ import { clientAddress, SOCKET_LIMITS, SocketLimits } from "./socketLimits";
 // admin token for the host's status and any lab's stop or suspend (/admin/…, admin.ts). /health and the front
 // server's /preview-certificate question need none and tell nothing private. Behind the front server only the
 // terminal and watch sockets, and previews on their own origin, reach this from browsers (scripts/front/caddyfile.ts).
+// With several replicas, what is about another replica's lab is forwarded to it first (shards.ts).
 
 const MAX_BODY = 16 * 1024;
 const MAX_WS_PAYLOAD = 1024 * 1024;
@@ -58,16 +60,17 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
   throw new Refusal("bad_json", "Request body must be a JSON object.");
 }
 
-export function createServer(labs: LabManager, secret: string, recordings?: Recordings): http.Server {
+export function createServer(labs: LabManager, secret: string, recordings?: Recordings, shards?: Shards): http.Server {
   const preview = createPreview(labs, secret);
   const server = http.createServer(async (req, res) => {
+    if (shards?.web(req, res)) return; // another replica's lab
     if (isPreviewRequest(req)) return preview.web(req, res);
     try {
       const url = new URL(req.url ?? "/", "http://runner");
       if (req.method === "GET" && url.pathname === "/health") return send(res, 200, { ok: true });
       if (req.method === "GET" && url.pathname === PREVIEW_CERTIFICATE_PATH)
         return (await previewCertificateAllowed(labs, url)) ? send(res, 200, { ok: true }) : send(res, 404, { ok: false });
-      if (ADMIN_PATH.test(url.pathname)) return send(res, ...(await adminRoute(labs, secret, req, url)));
+      if (ADMIN_PATH.test(url.pathname)) return send(res, ...(await adminRoute(labs, secret, req, url, shards && ((own) => shards.withPeers(req, own)))));
       const recorded = recordings && url.pathname.match(RECORDINGS_PATH)?.[1];
       if (recorded) {
         if (req.method !== "GET") throw new Refusal("method_not_allowed", `${req.method} is not allowed here.`);
@@ -112,6 +115,7 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
   const limits = new SocketLimits(SOCKET_LIMITS);
   server.on("upgrade", (req, socket, head) => {
+    if (shards?.upgrade(req, socket, head)) return;
     if (isPreviewRequest(req)) return void preview.upgrade(req, socket, head);
     wss.handleUpgrade(req, socket, head, (ws) => {
       // A frame ws refuses (over maxPayload, bad UTF-8, a reserved opcode) closes the socket with its code and

@@ -1,5 +1,5 @@
 import type http from "node:http";
-import { clientKey, wsPerAddress } from "@dockyard/contract/server";
+import { clientKey, trustForwardedFor, wsPerAddress } from "@dockyard/contract/server";
 
 // Limits on the lab-runner's WebSockets, so that one client cannot exhaust it: how fast one address may open
 // sockets, and how many sockets one lab may hold open at once (its terminals; its live views).
@@ -14,15 +14,18 @@ export interface SocketLimitOptions {
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 /**
- * The client a new socket counts against: a peer on loopback (the front server, which connects from there for every
- * learner, or a process of this host) by what it says in X-Forwarded-For, as the site counts sign-ins; any other peer
- * by its own address.
+ * Who a request comes from, as X-Forwarded-For would say it: a peer on loopback (the front server, which connects from
+ * there for every learner, or a process of this host) is believed about the client it forwards for, as the site
+ * believes it for sign-ins, and so is any peer under DOCKYARD_TRUST_FORWARDED_FOR; any other peer is its own client.
  */
-export function clientAddress(req: http.IncomingMessage): string {
+export function forwardedFor(req: http.IncomingMessage): string {
   const peer = req.socket.remoteAddress ?? "";
   const forwarded = req.headers["x-forwarded-for"];
-  return clientKey(LOOPBACK.test(peer) && typeof forwarded === "string" ? forwarded : peer);
+  return (LOOPBACK.test(peer) || trustForwardedFor()) && typeof forwarded === "string" ? forwarded : peer;
 }
+
+/** The client a new socket counts against. */
+export const clientAddress = (req: http.IncomingMessage): string => clientKey(forwardedFor(req));
 
 export class SocketLimits {
   private readonly opened = new Map<string, number[]>();
