@@ -45,6 +45,8 @@ test("the terminal runs this Node with tsx and the bridge, naming the pod; in th
   assert.ok(fs.existsSync(command.args[2]!));
   assert.deepEqual(command.args.slice(3), [POD.namespace, POD.name, POD.container]);
   assert.equal(command.env.TERM, "xterm-256color");
+  assert.equal(command.env.DOCKYARD_KUBECONFIG, undefined);
+  assert.equal(shellBridgeCommand(POD, "/etc/dockyard/kubeconfig").env.DOCKYARD_KUBECONFIG, "/etc/dockyard/kubeconfig");
   assert.deepEqual(POD_SHELL.slice(-3), ["bash", "-c", "cd /root && exec bash -l"]);
 });
 
