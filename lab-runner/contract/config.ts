@@ -197,3 +197,49 @@ export const nodeLimits = () => ({
   /** A Kubernetes lab's nodes: each pod costs ~26 processes (its shims' threads), so 512 stopped at 12 pods; 2048 ran 42 (measured). */
   kubernetesPidsLimit: Number(process.env.DOCKYARD_KUBERNETES_NODE_PIDS ?? 2048),
 });
+
+/** Which engine runs the labs: Dockyard's own dockerd on this host, or a Kubernetes cluster (README "Scale out"). */
+export function sandboxDriver(): "docker" | "kubernetes" {
+  const driver = process.env.DOCKYARD_SANDBOX_DRIVER ?? "docker";
+  if (driver !== "docker" && driver !== "kubernetes") throw new Error(`DOCKYARD_SANDBOX_DRIVER is "${driver}": it must be docker or kubernetes`);
+  return driver;
+}
+
+/** A pod toleration as the Kubernetes API spells it. */
+export interface KubernetesToleration {
+  key?: string;
+  operator?: "Exists" | "Equal";
+  value?: string;
+  effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+  tolerationSeconds?: number;
+}
+
+/** How the Kubernetes driver (DOCKYARD_SANDBOX_DRIVER=kubernetes) runs labs on its cluster. */
+export const kubernetesSettings = () => ({
+  /** A kubeconfig file; unset: the pod's service account when the lab-runner runs in the cluster, else ~/.kube/config. */
+  kubeconfig: process.env.DOCKYARD_KUBECONFIG || undefined,
+  namespace: process.env.DOCKYARD_KUBERNETES_NAMESPACE || "dockyard-labs",
+  /** The sandbox image the nodes' pods run, as the cluster pulls it. */
+  image: process.env.DOCKYARD_KUBERNETES_IMAGE || "dockyard/sandbox:latest",
+  /** An isolating RuntimeClass (Sysbox, Kata) for the labs' pods; unset: pods in user namespaces of their own (hostUsers: false). */
+  runtimeClass: process.env.DOCKYARD_KUBERNETES_RUNTIME_CLASS || undefined,
+  /** Run labs on a cluster that offers neither, root in a pod being root on its node: only for a trusted class or tests. */
+  insecure: process.env.DOCKYARD_KUBERNETES_INSECURE === "1",
+  /** A StorageClass for each node's disk (a PVC, kept while the lab is suspended); unset: an emptyDir with a size limit. */
+  storageClass: process.env.DOCKYARD_KUBERNETES_STORAGE_CLASS || undefined,
+  /** Labels the labs' nodes must carry (JSON object), e.g. a node pool of their own. */
+  nodeSelector: jsonSetting<Record<string, string>>("DOCKYARD_KUBERNETES_NODE_SELECTOR", process.env.DOCKYARD_KUBERNETES_NODE_SELECTOR, {}),
+  /** Taints the labs' pods tolerate (JSON array of tolerations). */
+  tolerations: jsonSetting<KubernetesToleration[]>("DOCKYARD_KUBERNETES_TOLERATIONS", process.env.DOCKYARD_KUBERNETES_TOLERATIONS, []),
+  /** A seccomp profile installed on the nodes (localhostProfile, relative to the kubelet's seccomp directory); unset: RuntimeDefault. */
+  seccompProfile: process.env.DOCKYARD_KUBERNETES_SECCOMP || undefined,
+});
+
+function jsonSetting<T>(name: string, value: string | undefined, fallback: T): T {
+  if (!value) return fallback;
+  try {
+    return JSON.parse(value) as T;
+  } catch {
+    throw new Error(`${name} is not JSON: ${value}`);
+  }
+}

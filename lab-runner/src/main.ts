@@ -14,7 +14,7 @@ import {
   poolPolicy,
 } from "@dockyard/contract/server";
 import { spawnPty } from "./terminal/pty";
-import { DockerSandboxDriver } from "./sandbox/docker";
+import { selectDriver } from "./sandbox/select";
 import { LabManager } from "./labs";
 import { lessonReader } from "./lessons";
 import { startRounds } from "./labs/rounds";
@@ -22,9 +22,9 @@ import { poolSeed } from "./labs/pool";
 import { Recordings } from "./recordings/store";
 import { createServer } from "./http/server";
 
-// Composition root: wires the Docker driver, lessons, lab manager, its rounds and HTTP/WebSocket server together.
+// Composition root: wires the sandbox driver (DOCKYARD_SANDBOX_DRIVER), lessons, lab manager, its rounds and HTTP/WebSocket server together.
 
-const driver = new DockerSandboxDriver();
+const driver = selectDriver();
 const recordings = new Recordings(recordingsDir(), { maxBytes: recordingMaxBytes() });
 const pool = poolPolicy();
 const labs = new LabManager(driver, {

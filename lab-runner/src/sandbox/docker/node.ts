@@ -12,7 +12,7 @@ import { INSIDE } from "./paths";
 
 // Docker's default capability set plus what an inner dockerd needs (SYS_ADMIN, NET_ADMIN: measured), plus SYS_PTRACE.
 // prettier-ignore
-const CAPS = [
+export const CAPS = [
   "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID", "SETFCAP", "SETPCAP",
   "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE", "SYS_ADMIN", "NET_ADMIN",
   // docker exec into an inner container whose process is not root opens that process's namespaces: a ptrace check.

@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { Writable } from "node:stream";
-import { Exec, KubeConfig, type V1Status } from "@kubernetes/client-node";
+import { Exec, type V1Status } from "@kubernetes/client-node";
+import { kubernetesSettings } from "@dockyard/contract/server";
+import { loadKubeConfig } from "./client";
 import { exitCodeOf } from "./exec";
 import { POD_SHELL } from "./shell";
 
@@ -8,14 +10,6 @@ import { POD_SHELL } from "./shell";
 // raw both ways; bytes go to and from the API server's exec (tty:true) unchanged, the window size follows SIGWINCH
 // (the client sends the TTY's rows and columns on the resize channel whenever stdout emits "resize"), and the
 // bridge exits with the shell's exit code once the API closes the exec.
-
-function loadKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  if (process.env.DOCKYARD_KUBECONFIG) kc.loadFromFile(process.env.DOCKYARD_KUBECONFIG);
-  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-  else kc.loadFromDefault();
-  return kc;
-}
 
 /** process.stdout as the client wants it (rows, columns, "resize"), but one the client may end() without closing fd 1. */
 function terminalOut(): Writable {
@@ -34,7 +28,17 @@ async function main(): Promise<void> {
     execFileSync("stty", ["-opost"], { stdio: ["inherit", "ignore", "inherit"] });
   }
   let status: V1Status | undefined;
-  const socket = await new Exec(loadKubeConfig()).exec(namespace, name, container, POD_SHELL, terminalOut(), null, process.stdin, true, (s) => (status = s));
+  const socket = await new Exec(loadKubeConfig(kubernetesSettings().kubeconfig)).exec(
+    namespace,
+    name,
+    container,
+    POD_SHELL,
+    terminalOut(),
+    null,
+    process.stdin,
+    true,
+    (s) => (status = s),
+  );
   socket.on("close", () => {
     const code = status ? exitCodeOf(status) : 1;
     process.stdout.write("", () => process.exit(code));

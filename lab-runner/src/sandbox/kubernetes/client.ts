@@ -1,0 +1,107 @@
+import fs from "node:fs";
+import {
+  ApiException,
+  CoreV1Api,
+  createConfiguration,
+  KubeConfig,
+  NetworkingV1Api,
+  NodeV1Api,
+  ServerConfiguration,
+  VersionApi,
+  Watch,
+} from "@kubernetes/client-node";
+
+// The Kubernetes driver's way into its cluster: the kubeconfig it loads, the API clients it uses (every request with
+// a timeout, and counted, so the simulation can say how many calls a lab start costs), and how an API error reads.
+
+/** How long one request may take before the API server counts as not answering. */
+const TIMEOUT_MS = 15_000;
+/** Where a pod finds its service account's token (the lab-runner running in the cluster). */
+const IN_CLUSTER_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+/** The kubeconfig file if given (DOCKYARD_KUBECONFIG), else the pod's service account in a cluster, else client-node's default (~/.kube/config). */
+export function loadKubeConfig(file?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (file) kc.loadFromFile(file);
+  else if (fs.existsSync(IN_CLUSTER_TOKEN)) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  return kc;
+}
+
+export interface KubeClients {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  networking: NetworkingV1Api;
+  node: NodeV1Api;
+  version: VersionApi;
+  watch: Watch;
+  /** API requests made so far (watches count once, when they start). */
+  readonly calls: number;
+  /** Counts a request made outside the clients above (a watch, an exec, a port-forward). */
+  count(): void;
+}
+
+export function kubeClients(kc: KubeConfig, { timeoutMs = TIMEOUT_MS }: { timeoutMs?: number } = {}): KubeClients {
+  const server = kc.getCurrentCluster()?.server?.replace(/\/+$/, "");
+  if (!server) throw new Error("the kubeconfig names no current cluster");
+  let calls = 0;
+  const config = createConfiguration({
+    baseServer: new ServerConfiguration(server, {}),
+    authMethods: { default: kc },
+    promiseMiddleware: [
+      {
+        pre: async (request) => (calls++, request.setSignal(AbortSignal.timeout(timeoutMs)), request),
+        post: async (response) => response,
+      },
+    ],
+  });
+  return {
+    kc,
+    core: new CoreV1Api(config),
+    networking: new NetworkingV1Api(config),
+    node: new NodeV1Api(config),
+    version: new VersionApi(config),
+    watch: new Watch(kc),
+    get calls() {
+      return calls;
+    },
+    count: () => void calls++,
+  };
+}
+
+/** The HTTP status the API answered an ApiException with (undefined for anything else). */
+export const apiStatus = (e: unknown): number | undefined => (e instanceof ApiException ? e.code : undefined);
+
+/** What the API said in its Status body, else the error's own message. */
+export function apiMessage(e: unknown): string {
+  if (e instanceof ApiException) {
+    const body = e.body as unknown;
+    try {
+      const status = (typeof body === "string" ? JSON.parse(body) : body) as { message?: string };
+      if (status?.message) return status.message;
+    } catch {
+      // not a Status: the exception's own message says the code
+    }
+  }
+  return (e as Error)?.message ?? String(e);
+}
+
+/** Runs a request; a 404 is undefined instead of an error. */
+export async function orNotFound<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (e) {
+    if (apiStatus(e) === 404) return undefined;
+    throw e;
+  }
+}
+
+/** Runs a create; an AlreadyExists (409) is fine (another start made it: the caller reads what is there). */
+export async function createOrKeep<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (e) {
+    if (apiStatus(e) === 409) return undefined;
+    throw e;
+  }
+}
