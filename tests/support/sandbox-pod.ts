@@ -68,9 +68,10 @@ function sh(script: string): Promise<void> {
 
 /**
  * Builds the sandbox image variant holding the course images (on Dockyard's engine) and imports it into node1's
- * containerd; installs the seccomp profile where node1's kubelet looks for Localhost profiles. Returns the image.
+ * containerd with `also` (images of Dockyard's engine as they are, e.g. the registry's); installs the seccomp profile
+ * where node1's kubelet looks for Localhost profiles. Returns the variant's name as the cluster knows it.
  */
-export async function prepareNode1(cluster: TestCluster, images: string[]): Promise<string> {
+export async function prepareNode1(cluster: TestCluster, images: string[], also: string[] = []): Promise<string> {
   const tag = `dockyard/sandbox-pod-test:${images.length ? [...images].sort().join("_") : "none"}`;
   const context = await mkdtemp(path.join(os.tmpdir(), "sandbox-pod-image-"));
   try {
@@ -85,7 +86,7 @@ export async function prepareNode1(cluster: TestCluster, images: string[]): Prom
     await rm(context, { recursive: true, force: true });
   }
   const node1 = nodeContainer(cluster.sandboxId, "node1");
-  await sh(`${dockerCli()} save ${tag} | ${dockerCli()} exec -i ${node1} ${CONTAINERD.join(" ")} images import - >/dev/null`);
+  await sh(`${dockerCli()} save ${[tag, ...also].join(" ")} | ${dockerCli()} exec -i ${node1} ${CONTAINERD.join(" ")} images import - >/dev/null`);
   const profile = await cluster.driver.exec(
     cluster.sandboxId,
     ["sh", "-c", `mkdir -p ${KUBELET_SECCOMP_DIR} && cat > ${KUBELET_SECCOMP_DIR}/seccomp-dind.json`],
