@@ -163,4 +163,19 @@ describe("the Kubernetes driver on a real API server", { timeout: 600_000 }, () 
     assert.equal((await d.list()).length, 0);
     await d.remove(lab);
   });
+
+  test("a lab whose machine is gone is lost; starting it again boots it afresh on another machine", async () => {
+    const d = driver();
+    const first = await d.start(spec("moved"));
+    const [pod] = (await clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `dockyard.io/lab=${first.id}` })).items;
+    const machine = pod!.spec!.nodeName!;
+    await clients.core.deleteNode({ name: machine });
+    assert.match((await d.get(first.id))?.lost ?? "", new RegExp(`machine node1 ran on \\(${machine}\\) stopped answering`));
+    const again = await d.start(spec("moved"));
+    assert.equal(again.running, true);
+    assert.equal(again.lost, undefined);
+    const [moved] = (await clients.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `dockyard.io/lab=${first.id}` })).items;
+    assert.notEqual(moved!.spec!.nodeName, machine);
+    await d.remove(first.id);
+  });
 });

@@ -1,6 +1,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import os from "node:os";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import WebSocket, { WebSocketServer } from "ws";
 import { createServer } from "../../lab-runner/src/http/server";
@@ -16,9 +18,13 @@ const LESSON = "web";
 const ann = { learner: "ann", lesson: LESSON, sandbox: sandboxIdFor("ann", LESSON) };
 const bob = { learner: "bob", lesson: LESSON, sandbox: sandboxIdFor("bob", LESSON) };
 
+/** A port the fake driver reaches through a unix socket, as the Kubernetes driver reaches a pod's ports (a port-forward). */
+const SOCKET_PORT = 4242;
+const socketPath = path.join(os.tmpdir(), `dockyard-preview-test-${process.pid}.sock`);
+
 const driver = {
   get: async (id: string) => ({ id, running: true, nodes: ["node1"] }),
-  endpoint: async (_id: string, _node: string, port: number) => ({ host: "127.0.0.1", port }),
+  endpoint: async (_id: string, _node: string, port: number) => (port === SOCKET_PORT ? { socketPath } : { host: "127.0.0.1", port }),
 } as unknown as SandboxDriver;
 const lesson = { slug: LESSON, nodes: 1, images: [], steps: [] } as unknown as Lesson;
 const labs = new LabManager(driver, {
@@ -29,6 +35,7 @@ const labs = new LabManager(driver, {
 
 let runner: http.Server;
 let app: http.Server;
+let socketApp: http.Server;
 let appPort: number;
 let closedPort: number;
 let base: string;
@@ -48,6 +55,9 @@ before(async () => {
   });
   new WebSocketServer({ server: app }).on("connection", (ws, req) => ws.on("message", (data) => ws.send(`echo ${data} on ${req.url}`)));
   appPort = await listen(app);
+  socketApp = http.createServer((req, res) => app.emit("request", req, res));
+  new WebSocketServer({ server: socketApp }).on("connection", (ws, req) => ws.on("message", (data) => ws.send(`echo ${data} on ${req.url} via the socket`)));
+  await new Promise<void>((resolve) => socketApp.listen(socketPath, resolve));
   const closed = http.createServer();
   closedPort = await listen(closed);
   closed.close();
@@ -58,6 +68,7 @@ before(async () => {
 after(() => {
   runner.close();
   app.close();
+  socketApp.close();
 });
 
 const prefix = (port = appPort, sandbox = ann.sandbox) => `/preview/${sandbox}/node1/${port}`;
@@ -175,4 +186,19 @@ test("the front server may get a certificate only for the host name of a node th
   assert.equal(await ask(`${ann.sandbox}-node2-8080.preview.example.net`), 404); // the lab has one node
   assert.equal(await ask(`made-up.preview.example.net`), 404);
   assert.equal(await ask(`${ann.sandbox}-node1-8080.evil.example.net`), 404);
+});
+
+test("a node's port the driver reaches through a unix socket is proxied alike, HTTP and WebSocket", async () => {
+  const cookie = await enter(SOCKET_PORT);
+  const res = await get(`${prefix(SOCKET_PORT)}/hello?x=1`, { cookie });
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { url: "/hello?x=1", cookie: null, prefix: prefix(SOCKET_PORT) });
+  const ws = new WebSocket(`${base.replace("http", "ws")}${prefix(SOCKET_PORT)}/socket`, { headers: { cookie } });
+  const reply = await new Promise<string>((resolve, reject) => {
+    ws.on("open", () => ws.send("ping"));
+    ws.on("message", (data) => resolve(data.toString()));
+    ws.on("error", reject);
+  });
+  assert.equal(reply, "echo ping on /socket via the socket");
+  ws.close();
 });

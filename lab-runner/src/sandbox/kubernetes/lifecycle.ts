@@ -5,6 +5,7 @@ import { DriverError, type Sandbox, type SandboxSpec } from "../driver";
 import { apiMessage, createOrKeep, orNotFound, type KubeClients } from "./client";
 import {
   ANNOTATION,
+  LABEL,
   labDiskClaim,
   labNetworkPolicy,
   labNodePod,
@@ -67,7 +68,7 @@ export async function listLabs(ctx: LabContext): Promise<Sandbox[]> {
     .map((s) =>
       sandboxOf(
         s,
-        pods.items.filter((p) => p.metadata?.labels?.["dockyard.io/lab"] === s.metadata?.name),
+        pods.items.filter((p) => p.metadata?.labels?.[LABEL.lab] === s.metadata?.name),
         readyNodes,
       ),
     );
@@ -96,12 +97,16 @@ export async function startLab(ctx: LabContext, spec: SandboxSpec, onStage: OnSt
     if (suspended) return resume(ctx, spec, found.service, new Date(suspended), onStage);
     const wanted = podNames(id, shape);
     const pods = wanted.map((name) => found.pods.find((p) => p.metadata?.name === name));
-    if (pods.every((p) => p && podReady(p))) {
+    // a pod that can never run (failed, going, or on a machine that is not Ready, its status stale): the lab was lost,
+    // and boots afresh where the scheduler finds room
+    const readyNodes = await readyNodeNames(ctx);
+    const dead = (p: V1Pod) => p.metadata?.deletionTimestamp || podRefusal(p) || (p.spec?.nodeName && !readyNodes.has(p.spec.nodeName));
+    if (pods.some((p) => p && dead(p))) await removeLab(ctx, id);
+    else if (pods.every((p) => p && podReady(p))) {
       onStage("ready");
-      return sandboxOf(found.service, found.pods);
+      return sandboxOf(found.service, found.pods, readyNodes);
     }
-    // half made, or another start makes it now: carry on unless a pod of it can never run
-    if (pods.some((p) => p?.metadata?.deletionTimestamp || (p && podRefusal(p)))) await removeLab(ctx, id);
+    // else half made, or another start makes it now: make what is missing and wait with it
   }
   try {
     onStage("network", "the lab's Service and NetworkPolicy");
@@ -203,14 +208,27 @@ async function deletePods(ctx: LabContext, id: string): Promise<void> {
   await podsGone(ctx, id);
 }
 
-/** Waits until no pod of the lab is left (deleting one takes its grace period, and the kubelet's word). */
+/**
+ * Waits until no pod of the lab is left (deleting one takes its grace period, and the kubelet's word). A pod on a
+ * machine that is not Ready would wait for a kubelet that does not answer: it is deleted at once (forced) instead.
+ */
 async function podsGone(ctx: LabContext, id: string, timeoutMs = 120_000): Promise<void> {
+  const { core } = ctx.clients;
+  const namespace = ctx.settings.namespace;
   const deadline = Date.now() + timeoutMs;
+  const forceAfter = Date.now() + 10_000;
+  let forced = false;
   for (;;) {
-    const { items } = await ctx.clients.core.listNamespacedPod({ namespace: ctx.settings.namespace, labelSelector: labSelector(id) });
+    const { items } = await core.listNamespacedPod({ namespace, labelSelector: labSelector(id) });
     if (items.length === 0) return;
     if (Date.now() > deadline)
       throw new DriverError("engine_failed", `${items.map((p) => p.metadata?.name).join(", ")} still there ${timeoutMs / 1000} s after deletion`);
+    if (!forced && Date.now() > forceAfter) {
+      forced = true;
+      const readyNodes = await readyNodeNames(ctx);
+      for (const pod of items.filter((p) => p.spec?.nodeName && !readyNodes.has(p.spec.nodeName)))
+        await orNotFound(core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace, gracePeriodSeconds: 0 }));
+    }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -232,7 +250,12 @@ export async function removeLab(ctx: LabContext, id: string): Promise<void> {
     // the pods now, rather than when the garbage collector comes to them
     await core.deleteCollectionNamespacedPod({ namespace, labelSelector: labSelector(id), gracePeriodSeconds: 5 });
     await podsGone(ctx, id);
-    for (let i = 0; i < 240 && (await orNotFound(core.readNamespacedService({ name: id, namespace }))); i++) await new Promise((r) => setTimeout(r, 500));
+    // the Service goes once the garbage collector has deleted what it owns (its PVCs, its NetworkPolicy)
+    const deadline = Date.now() + 120_000;
+    while (await orNotFound(core.readNamespacedService({ name: id, namespace }))) {
+      if (Date.now() > deadline) throw new DriverError("engine_failed", `lab ${id}'s Service is still there 120 s after its deletion`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   } catch (e) {
     if (e instanceof DriverError) throw e;
     throw new DriverError("engine_failed", `removing lab ${id} failed: ${apiMessage(e)}`, { cause: e });

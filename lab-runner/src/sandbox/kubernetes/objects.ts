@@ -35,7 +35,7 @@ export const ANNOTATION = {
 
 /** The sandbox image's container in a node's pod, and the registry's in the registry pod. */
 export const NODE_CONTAINER = "node";
-export const REGISTRY_CONTAINER = "registry";
+const REGISTRY_CONTAINER = "registry";
 const REGISTRY_PORT = 5000;
 
 /** What the driver's settings decide about every pod (kubernetesSettings() and the node limits). */
@@ -65,9 +65,8 @@ export const sameShape = (a: LabShape, b: LabShape) => a.registry === b.registry
 
 export const podName = (id: string, node: string) => `${id}-${node}`;
 export const registryPodName = (id: string) => `${id}-${REGISTRY_ALIAS}`;
-export const diskClaimName = (id: string, node: string) => `${id}-${node}-disk`;
+const diskClaimName = (id: string, node: string) => `${id}-${node}-disk`;
 export const nodePod = (namespace: string, id: string, node: string): PodRef => ({ namespace, name: podName(id, node), container: NODE_CONTAINER });
-export const registryPod = (namespace: string, id: string): PodRef => ({ namespace, name: registryPodName(id), container: REGISTRY_CONTAINER });
 
 /** The label selector of everything of one lab, or (without an id) of every lab. */
 export const labSelector = (id?: string) => (id ? `${LABEL.lab}=${id}` : LABEL.lab);
