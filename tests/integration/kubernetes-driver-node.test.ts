@@ -6,7 +6,7 @@ import { DriverError } from "../../lab-runner/src/sandbox/driver";
 import { KubernetesSandboxDriver } from "../../lab-runner/src/sandbox/kubernetes";
 import { kubeClients, loadKubeConfig, type KubeClients } from "../../lab-runner/src/sandbox/kubernetes/client";
 import { execInPod } from "../../lab-runner/src/sandbox/kubernetes/exec";
-import { registryPod, type PodSettings } from "../../lab-runner/src/sandbox/kubernetes/objects";
+import { registryPodName, type PodSettings } from "../../lab-runner/src/sandbox/kubernetes/objects";
 import { spawnPty } from "../../lab-runner/src/terminal/pty";
 import { startTestCluster, type TestCluster } from "../support/test-cluster";
 import { prepareNode1, SECCOMP_LOCALHOST } from "../support/sandbox-pod";
@@ -126,10 +126,9 @@ describe("a lab on a real Kubernetes node, end to end through LabManager", { tim
       `echo '${password}' | docker login ${host} -u ${username} --password-stdin >/dev/null && docker tag busybox ${host}/mine:v1 && docker push -q ${host}/mine:v1 >/dev/null && echo pushed-$((2+2))`,
       /pushed-4/,
     );
-    const stored = await execInPod(clients.kc, registryPod(NAMESPACE, LAB), [
-      "ls",
-      "/var/lib/docker-registry/docker/registry/v2/repositories/mine/_manifests/tags",
-    ]);
+    const registry = await clients.core.readNamespacedPod({ namespace: NAMESPACE, name: registryPodName(LAB) });
+    const registryRef = { namespace: NAMESPACE, name: registryPodName(LAB), container: registry.spec!.containers[0]!.name };
+    const stored = await execInPod(clients.kc, registryRef, ["ls", "/var/lib/docker-registry/docker/registry/v2/repositories/mine/_manifests/tags"]);
     assert.deepEqual(stored, { exitCode: 0, output: "v1\n" }, "the registry pod stores the pushed tag");
   });
 
