@@ -12,6 +12,18 @@ import { refusalOf, type PodRef } from "./exec";
 // innerDocker, a preview's port for endpoint()). The lab-runner never needs the pod network, and the sockets live in a
 // 0700 directory of its own, so no other local user reaches a learner's dockerd through them.
 
+/** Every PortForwards' directory, removed when the process exits (a driver lives as long as its lab-runner). */
+const directories = new Set<string>();
+let removedAtExit = false;
+function removeAtExit(dir: string): void {
+  directories.add(dir);
+  if (removedAtExit) return;
+  removedAtExit = true;
+  process.once("exit", () => {
+    for (const d of directories) fs.rmSync(d, { recursive: true, force: true });
+  });
+}
+
 export class PortForwards {
   private readonly dir: string;
   private readonly servers = new Map<string, { pod: PodRef; server: net.Server; connections: Set<net.Socket> }>();
@@ -21,6 +33,7 @@ export class PortForwards {
     parent = os.tmpdir(),
   ) {
     this.dir = fs.mkdtempSync(path.join(parent, "dockyard-forwards-")); // mkdtemp makes it 0700
+    removeAtExit(this.dir);
   }
 
   /** The socket for a port of a pod, listening from now on (the listen is synchronous, so innerDocker() can be too). */
@@ -55,6 +68,7 @@ export class PortForwards {
   closeAll(): void {
     for (const { pod } of [...this.servers.values()]) this.close(pod.name, pod.namespace);
     fs.rmSync(this.dir, { recursive: true, force: true });
+    directories.delete(this.dir);
   }
 
   private forward(pod: PodRef, port: number, socket: net.Socket): void {
