@@ -90,8 +90,10 @@ test("port-forward sockets live in a 0700 directory, listen as soon as asked, ar
   }
 });
 
-test("a PortForwards' directory goes when the process exits, closed or not", async () => {
+test("a PortForwards' directory is made at the first socket and goes when the process exits, closed or not", async () => {
   const parent = fs.mkdtempSync(path.join(os.tmpdir(), "forwards-exit-test-"));
+  new PortForwards(new KubeConfig(), parent);
+  assert.deepEqual(fs.readdirSync(parent), [], "no socket asked for, no directory");
   const script = `import fs from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
 import { PortForwards } from "./lab-runner/src/sandbox/kubernetes/forward.ts";

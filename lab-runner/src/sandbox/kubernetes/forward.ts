@@ -25,21 +25,27 @@ function removeAtExit(dir: string): void {
 }
 
 export class PortForwards {
-  private readonly dir: string;
+  /** Made at the first socket asked for: a driver that never forwards leaves nothing behind. */
+  private dir?: string;
   private readonly servers = new Map<string, { pod: PodRef; server: net.Server; connections: Set<net.Socket> }>();
 
   constructor(
     private readonly kc: KubeConfig,
-    parent = os.tmpdir(),
-  ) {
-    this.dir = fs.mkdtempSync(path.join(parent, "dockyard-forwards-")); // mkdtemp makes it 0700
-    removeAtExit(this.dir);
+    private readonly parent = os.tmpdir(),
+  ) {}
+
+  private directory(): string {
+    if (!this.dir) {
+      this.dir = fs.mkdtempSync(path.join(this.parent, "dockyard-forwards-")); // mkdtemp makes it 0700
+      removeAtExit(this.dir);
+    }
+    return this.dir;
   }
 
   /** The socket for a port of a pod, listening from now on (the listen is synchronous, so innerDocker() can be too). */
   socketFor(pod: PodRef, port: number): string {
     const key = `${pod.namespace}/${pod.name}:${port}`;
-    const file = path.join(this.dir, socketName(pod, port));
+    const file = path.join(this.directory(), socketName(pod, port));
     if (this.servers.has(key)) return file;
     const connections = new Set<net.Socket>();
     const server = net.createServer((socket) => {
@@ -67,8 +73,10 @@ export class PortForwards {
   /** Stops everything and removes the directory (the lab-runner shuts down). */
   closeAll(): void {
     for (const { pod } of [...this.servers.values()]) this.close(pod.name, pod.namespace);
+    if (!this.dir) return;
     fs.rmSync(this.dir, { recursive: true, force: true });
     directories.delete(this.dir);
+    this.dir = undefined;
   }
 
   private forward(pod: PodRef, port: number, socket: net.Socket): void {
