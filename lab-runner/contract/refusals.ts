@@ -76,6 +76,12 @@ export const REFUSALS = {
   // Dockyard's own trouble
   boot_failed: rule(503, 4500, true, "Your lab could not start."),
   engine_down: rule(503, 4500, true, "Dockyard's Docker engine is not answering, so no lab can start now. Try again in a minute: nothing you did is lost."),
+  lab_lost: rule(
+    503,
+    4503,
+    true,
+    "The machine in the cluster that ran your lab stopped answering, so your lab stopped. Reload the page to start it again on another machine; files that were only inside your lab may be lost.",
+  ),
   runner_unreachable: rule(503, 4500, true, "The lab-runner is not reachable. Is it running?"),
   runner_error: rule(502, 4502, false, "The lab-runner answered with an error the site does not know."),
   upstream_failed: rule(502, 4502, false, "The app in your lab did not answer properly."),

@@ -54,8 +54,8 @@ export type ServerMessage =
   | { type: "limit"; limit: LimitKind; message: string }
   /** To the learner, before "ready": their lab, suspended while idle with everything in it kept, was resumed; suspended when (ISO 8601). */
   | { type: "resumed"; suspendedAt: string }
-  /** To the learner: the platform's Docker engine stopped answering, or is back. */
-  | { type: "notice"; code: "engine_down" | "engine_back"; message: string };
+  /** To the learner: the platform's Docker engine stopped answering, or is back; or their lab was lost with the cluster machine it ran on. */
+  | { type: "notice"; code: "engine_down" | "engine_back" | "lab_lost"; message: string };
 
 /** The limits a learner can run into, each told to them by name when it stops something. */
 export type LimitKind = "memory" | "processes" | "disk" | "labs" | "connections";

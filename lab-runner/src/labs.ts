@@ -39,7 +39,8 @@ import { labClusterApi, startCluster } from "./kubernetes/cluster";
 // each step change and check attempt, and the commands each shell reports logged on the host, recordings/command-log.ts),
 // told their step (labs/steps.ts), checked (labs/step-check.ts), suspended when idle (labs/idle-culler.ts) and resumed
 // when asked for again, removed when the learner resets it or eviction says so (labs/eviction.ts); learners are told
-// at their terminals what their lab runs into (labs/notices.ts); admins see it all with the host's load
+// at their terminals what their lab runs into (labs/notices.ts), and when it was lost with the cluster machine it ran
+// on, which ends its terminals so that connecting again starts it anew; admins see it all with the host's load
 // (labs/status.ts). A sandbox is the whole lab (all its nodes): what a lab token names, boots, idles, is suspended.
 // A Kubernetes lab gets its binaries before it boots and its cluster after (kubernetes/binaries.ts, kubernetes/cluster.ts).
 
@@ -227,14 +228,18 @@ export class LabManager {
   }
 
   private async assertRunning(id: string): Promise<void> {
-    if (!(await this.driver.get(id))?.running) throw new Refusal("not_running", "Your sandbox is not running; reload the page to start it.");
+    const sandbox = await this.driver.get(id);
+    if (sandbox?.lost) throw new Refusal("lab_lost");
+    if (!sandbox?.running) throw new Refusal("not_running", "Your sandbox is not running; reload the page to start it.");
     if (this.booting(id)) throw new Refusal("not_running", "Your sandbox is still starting; check again once the terminal is connected.");
   }
 
   /** A node of the learner's sandbox once it is ready; using it counts as activity. */
   async node(id: string, lessonSlug: string, name: string | null | undefined): Promise<LabNode> {
     const node = this.nodeOf(lessonSlug, name);
-    if (!(await this.driver.get(id))?.running) throw new Refusal("not_running", "Your sandbox is not running; reload the lesson page to start it.");
+    const sandbox = await this.driver.get(id);
+    if (sandbox?.lost) throw new Refusal("lab_lost");
+    if (!sandbox?.running) throw new Refusal("not_running", "Your sandbox is not running; reload the lesson page to start it.");
     if (this.booting(id)) throw new Refusal("not_running", "Your sandbox is still starting; try again once the terminal is connected.");
     this.touch(id);
     return labNode(this.driver, id, node);
@@ -284,8 +289,8 @@ export class LabManager {
     }
   }
 
-  private forget(id: string): void {
-    this.shells.close(id);
+  private forget(id: string, reason?: "lab_lost"): void {
+    this.shells.close(id, reason);
     this.boots.forget(id);
     this.culler.forget(id);
     this.steps.forget(id);
@@ -298,9 +303,11 @@ export class LabManager {
     return Boolean(this.boots.get(id)?.booting);
   }
 
-  /** A boot still in progress counts as alive; a finished one only while its sandbox runs. */
+  /** A boot still in progress counts as alive; a finished one only while its sandbox runs and is not lost. */
   private async isAlive(id: string): Promise<boolean> {
-    return this.booting(id) || Boolean((await this.driver.get(id))?.running);
+    if (this.booting(id)) return true;
+    const sandbox = await this.driver.get(id);
+    return Boolean(sandbox?.running && !sandbox.lost);
   }
 
   private inUse(id: string): boolean {
@@ -315,6 +322,17 @@ export class LabManager {
   /** Tells the learners at their terminals about every limit their lab ran into since the last look. */
   tellLimits(): Promise<void> {
     return this.notices.tellLimits();
+  }
+
+  /**
+   * Tells the learners at the terminals of every lab the driver reports lost, and ends those terminals and live views
+   * (refused as lab_lost): the lesson page connects again, which starts the lab anew (driver.start() of a lost lab
+   * places it afresh). Resolves the labs told.
+   */
+  async tellLost(): Promise<Sandbox[]> {
+    const lost = await this.notices.tellLost();
+    for (const { id } of lost) this.forget(id, "lab_lost");
+    return lost;
   }
 
   /** Sandboxes left by an earlier lab-runner are adopted: their boot counts as done, their idle clock restarts. */

@@ -165,6 +165,7 @@ async function openTerminal(ws: WebSocket, url: URL, labs: LabManager, secret: s
   const client: TerminalClient = {
     output: (data) => ws.readyState === ws.OPEN && ws.send(data),
     control: (m) => control(ws, m),
+    disconnect: (reason) => refuse(ws, new Refusal(reason)),
   };
   const detach = session.attach(client);
   ws.on("close", detach);

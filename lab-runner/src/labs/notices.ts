@@ -1,11 +1,11 @@
-import type { LimitKind, ServerMessage } from "@dockyard/contract/server";
-import type { LimitHits, SandboxDriver } from "../sandbox/driver";
+import { REFUSALS, type LimitKind, type ServerMessage } from "@dockyard/contract/server";
+import type { LimitHits, Sandbox, SandboxDriver } from "../sandbox/driver";
 import type { TerminalSession } from "../terminal/session";
 import type { Recordings } from "../recordings/store";
 
 // What learners are told at their terminals besides their shell's output: each limit their lab runs into
 // (which limit, what it stopped and what to do: the kernel's own words, "Killed", say none of that), and
-// when the engine stops answering and when it is back.
+// when the engine stops answering and when it is back, and when their lab was lost with the cluster machine it ran on.
 
 /** A limit hit again within this long is not told again. */
 const LIMIT_RETELL_MS = 30_000;
@@ -24,7 +24,7 @@ export class Notices {
   private engineUp = true;
 
   constructor(
-    private readonly driver: Pick<SandboxDriver, "limits" | "limitHits" | "engineAnswers">,
+    private readonly driver: Pick<SandboxDriver, "limits" | "limitHits" | "engineAnswers" | "list">,
     private readonly terminals: Terminals,
     private readonly options: { now: () => number; recordings?: Recordings },
   ) {}
@@ -72,6 +72,22 @@ export class Notices {
         }),
     );
     await Promise.all(looks);
+  }
+
+  /**
+   * Tells everyone at a terminal of a lab the driver reports lost (its node went away, its pod was evicted) that it
+   * stopped and how to start it again. Resolves those labs: the caller ends their terminals. Asks the driver only
+   * while someone is at a terminal, since only they can be told.
+   */
+  async tellLost(): Promise<Sandbox[]> {
+    if (this.terminals.size === 0) return [];
+    const lost = (await this.driver.list()).filter((sandbox) => sandbox.lost && this.terminals.has(sandbox.id));
+    const message: ServerMessage = { type: "notice", code: "lab_lost", message: REFUSALS.lab_lost.message };
+    for (const sandbox of lost) {
+      for (const session of this.terminals.get(sandbox.id)?.values() ?? []) session.notify(message);
+      this.options.recordings?.mark(sandbox.id, "lab lost");
+    }
+    return lost;
   }
 
   /** Notes the node's limit counters as they are now: what was hit before is not news. */

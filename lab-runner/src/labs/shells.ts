@@ -57,9 +57,9 @@ export class Shells {
     return [...(this.byLab.get(id)?.values() ?? [])].some((session) => session.attachedClients > 0);
   }
 
-  /** Closes the lab's shells. */
-  close(id: string): void {
-    for (const session of this.byLab.get(id)?.values() ?? []) session.close();
+  /** Closes the lab's shells (TerminalSession.close says what `reason` ends). */
+  close(id: string, reason?: "ended" | "lab_lost"): void {
+    for (const session of this.byLab.get(id)?.values() ?? []) session.close(reason);
     this.byLab.delete(id);
   }
 }

@@ -19,14 +19,19 @@ export interface Pty {
   kill(): void;
 }
 
+/** Why the session detaches a terminal or live view itself: each is the refusal its connection is closed with. */
+export type Disconnect = "lagging" | "ended" | "lab_lost";
+
 export interface TerminalClient {
   output(data: Buffer): void;
   control(message: ServerMessage): void;
+  /** It is detached already: the shell's lab was lost with the machine it ran on ("lab_lost"). A client without it is only told. */
+  disconnect?(reason: Disconnect): void;
 }
 
 export interface TerminalWatcher extends TerminalClient {
-  /** It is detached already: it fell too far behind ("lagging"), or the shell's lab was removed ("ended"). */
-  disconnect(reason: "lagging" | "ended"): void;
+  /** It is detached already: it fell too far behind ("lagging"), or the shell's lab was removed ("ended") or lost ("lab_lost"). */
+  disconnect(reason: Disconnect): void;
 }
 
 /** Where the session's output and size changes are recorded. */
@@ -128,12 +133,21 @@ export class TerminalSession {
     return this.ptyPaused;
   }
 
-  close(): void {
+  /**
+   * Ends the shell and its live views: the lab was removed ("ended"), or lost with the machine it ran on
+   * ("lab_lost"), which ends the learner's terminals too, so that connecting again starts the lab anew.
+   */
+  close(reason: "ended" | "lab_lost" = "ended"): void {
     this.pty?.kill();
     this.pty = null;
     for (const watcher of [...this.watchers.keys()]) {
       this.unwatch(watcher);
-      watcher.disconnect("ended");
+      watcher.disconnect(reason);
+    }
+    if (reason !== "lab_lost") return;
+    for (const client of [...this.clients.keys()]) {
+      this.clients.delete(client);
+      client.disconnect?.(reason);
     }
   }
 
