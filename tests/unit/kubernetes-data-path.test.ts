@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -45,6 +46,8 @@ test("the terminal runs this Node with tsx and the bridge, naming the pod; in th
   assert.ok(fs.existsSync(command.args[2]!));
   assert.deepEqual(command.args.slice(3), [POD.namespace, POD.name, POD.container]);
   assert.equal(command.env.TERM, "xterm-256color");
+  assert.equal(command.env.DOCKYARD_KUBECONFIG, undefined);
+  assert.equal(shellBridgeCommand(POD, "/etc/dockyard/kubeconfig").env.DOCKYARD_KUBECONFIG, "/etc/dockyard/kubeconfig");
   assert.deepEqual(POD_SHELL.slice(-3), ["bash", "-c", "cd /root && exec bash -l"]);
 });
 
@@ -83,6 +86,25 @@ test("port-forward sockets live in a 0700 directory, listen as soon as asked, ar
     await assert.rejects(new Promise((resolve, reject) => net.connect(file, () => resolve("connected")).on("error", reject)), /ENOENT|ECONNREFUSED/);
   } finally {
     forwards.closeAll();
+    fs.rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+test("a PortForwards' directory is made at the first socket and goes when the process exits, closed or not", async () => {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), "forwards-exit-test-"));
+  new PortForwards(new KubeConfig(), parent);
+  assert.deepEqual(fs.readdirSync(parent), [], "no socket asked for, no directory");
+  const script = `import fs from "node:fs";
+import { KubeConfig } from "@kubernetes/client-node";
+import { PortForwards } from "./lab-runner/src/sandbox/kubernetes/forward.ts";
+new PortForwards(new KubeConfig(), ${JSON.stringify(parent)}).socketFor({ namespace: "n", name: "p", container: "c" }, 2375);
+console.log(fs.readdirSync(${JSON.stringify(parent)}).length);
+process.exit(0);`;
+  try {
+    const during = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(during.trim(), "1", "the directory existed while the process ran");
+    assert.deepEqual(fs.readdirSync(parent), [], "and was removed at its exit");
+  } finally {
     fs.rmSync(parent, { recursive: true, force: true });
   }
 });

@@ -12,21 +12,40 @@ import { refusalOf, type PodRef } from "./exec";
 // innerDocker, a preview's port for endpoint()). The lab-runner never needs the pod network, and the sockets live in a
 // 0700 directory of its own, so no other local user reaches a learner's dockerd through them.
 
+/** Every PortForwards' directory, removed when the process exits (a driver lives as long as its lab-runner). */
+const directories = new Set<string>();
+let removedAtExit = false;
+function removeAtExit(dir: string): void {
+  directories.add(dir);
+  if (removedAtExit) return;
+  removedAtExit = true;
+  process.once("exit", () => {
+    for (const d of directories) fs.rmSync(d, { recursive: true, force: true });
+  });
+}
+
 export class PortForwards {
-  private readonly dir: string;
+  /** Made at the first socket asked for: a driver that never forwards leaves nothing behind. */
+  private dir?: string;
   private readonly servers = new Map<string, { pod: PodRef; server: net.Server; connections: Set<net.Socket> }>();
 
   constructor(
     private readonly kc: KubeConfig,
-    parent = os.tmpdir(),
-  ) {
-    this.dir = fs.mkdtempSync(path.join(parent, "dockyard-forwards-")); // mkdtemp makes it 0700
+    private readonly parent = os.tmpdir(),
+  ) {}
+
+  private directory(): string {
+    if (!this.dir) {
+      this.dir = fs.mkdtempSync(path.join(this.parent, "dockyard-forwards-")); // mkdtemp makes it 0700
+      removeAtExit(this.dir);
+    }
+    return this.dir;
   }
 
   /** The socket for a port of a pod, listening from now on (the listen is synchronous, so innerDocker() can be too). */
   socketFor(pod: PodRef, port: number): string {
     const key = `${pod.namespace}/${pod.name}:${port}`;
-    const file = path.join(this.dir, socketName(pod, port));
+    const file = path.join(this.directory(), socketName(pod, port));
     if (this.servers.has(key)) return file;
     const connections = new Set<net.Socket>();
     const server = net.createServer((socket) => {
@@ -54,7 +73,10 @@ export class PortForwards {
   /** Stops everything and removes the directory (the lab-runner shuts down). */
   closeAll(): void {
     for (const { pod } of [...this.servers.values()]) this.close(pod.name, pod.namespace);
+    if (!this.dir) return;
     fs.rmSync(this.dir, { recursive: true, force: true });
+    directories.delete(this.dir);
+    this.dir = undefined;
   }
 
   private forward(pod: PodRef, port: number, socket: net.Socket): void {
