@@ -254,8 +254,11 @@ export const kubernetesSettings = () => ({
   nodeSelector: jsonSetting<Record<string, string>>("DOCKYARD_KUBERNETES_NODE_SELECTOR", process.env.DOCKYARD_KUBERNETES_NODE_SELECTOR, {}),
   /** Taints the labs' pods tolerate (JSON array of tolerations). */
   tolerations: jsonSetting<KubernetesToleration[]>("DOCKYARD_KUBERNETES_TOLERATIONS", process.env.DOCKYARD_KUBERNETES_TOLERATIONS, []),
-  /** A seccomp profile installed on the nodes (localhostProfile, relative to the kubelet's seccomp directory); unset: RuntimeDefault. */
-  seccompProfile: process.env.DOCKYARD_KUBERNETES_SECCOMP || undefined,
+  /**
+   * The seccomp profile installed on the nodes (localhostProfile, relative to the kubelet's seccomp directory): the sandbox's
+   * own, since the runtime's default denies keyctl and every inner container would fail (README "Scale out").
+   */
+  seccompProfile: process.env.DOCKYARD_KUBERNETES_SECCOMP || "dockyard/seccomp-dind.json",
 });
 
 function jsonSetting<T>(name: string, value: string | undefined, fallback: T): T {

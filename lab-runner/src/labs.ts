@@ -134,6 +134,8 @@ export class LabManager {
   /** Starts the learner's sandbox for a lesson unless it is already booting or running, within the lab quotas. */
   async ensure(learnerId: string, lessonSlug: string): Promise<string> {
     const lesson = this.lesson(lessonSlug);
+    const refused = lesson.kubernetes && this.driver.kubernetesLessonsRefused;
+    if (refused) throw new Refusal("boot_failed", refused); // before anything is booted or built for it
     const id = sandboxIdFor(learnerId, lessonSlug);
     if (this.boots.has(id) && (await this.isAlive(id))) {
       this.touch(id);

@@ -6,7 +6,7 @@ import path from "node:path";
 import { LabManager } from "../../lab-runner/src/labs";
 import { KubernetesBinaries } from "../../lab-runner/src/kubernetes/binaries";
 import type { SandboxSpec } from "../../lab-runner/src/sandbox/driver";
-import type { Lesson, ServerMessage } from "@dockyard/contract/server";
+import type { Lesson, Refusal, ServerMessage } from "@dockyard/contract/server";
 import type { Pty } from "../../lab-runner/src/terminal/session";
 import { FakeDriver } from "../support/fake-driver";
 
@@ -21,13 +21,14 @@ const fakePty = { onData() {}, onExit() {}, write() {}, resize() {}, pause() {},
 function stubBuild(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-stub-"));
   const script = path.join(dir, "build.sh");
-  fs.writeFileSync(script, `[ "$1" = --path ] && exit 3\necho "[kubernetes] [1/9] building kube-apiserver" >&2\necho ${dir}/bin\n`);
+  fs.writeFileSync(script, `[ "$1" = --path ] && exit 3\ntouch ${dir}/built\necho "[kubernetes] [1/9] building kube-apiserver" >&2\necho ${dir}/bin\n`);
   return script;
 }
 
 class ClusterDriver extends FakeDriver {
   specs: SandboxSpec[] = [];
   failing?: string;
+  kubernetesLessonsRefused?: string;
   override async start(spec: SandboxSpec, onStage?: Parameters<FakeDriver["start"]>[1]) {
     this.specs.push(spec);
     return super.start(spec, onStage);
@@ -100,4 +101,12 @@ test("a cluster that cannot start fails the boot saying why, and leaves the lab 
   );
   const sandbox = await driver.get(id);
   assert.ok(sandbox?.suspendedAt, "suspended, not removed");
+});
+
+test("a driver that cannot run Kubernetes lessons (the Kubernetes driver) refuses them in its words before any binaries are built", async () => {
+  const { driver, labs, binaries } = setup();
+  driver.kubernetesLessonsRefused = "Kubernetes lessons need the Docker driver.";
+  await assert.rejects(labs.ensure("cy", "k8s"), (e: Refusal) => e.code === "boot_failed" && /Kubernetes lessons need the Docker driver/.test(e.message));
+  assert.deepEqual(driver.specs, [], "the driver was never asked to start it");
+  assert.equal(fs.existsSync(path.join(path.dirname(binaries), "built")), false, "no binaries were built for it");
 });

@@ -15,6 +15,8 @@ const SETTINGS: PodSettings = {
   insecure: false,
   nodeSelector: {},
   tolerations: [],
+  seccompProfile: "dockyard/seccomp-dind.json",
+  runnerNamespace: "dockyard",
 };
 const SPEC: SandboxSpec = { learnerId: "ann", lessonSlug: "multi", images: ["busybox", "nginx"], nodes: 2, registry: true };
 const ID = "dy-0123456789abcdef0123";
@@ -47,7 +49,8 @@ test("a node's pod: its name, hostname and subdomain, resources as requests and 
   assert.equal(container.securityContext?.procMount, "Unmasked");
   assert.deepEqual(container.securityContext?.capabilities?.drop, ["ALL"]);
   assert.ok(container.securityContext?.capabilities?.add?.includes("SYS_ADMIN"));
-  assert.deepEqual(container.securityContext?.seccompProfile, { type: "RuntimeDefault" });
+  assert.deepEqual(container.securityContext?.seccompProfile, { type: "Localhost", localhostProfile: "dockyard/seccomp-dind.json" });
+  assert.deepEqual(container.command, ["/usr/bin/docker-init", "--", "/usr/local/sbin/dockyard-entry"], "an init reaps the orphans of exec'd shells");
   assert.deepEqual(container.readinessProbe?.exec?.command, ["test", "-e", "/run/dockyard-ready"]);
   assert.deepEqual(pod.spec?.volumes, [{ name: "disk", emptyDir: { sizeLimit: String(10 * 1024 ** 3) } }]);
 });
@@ -78,10 +81,14 @@ test("settings reach the pod: a RuntimeClass instead of user namespaces, a secco
   assert.equal(insecure.spec?.hostUsers, undefined, "insecure mode: the node's user namespace");
 });
 
-test("the NetworkPolicy lets in only the lab's pods and the lab-runner, and lets out only to them and DNS", () => {
-  const policy = labNetworkPolicy(ID, ownedBy(service()));
+test("the NetworkPolicy lets in only the lab's pods and the lab-runner's (in its own namespace), and lets out only to them and DNS", () => {
+  const policy = labNetworkPolicy(ID, ownedBy(service()), "dockyard");
   const own = { podSelector: { matchLabels: { "dockyard.io/lab": ID } } };
-  assert.deepEqual(policy.spec?.ingress, [{ _from: [own, { podSelector: { matchLabels: { "dockyard.io/component": "lab-runner" } } }] }]);
+  const runner = {
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "dockyard" } },
+    podSelector: { matchLabels: { "dockyard.io/component": "lab-runner" } },
+  };
+  assert.deepEqual(policy.spec?.ingress, [{ _from: [own, runner] }]);
   assert.deepEqual(policy.spec?.egress?.[0], { to: [own] });
   assert.deepEqual(
     policy.spec?.egress?.[1]?.ports?.map((p) => p.port),

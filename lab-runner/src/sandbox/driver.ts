@@ -140,6 +140,8 @@ export interface NodePool {
 export interface SandboxDriver {
   /** The driver's warm pool, if it keeps one: labs it serves are claimed from it instead of booted. */
   readonly pool?: NodePool;
+  /** Why it cannot run Kubernetes lessons (a cluster inside the lab), if it cannot: LabManager refuses them before fetching binaries. */
+  readonly kubernetesLessonsRefused?: string;
   /** The resources each node gets (LabManager quotes them when a limit stops something). */
   readonly limits: NodeLimits;
   /** Bytes of memory a node (node1 unless given) uses now, its inner containers included; undefined unless it runs. */

@@ -64,6 +64,8 @@ export class KubernetesSandboxDriver implements SandboxDriver {
       nodeSelector: configured.nodeSelector,
       tolerations: configured.tolerations,
       seccompProfile: configured.seccompProfile,
+      // in a cluster, the ServiceAccount's namespace (loadFromCluster makes it the context's); else the manifests' own
+      runnerNamespace: this.clients.kc.getContextObject(this.clients.kc.getCurrentContext())?.namespace ?? "dockyard",
       limits: {
         memoryBytes: limits.memoryBytes,
         containersMemoryBytes: limits.memoryBytes - limits.memoryReserveBytes,
@@ -112,11 +114,10 @@ export class KubernetesSandboxDriver implements SandboxDriver {
     ]);
   }
 
+  readonly kubernetesLessonsRefused = "Kubernetes lessons (a cluster inside the lab) need the Docker driver; this Dockyard runs labs on Kubernetes.";
+
   start(spec: SandboxSpec, onStage?: (stage: BootStage, detail?: string) => void): Promise<Sandbox> {
-    if (spec.kubernetes)
-      return Promise.reject(
-        new DriverError("host_not_prepared", "Kubernetes lessons (a cluster inside the lab) need the Docker driver; this Dockyard runs labs on Kubernetes."),
-      );
+    if (spec.kubernetes) return Promise.reject(new DriverError("host_not_prepared", this.kubernetesLessonsRefused));
     return this.oneAtATime(sandboxIdFor(spec.learnerId, spec.lessonSlug), () =>
       guard(async () => {
         await this.isolated();

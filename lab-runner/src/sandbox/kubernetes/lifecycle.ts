@@ -126,9 +126,11 @@ async function makeService(ctx: LabContext, id: string, spec: SandboxSpec): Prom
     throw createRefusal(e, "the lab's Service");
   });
   const service = created ?? (await core.readNamespacedService({ name: id, namespace }));
-  await createOrKeep(networking.createNamespacedNetworkPolicy({ namespace, body: labNetworkPolicy(id, ownedBy(service)) })).catch((e) => {
-    throw createRefusal(e, "the lab's NetworkPolicy");
-  });
+  await createOrKeep(networking.createNamespacedNetworkPolicy({ namespace, body: labNetworkPolicy(id, ownedBy(service), ctx.settings.runnerNamespace) })).catch(
+    (e) => {
+      throw createRefusal(e, "the lab's NetworkPolicy");
+    },
+  );
   return service;
 }
 

@@ -51,7 +51,10 @@ export interface PodSettings {
   storageClass?: string;
   nodeSelector: Record<string, string>;
   tolerations: V1Toleration[];
-  seccompProfile?: string;
+  /** The nodes' seccomp profile for the sandbox (localhostProfile). */
+  seccompProfile: string;
+  /** The namespace of the lab-runner's own pods, the only pods outside a lab its NetworkPolicy lets in. */
+  runnerNamespace: string;
 }
 
 /** The lab a spec asks for: its nodes and whether it has a registry. */
@@ -105,9 +108,12 @@ export const ownedBy = (service: V1Service): V1OwnerReference => ({
 });
 
 /** Ingress only from the lab's own pods and the lab-runner; egress only to the lab's own pods and cluster DNS. */
-export function labNetworkPolicy(id: string, owner: V1OwnerReference): V1NetworkPolicy {
+export function labNetworkPolicy(id: string, owner: V1OwnerReference, runnerNamespace: string): V1NetworkPolicy {
   const ownPods = { podSelector: { matchLabels: { [LABEL.lab]: id } } };
-  const labRunner = { podSelector: { matchLabels: { [LABEL.component]: "lab-runner" } } };
+  const labRunner = {
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": runnerNamespace } },
+    podSelector: { matchLabels: { [LABEL.component]: "lab-runner" } },
+  };
   const dns = { namespaceSelector: {}, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } };
   return {
     metadata: { name: id, labels: { [LABEL.lab]: id }, ownerReferences: [owner] },
@@ -154,7 +160,6 @@ export function labNodePod(id: string, node: string, spec: SandboxSpec, settings
   const disk = settings.storageClass
     ? { name: "disk", persistentVolumeClaim: { claimName: diskClaimName(id, node) } }
     : { name: "disk", emptyDir: { sizeLimit: String(limits.diskBytes) } };
-  const seccompProfile = settings.seccompProfile ? { type: "Localhost", localhostProfile: settings.seccompProfile } : { type: "RuntimeDefault" };
   return {
     metadata: {
       name: podName(id, node),
@@ -169,6 +174,8 @@ export function labNodePod(id: string, node: string, spec: SandboxSpec, settings
           name: NODE_CONTAINER,
           image: settings.image,
           imagePullPolicy: "IfNotPresent",
+          // docker-init as PID 1 reaps the orphans of exec'd shells (the Docker driver's Init: true)
+          command: ["/usr/bin/docker-init", "--", "/usr/local/sbin/dockyard-entry"],
           env: [
             { name: "DOCKYARD_POD", value: "1" }, // entry.sh's pod mode: no host side to wait for
             { name: "DOCKYARD_NODE", value: node },
@@ -181,7 +188,7 @@ export function labNodePod(id: string, node: string, spec: SandboxSpec, settings
             privileged: false,
             allowPrivilegeEscalation: true, // sudo-free root, but the inner dockerd's containers may setuid
             capabilities: { drop: ["ALL"], add: CAPS },
-            seccompProfile,
+            seccompProfile: { type: "Localhost", localhostProfile: settings.seccompProfile },
             // nested container runtimes need an unmasked /proc (KEP-4265), safe only inside a user namespace
             procMount: settings.runtimeClass || settings.insecure ? undefined : "Unmasked",
           },
