@@ -242,8 +242,8 @@ export const kubernetesSettings = () => ({
   /** A kubeconfig file; unset: the pod's service account when the lab-runner runs in the cluster, else ~/.kube/config. */
   kubeconfig: process.env.DOCKYARD_KUBECONFIG || undefined,
   namespace: process.env.DOCKYARD_KUBERNETES_NAMESPACE || "dockyard-labs",
-  /** The sandbox image the nodes' pods run, as the cluster pulls it. */
-  image: process.env.DOCKYARD_KUBERNETES_IMAGE || "dockyard/sandbox:latest",
+  /** The sandbox image with the course images in it (scripts/kubernetes/sandbox-image.sh) the nodes' pods run, as the cluster pulls it. */
+  image: process.env.DOCKYARD_KUBERNETES_IMAGE || "dockyard/sandbox-cluster:latest",
   /** An isolating RuntimeClass (Sysbox, Kata) for the labs' pods; unset: pods in user namespaces of their own (hostUsers: false). */
   runtimeClass: process.env.DOCKYARD_KUBERNETES_RUNTIME_CLASS || undefined,
   /** Run labs on a cluster that offers neither, root in a pod being root on its node: only for a trusted class or tests. */

@@ -9,7 +9,8 @@
 set -u
 POD=${DOCKYARD_POD:-}
 API=/run/dockyard-api          # host directory shared with the lab-runner (inner API socket + boot status)
-IMAGES=/opt/dockyard/course-images # <name>.tar of each course image the lesson lists (read-only)
+IMAGES=/opt/dockyard/course-images # <name>.tar of each course image the lesson lists (read-only); in a pod, of many lessons
+WANTED=${DOCKYARD_IMAGES-}         # in a pod: the names of those the lesson lists (the image holds every lesson's)
 PACKAGES=/opt/dockyard/packages    # the offline package source (scripts/packages.sh), read-only
 PACKAGES_ADDR=10.220.0.1           # docker0's address (daemon.json "bip"): local here, so every inner network reaches it
 DISK=/var/lib/dockyard-disk        # this node's own disk, bounded (the lab-runner formats and mounts it)
@@ -99,6 +100,7 @@ load_images_when_up() {
   present=$(docker image ls --format '{{.Repository}}:{{.Tag}}')
   for tar in "$IMAGES"/*.tar; do
     [ -r "$tar" ] || continue
+    [ -n "$POD" ] && [[ " $WANTED " != *" $(basename "$tar" .tar) "* ]] && continue
     grep -qxF "$(basename "$tar" .tar):latest" <<<"$present" && continue
     docker load -q -i "$tar" >>/var/log/dockyard-images.log 2>&1 ||
       fail "docker load of $(basename "$tar") failed: $(tail -n 3 /var/log/dockyard-images.log | tr '\n' ' ')"

@@ -69,7 +69,7 @@ before(async () => {
   cluster = await startTestCluster({ fakeNodes: 0, images: ["busybox"], log: (line) => console.log(`# ${line}`) });
   process.env.DOCKYARD_KUBECONFIG = cluster.kubeconfigPath; // as the lab-runner is configured: the terminal bridge reads it too
   clients = kubeClients(loadKubeConfig(cluster.kubeconfigPath));
-  const image = await prepareNode1(cluster, ["busybox"], ["dockyard/registry:latest"]);
+  const image = await prepareNode1(cluster, ["busybox", "hello-world"], ["dockyard/registry:latest"]); // one image for lessons of either
   await clients.core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
   settings = {
     namespace: NAMESPACE,
@@ -100,13 +100,15 @@ describe("a lab on a real Kubernetes node, end to end through LabManager", { tim
   });
 
   test("the lab boots to ready; the terminal answers what is typed; a check passes against the pod's inner dockerd", async () => {
-    const { labs } = labRunner();
+    const { labs, driver } = labRunner();
     const t0 = performance.now();
     assert.equal(await labs.ensure(LEARNER, SLUG), LAB);
     const ready = await labs.watch(LAB, () => {});
     console.log(`# lab on the real node ready in ${Math.round(performance.now() - t0)} ms`);
     assert.equal(ready.running, true);
     assert.deepEqual(await labObjects(), [`networkpolicy/${LAB}`, `pod/${LAB}-node1`, `pod/${LAB}-registry`, `service/${LAB}`]);
+    const loaded = await driver.exec(LAB, ["docker", "image", "ls", "--format", "{{.Repository}}"]);
+    assert.deepEqual([...new Set(loaded.output.trim().split("\n"))], ["busybox"], "only the lesson's images are loaded, not every one the image holds");
 
     await typed(labs, "echo $((6*7)) $(hostname) $PWD", /42 \S+ \/root/);
     const before = await labs.check(LAB, SLUG, "run");

@@ -29,7 +29,7 @@ before(async () => {
   cluster = await startTestCluster({ fakeNodes: 0, images: ["busybox"], log: (line) => console.log(`# ${line}`) });
   kc.loadFromFile(cluster.kubeconfigPath);
   const image = await prepareNode1(cluster, ["busybox"]);
-  await startSandboxPod(kc, NAMESPACE, sandboxPod(POD.name, image));
+  await startSandboxPod(kc, NAMESPACE, sandboxPod(POD.name, image, ["busybox"]));
   forwards = new PortForwards(kc);
 });
 

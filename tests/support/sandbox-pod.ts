@@ -1,31 +1,29 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, copyFile, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { CoreV1Api, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
-import { dockerCli, engineSocket, stateDir } from "@dockyard/contract/server";
+import { dockerCli, engineSocket } from "@dockyard/contract/server";
 import { nodeContainer } from "../../lab-runner/src/sandbox/docker/naming";
 import { SECCOMP_PROFILE } from "../../lab-runner/src/sandbox/docker/paths";
 import type { TestCluster } from "./test-cluster";
 
 // Dockyard's sandbox as a pod on the test cluster's REAL node (node1: kubelet + containerd 1.6 inside a Dockyard
-// sandbox), as /work/wt/podspec.md measured it: not privileged, the Docker driver's 17 capabilities, its seccomp
-// profile as a Localhost profile, the disk an emptyDir, readiness = /run/dockyard-ready. The image is the sandbox image
-// (with this tree's entry.sh) and the lesson's course images baked in (a cluster's nodes share no files with the lab-runner), imported into
-// node1's containerd, since the test cluster has no registry to pull from.
+// sandbox), as measured there (README "Scale out"): not privileged, the Docker driver's 17 capabilities, its seccomp
+// profile as a Localhost profile, the disk an emptyDir, readiness = /run/dockyard-ready. The image is the cluster's
+// sandbox image (the sandbox image with course images baked in: a cluster's nodes share no files with the lab-runner),
+// imported into node1's containerd, since the test cluster has no registry to pull from.
 
 export const SANDBOX_CONTAINER = "sandbox";
 export const SECCOMP_LOCALHOST = "dockyard/seccomp-dind.json";
-/** This tree's entry (the pod mode), over the one the sandbox image was last built with. */
-const ENTRY = path.resolve(path.dirname(SECCOMP_PROFILE), "entry.sh");
+const SANDBOX_IMAGE_SCRIPT = path.resolve(path.dirname(SECCOMP_PROFILE), "../../scripts/kubernetes/sandbox-image.sh");
 const KUBELET_SECCOMP_DIR = "/var/lib/kubelet/seccomp/dockyard";
 const CONTAINERD = ["ctr", "--address", "/run/containerd-k8s/containerd.sock", "-n", "k8s.io"];
 // prettier-ignore
 const CAPS = ["CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID", "SETFCAP", "SETPCAP",
   "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE"];
 
-/** A pod running the sandbox image in pod mode, on node1, with the spec the real node needed. */
-export function sandboxPod(name: string, image: string, limits = { memory: "512Mi", cpu: "500m", disk: "200Mi" }): V1Pod {
+/** A pod running the sandbox image in pod mode, on node1, with the spec the real node needed, loading these course images. */
+export function sandboxPod(name: string, image: string, images: string[], limits = { memory: "512Mi", cpu: "500m", disk: "200Mi" }): V1Pod {
   return {
     metadata: { name, labels: { "dockyard.io/test": "sandbox-pod" } },
     spec: {
@@ -39,7 +37,10 @@ export function sandboxPod(name: string, image: string, limits = { memory: "512M
           image,
           imagePullPolicy: "Never",
           command: ["/usr/bin/docker-init", "--", "/usr/local/sbin/dockyard-entry"],
-          env: [{ name: "DOCKYARD_POD", value: "1" }],
+          env: [
+            { name: "DOCKYARD_POD", value: "1" },
+            { name: "DOCKYARD_IMAGES", value: images.join(" ") },
+          ],
           securityContext: {
             privileged: false,
             capabilities: { drop: ["ALL"], add: CAPS },
@@ -67,24 +68,14 @@ function sh(script: string): Promise<void> {
 }
 
 /**
- * Builds the sandbox image variant holding the course images (on Dockyard's engine) and imports it into node1's
- * containerd with `also` (images of Dockyard's engine as they are, e.g. the registry's); installs the seccomp profile
- * where node1's kubelet looks for Localhost profiles. Returns the variant's name as the cluster knows it.
+ * Builds the cluster's sandbox image holding these course images (scripts/kubernetes/sandbox-image.sh, on Dockyard's
+ * engine) and imports it into node1's containerd with `also` (images of Dockyard's engine as they are, e.g. the
+ * registry's); installs the seccomp profile where node1's kubelet looks for Localhost profiles. Returns the image's
+ * name as the cluster knows it.
  */
 export async function prepareNode1(cluster: TestCluster, images: string[], also: string[] = []): Promise<string> {
   const tag = `dockyard/sandbox-pod-test:${images.length ? [...images].sort().join("_") : "none"}`;
-  const context = await mkdtemp(path.join(os.tmpdir(), "sandbox-pod-image-"));
-  try {
-    await copyFile(ENTRY, path.join(context, "entry.sh"));
-    for (const image of images) await copyFile(path.join(stateDir(), "images", "course", `${image}.tar`), path.join(context, `${image}.tar`));
-    await writeFile(
-      path.join(context, "Dockerfile"),
-      `FROM dockyard/sandbox:latest\nCOPY entry.sh /usr/local/sbin/dockyard-entry\n${images.map((i) => `COPY ${i}.tar /opt/dockyard/course-images/${i}.tar\n`).join("")}`,
-    );
-    await sh(`${dockerCli()} build -q -t ${tag} ${context} >/dev/null`);
-  } finally {
-    await rm(context, { recursive: true, force: true });
-  }
+  await sh(`bash ${SANDBOX_IMAGE_SCRIPT} --tag ${tag} ${images.join(" ")} >/dev/null`);
   const node1 = nodeContainer(cluster.sandboxId, "node1");
   await sh(`${dockerCli()} save ${[tag, ...also].join(" ")} | ${dockerCli()} exec -i ${node1} ${CONTAINERD.join(" ")} images import - >/dev/null`);
   const profile = await cluster.driver.exec(
