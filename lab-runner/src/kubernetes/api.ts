@@ -74,14 +74,3 @@ function get(url: string, options: https.RequestOptions, timeoutMs: number): Pro
     request.on("error", reject);
   });
 }
-
-/**
- * Whether an error means the API server did not answer at all (refused, reset, unreachable, timed out), as
- * opposed to an answer the API gave (an ApiException with its HTTP status) or a misconfiguration such as a
- * certificate the server's address does not match.
- */
-export function apiServerSilent(error: unknown): boolean {
-  const e = error as { name?: string; code?: unknown; type?: string };
-  if (e?.name === "AbortError" || e?.name === "TimeoutError") return true;
-  return typeof e?.code === "string" && /^E[A-Z]+$/.test(e.code);
-}

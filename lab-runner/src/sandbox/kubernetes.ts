@@ -1,6 +1,5 @@
 import Dockerode from "dockerode";
 import { DEFAULT_NODE, kubernetesSettings, MAX_NODES, nodeDiskBytes, nodeLimits, nodeNames, sandboxIdFor, type BootStage } from "@dockyard/contract/server";
-import { apiServerSilent } from "../kubernetes/api";
 import {
   DriverError,
   type DiskUsage,
@@ -13,7 +12,7 @@ import {
   type SandboxSpec,
 } from "./driver";
 import { REGISTRY_HOST, type LabRegistry } from "./registry";
-import { apiMessage, kubeClients, loadKubeConfig, orNotFound, type KubeClients } from "./kubernetes/client";
+import { apiMessage, apiServerSilent, kubeClients, loadKubeConfig, orNotFound, type KubeClients } from "./kubernetes/client";
 import { execInPod } from "./kubernetes/exec";
 import { PortForwards } from "./kubernetes/forward";
 import { checkIsolation, type Isolation } from "./kubernetes/isolation";

@@ -1,6 +1,7 @@
 import type { CriterionResult } from "@dockyard/contract/server";
 import type { JudgeContext } from "../context";
-import { apiServerSilent, type ClusterApi } from "../../kubernetes/api";
+import type { ClusterApi } from "../../kubernetes/api";
+import { apiServerSilent } from "../../sandbox/kubernetes/client";
 import { criterion } from "../criteria";
 
 // How the Kubernetes judges reach the lab's cluster, and what its API's answers mean for a check: 404 is an

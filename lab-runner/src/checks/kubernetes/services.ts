@@ -1,6 +1,7 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import type { CriterionResult, ServiceCheck } from "@dockyard/contract/server";
-import { apiServerSilent, type ClusterApi, type ServiceAnswer } from "../../kubernetes/api";
+import type { ClusterApi, ServiceAnswer } from "../../kubernetes/api";
+import { apiServerSilent } from "../../sandbox/kubernetes/client";
 import type { JudgeContext } from "../context";
 import { capitalize, criterion, quote } from "../criteria";
 import { existence, live, unlessAbsent, withCluster } from "./cluster";

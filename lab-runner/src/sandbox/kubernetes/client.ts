@@ -86,6 +86,17 @@ export function apiMessage(e: unknown): string {
   return (e as Error)?.message ?? String(e);
 }
 
+/**
+ * Whether an error means the API server did not answer at all (refused, reset, unreachable, timed out), as
+ * opposed to an answer the API gave (an ApiException with its HTTP status) or a misconfiguration such as a
+ * certificate the server's address does not match.
+ */
+export function apiServerSilent(error: unknown): boolean {
+  const e = error as { name?: string; code?: unknown; type?: string };
+  if (e?.name === "AbortError" || e?.name === "TimeoutError") return true;
+  return typeof e?.code === "string" && /^E[A-Z]+$/.test(e.code);
+}
+
 /** Runs a request; a 404 is undefined instead of an error. */
 export async function orNotFound<T>(request: Promise<T>): Promise<T | undefined> {
   try {
