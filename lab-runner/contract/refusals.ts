@@ -75,7 +75,12 @@ export const REFUSALS = {
 
   // Dockyard's own trouble
   boot_failed: rule(503, 4500, true, "Your lab could not start."),
-  engine_down: rule(503, 4500, true, "Dockyard's Docker engine is not answering, so no lab can start now. Try again in a minute: nothing you did is lost."),
+  engine_down: rule(
+    503,
+    4500,
+    true,
+    "The engine that runs Dockyard's labs (its Docker engine or cluster) is not answering, so no lab can start now. Try again in a minute: nothing you did is lost.",
+  ),
   lab_lost: rule(
     503,
     4503,

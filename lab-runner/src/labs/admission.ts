@@ -39,7 +39,7 @@ export class Admission {
     try {
       sandboxes = await this.driver.list();
     } catch {
-      throw new Refusal("engine_down", "Dockyard's Docker engine is not answering, so no lab can start now. Try again in a minute: nothing you did is lost.");
+      throw new Refusal("engine_down");
     }
     for (const sandbox of sandboxes) if (sandbox.running) running.set(sandbox.id, sandbox);
     for (const [other, owner] of started) running.set(other, owner);
