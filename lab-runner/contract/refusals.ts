@@ -79,7 +79,7 @@ export const REFUSALS = {
     503,
     4500,
     true,
-    "The engine that runs Dockyard's labs (its Docker engine or cluster) is not answering, so no lab can start now. Try again in a minute: nothing you did is lost.",
+    "Dockyard's lab engine is not answering (its Docker engine, or its cluster), so no lab can start now. Try again in a minute: nothing you did is lost.",
   ),
   lab_lost: rule(
     503,
