@@ -76,8 +76,7 @@ function sh(script: string): Promise<void> {
 export async function prepareNode1(cluster: TestCluster, images: string[], also: string[] = []): Promise<string> {
   const tag = `dockyard/sandbox-pod-test:${images.length ? [...images].sort().join("_") : "none"}`;
   await sh(`bash ${SANDBOX_IMAGE_SCRIPT} --tag ${tag} ${images.join(" ")} >/dev/null`);
-  const node1 = nodeContainer(cluster.sandboxId, "node1");
-  await sh(`${dockerCli()} save ${[tag, ...also].join(" ")} | ${dockerCli()} exec -i ${node1} ${CONTAINERD.join(" ")} images import - >/dev/null`);
+  await importIntoNode1(cluster, [tag, ...also]);
   const profile = await cluster.driver.exec(
     cluster.sandboxId,
     ["sh", "-c", `mkdir -p ${KUBELET_SECCOMP_DIR} && cat > ${KUBELET_SECCOMP_DIR}/seccomp-dind.json`],
@@ -87,6 +86,12 @@ export async function prepareNode1(cluster: TestCluster, images: string[], also:
   );
   if (profile.exitCode !== 0) throw new Error(`could not install the seccomp profile on node1: ${profile.output}`);
   return `docker.io/${tag}`;
+}
+
+/** Imports images of Dockyard's engine into node1's containerd, as a cluster without a registry gets them. */
+export async function importIntoNode1(cluster: TestCluster, refs: string[]): Promise<void> {
+  const node1 = nodeContainer(cluster.sandboxId, "node1");
+  await sh(`${dockerCli()} save ${refs.join(" ")} | ${dockerCli()} exec -i ${node1} ${CONTAINERD.join(" ")} images import - >/dev/null`);
 }
 
 /** Creates the pod and waits until it is Ready (its entry wrote /run/dockyard-ready); says why when it does not become so. */
