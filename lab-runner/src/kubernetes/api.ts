@@ -1,5 +1,6 @@
 import https from "node:https";
-import { AppsV1Api, CoreV1Api, createConfiguration, DiscoveryV1Api, KubeConfig, ServerConfiguration } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig } from "@kubernetes/client-node";
+import { apiConfiguration } from "../sandbox/kubernetes/client";
 
 // The lab-runner's way into a lab's Kubernetes cluster: its API, with the credentials of the kubeconfig the
 // cluster wrote. Checks read the cluster's state through it; none of it goes through the learner's shell.
@@ -33,18 +34,7 @@ export interface ClusterApi {
 export function clusterApiFromKubeconfig(yaml: string, { timeoutMs = TIMEOUT_MS, server: at }: { timeoutMs?: number; server?: string } = {}): ClusterApi {
   const kc = new KubeConfig();
   kc.loadFromString(yaml);
-  const server = (at ?? kc.getCurrentCluster()?.server)?.replace(/\/+$/, "");
-  if (!server) throw new Error("the kubeconfig names no current cluster");
-  const config = createConfiguration({
-    baseServer: new ServerConfiguration(server, {}),
-    authMethods: { default: kc },
-    promiseMiddleware: [
-      {
-        pre: async (request) => (request.setSignal(AbortSignal.timeout(timeoutMs)), request),
-        post: async (response) => response,
-      },
-    ],
-  });
+  const { server, config } = apiConfiguration(kc, { server: at, timeoutMs });
   return {
     core: new CoreV1Api(config),
     apps: new AppsV1Api(config),

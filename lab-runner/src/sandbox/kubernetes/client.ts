@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import {
   ApiException,
+  type Configuration,
   CoreV1Api,
   createConfiguration,
   KubeConfig,
@@ -41,20 +42,32 @@ export interface KubeClients {
   count(): void;
 }
 
-export function kubeClients(kc: KubeConfig, { timeoutMs = TIMEOUT_MS }: { timeoutMs?: number } = {}): KubeClients {
-  const server = kc.getCurrentCluster()?.server?.replace(/\/+$/, "");
+/**
+ * The configuration of API clients for a kubeconfig's credentials at `server` (its current cluster's unless given):
+ * every request with a timeout, and told to `onRequest`. Returns the server's URL beside it.
+ */
+export function apiConfiguration(
+  kc: KubeConfig,
+  { server: at, timeoutMs, onRequest }: { server?: string; timeoutMs: number; onRequest?: () => void },
+): { server: string; config: Configuration } {
+  const server = (at ?? kc.getCurrentCluster()?.server)?.replace(/\/+$/, "");
   if (!server) throw new Error("the kubeconfig names no current cluster");
-  let calls = 0;
   const config = createConfiguration({
     baseServer: new ServerConfiguration(server, {}),
     authMethods: { default: kc },
     promiseMiddleware: [
       {
-        pre: async (request) => (calls++, request.setSignal(AbortSignal.timeout(timeoutMs)), request),
+        pre: async (request) => (onRequest?.(), request.setSignal(AbortSignal.timeout(timeoutMs)), request),
         post: async (response) => response,
       },
     ],
   });
+  return { server, config };
+}
+
+export function kubeClients(kc: KubeConfig, { timeoutMs = TIMEOUT_MS }: { timeoutMs?: number } = {}): KubeClients {
+  let calls = 0;
+  const { config } = apiConfiguration(kc, { timeoutMs, onRequest: () => void calls++ });
   return {
     kc,
     core: new CoreV1Api(config),
@@ -97,22 +110,18 @@ export function apiServerSilent(error: unknown): boolean {
   return typeof e?.code === "string" && /^E[A-Z]+$/.test(e.code);
 }
 
-/** Runs a request; a 404 is undefined instead of an error. */
-export async function orNotFound<T>(request: Promise<T>): Promise<T | undefined> {
+/** Runs a request; an answer of this HTTP status is undefined instead of an error. */
+async function undefinedOn<T>(status: number, request: Promise<T>): Promise<T | undefined> {
   try {
     return await request;
   } catch (e) {
-    if (apiStatus(e) === 404) return undefined;
+    if (apiStatus(e) === status) return undefined;
     throw e;
   }
 }
 
+/** Runs a request; a 404 is undefined instead of an error. */
+export const orNotFound = <T>(request: Promise<T>) => undefinedOn(404, request);
+
 /** Runs a create; an AlreadyExists (409) is fine (another start made it: the caller reads what is there). */
-export async function createOrKeep<T>(request: Promise<T>): Promise<T | undefined> {
-  try {
-    return await request;
-  } catch (e) {
-    if (apiStatus(e) === 409) return undefined;
-    throw e;
-  }
-}
+export const createOrKeep = <T>(request: Promise<T>) => undefinedOn(409, request);
