@@ -1,6 +1,17 @@
 import Dockerode from "dockerode";
 import { sandboxIdFor, type BootStage } from "@dockyard/contract/server";
-import type { DiskUsage, ExecResult, LimitHits, NodeEndpoint, NodeLimits, Sandbox, SandboxDriver, SandboxSpec } from "./driver";
+import {
+  NO_LIMIT_HITS,
+  type DiskUsage,
+  type ExecResult,
+  type LimitHits,
+  type NodeEndpoint,
+  type NodeLimits,
+  type Sandbox,
+  type SandboxDriver,
+  type SandboxSpec,
+} from "./driver";
+import { OneAtATime } from "./one-at-a-time";
 import { labRegistry, type LabRegistry } from "./registry";
 import { bootLab } from "./docker/boot";
 import { limitCounters, memoryUsage } from "./docker/cgroups";
@@ -28,19 +39,17 @@ import { NodeTemplates } from "./docker/templates";
 // everything kept), pool.ts and claim.ts (the warm pool of booted nodes, and what makes a claimed one its lab's),
 // naming.ts (names and labels), paths.ts (where things are on the host and in a node), context.ts (settings).
 
-const NO_HITS: LimitHits = { memory: 0, containersMemory: 0, processes: 0, diskFull: false };
-
 export class DockerSandboxDriver implements SandboxDriver {
   private readonly context: DockerContext;
   /** Per lab, the start, suspend or remove in progress: they run one at a time, so none acts on a lab half made or half gone. */
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly oneAtATime = new OneAtATime();
   readonly pool: DockerNodePool;
 
   constructor(options: DockerSandboxOptions = {}) {
     const context = dockerContext(options);
     // the templates' own throwaway nodes boot from empty disks (context's NO_TEMPLATES)
     this.context = context.settings.templates ? { ...context, templates: new NodeTemplates(context) } : context;
-    this.pool = new DockerNodePool(this.context, (id, op) => this.oneAtATime(id, () => guard(op)));
+    this.pool = new DockerNodePool(this.context, (id, op) => this.oneAtATime.run(id, () => guard(op)));
   }
 
   private get docker(): Dockerode {
@@ -74,11 +83,11 @@ export class DockerSandboxDriver implements SandboxDriver {
     return guard(async () => {
       const container = nodeContainer(id, node);
       const pid = (await inspectContainer(this.docker, container))?.State.Pid;
-      if (!pid) return NO_HITS;
+      if (!pid) return NO_LIMIT_HITS;
       const usage = await usageOf(this.context.disks.mountPoint(container));
       const diskFull = usage !== undefined && isFull(usage);
       const counters = await limitCounters(pid);
-      return counters ? { ...counters, diskFull } : NO_HITS; // it stopped meanwhile
+      return counters ? { ...counters, diskFull } : NO_LIMIT_HITS; // it stopped meanwhile
     });
   }
 
@@ -91,7 +100,7 @@ export class DockerSandboxDriver implements SandboxDriver {
 
   start(spec: SandboxSpec, onStage?: (stage: BootStage, detail?: string) => void): Promise<Sandbox> {
     const id = sandboxIdFor(spec.learnerId, spec.lessonSlug);
-    return this.oneAtATime(id, () => bootLab(this.context, id, spec, onStage));
+    return this.oneAtATime.run(id, () => bootLab(this.context, id, spec, onStage));
   }
 
   list(): Promise<Sandbox[]> {
@@ -103,11 +112,11 @@ export class DockerSandboxDriver implements SandboxDriver {
   }
 
   remove(id: string): Promise<void> {
-    return this.oneAtATime(id, () => guard(() => removeLab(this.context, id)));
+    return this.oneAtATime.run(id, () => guard(() => removeLab(this.context, id)));
   }
 
   suspend(id: string): Promise<void> {
-    return this.oneAtATime(id, () => guard(() => suspendLab(this.context, id)));
+    return this.oneAtATime.run(id, () => guard(() => suspendLab(this.context, id)));
   }
 
   /** The fuller of Dockyard's two filesystems: the engine's, and the nodes' disks' (scripts/engine.sh). */
@@ -142,13 +151,5 @@ export class DockerSandboxDriver implements SandboxDriver {
 
   registry(id: string): Promise<LabRegistry | undefined> {
     return guard(() => labRegistry(this.docker, id, networkName(id)));
-  }
-
-  private oneAtATime<T>(id: string, op: () => Promise<T>): Promise<T> {
-    const run = (this.inFlight.get(id) ?? Promise.resolve()).then(op);
-    const settled = run.catch(() => undefined);
-    this.inFlight.set(id, settled);
-    void settled.then(() => this.inFlight.get(id) === settled && this.inFlight.delete(id));
-    return run;
   }
 }

@@ -62,6 +62,9 @@ export interface LimitHits {
   diskFull: boolean;
 }
 
+/** A node none of whose limits stopped anything (or one that is gone). */
+export const NO_LIMIT_HITS: LimitHits = { memory: 0, containersMemory: 0, processes: 0, diskFull: false };
+
 /** The resources each node of a lab may use. */
 export interface NodeLimits {
   memoryBytes: number;

@@ -2,6 +2,7 @@ import Dockerode from "dockerode";
 import { DEFAULT_NODE, kubernetesSettings, MAX_NODES, nodeDiskBytes, nodeLimits, nodeNames, sandboxIdFor, type BootStage } from "@dockyard/contract/server";
 import {
   DriverError,
+  NO_LIMIT_HITS,
   type DiskUsage,
   type ExecResult,
   type LimitHits,
@@ -11,7 +12,8 @@ import {
   type SandboxDriver,
   type SandboxSpec,
 } from "./driver";
-import { REGISTRY_HOST, type LabRegistry } from "./registry";
+import { OneAtATime } from "./one-at-a-time";
+import { registryFromEnv, type LabRegistry } from "./registry";
 import { apiMessage, apiServerSilent, kubeClients, loadKubeConfig, orNotFound, type KubeClients } from "./kubernetes/client";
 import { execInPod } from "./kubernetes/exec";
 import { PortForwards } from "./kubernetes/forward";
@@ -30,7 +32,6 @@ import { shellBridgeCommand } from "./kubernetes/shell";
 
 /** The inner dockerd listens on the pod's loopback at this port (entry.sh's pod mode): innerDocker goes there through a port-forward. */
 const INNER_DOCKER_PORT = 2375;
-const NO_HITS: LimitHits = { memory: 0, containersMemory: 0, processes: 0, diskFull: false };
 
 export interface KubernetesSandboxOptions {
   /** The API clients (a kubeconfig's); from kubernetesSettings().kubeconfig unless given. */
@@ -45,7 +46,7 @@ export class KubernetesSandboxDriver implements SandboxDriver {
   private readonly context: LabContext;
   private readonly forwards: PortForwards;
   /** Per lab, the start, suspend or remove in progress: they run one at a time within this lab-runner. */
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly oneAtATime = new OneAtATime();
   /** How the cluster isolates pods, once it said so (asked again after a refusal: an admin may have fixed it). */
   private isolation?: Isolation;
 
@@ -94,7 +95,7 @@ export class KubernetesSandboxDriver implements SandboxDriver {
 
   /** Zeros: the kubelet keeps no counters of OOM kills inside a pod or refused forks that the API shows. */
   async limitHits(): Promise<LimitHits> {
-    return NO_HITS;
+    return NO_LIMIT_HITS;
   }
 
   /** Undefined: the cluster's storage is its own to watch (eviction of suspended labs then goes by age alone). */
@@ -117,7 +118,7 @@ export class KubernetesSandboxDriver implements SandboxDriver {
 
   start(spec: SandboxSpec, onStage?: (stage: BootStage, detail?: string) => void): Promise<Sandbox> {
     if (spec.kubernetes) return Promise.reject(new DriverError("host_not_prepared", this.kubernetesLessonsRefused));
-    return this.oneAtATime(sandboxIdFor(spec.learnerId, spec.lessonSlug), () =>
+    return this.oneAtATime.run(sandboxIdFor(spec.learnerId, spec.lessonSlug), () =>
       guard(async () => {
         await this.isolated();
         return startLab(this.context, spec, onStage);
@@ -134,7 +135,7 @@ export class KubernetesSandboxDriver implements SandboxDriver {
   }
 
   remove(id: string): Promise<void> {
-    return this.oneAtATime(id, () =>
+    return this.oneAtATime.run(id, () =>
       guard(async () => {
         this.closeForwards(id);
         await removeLab(this.context, id);
@@ -143,7 +144,7 @@ export class KubernetesSandboxDriver implements SandboxDriver {
   }
 
   suspend(id: string): Promise<void> {
-    return this.oneAtATime(id, () =>
+    return this.oneAtATime.run(id, () =>
       guard(async () => {
         this.closeForwards(id);
         await suspendLab(this.context, id);
@@ -180,13 +181,7 @@ export class KubernetesSandboxDriver implements SandboxDriver {
       const pod = await orNotFound(this.clients.core.readNamespacedPod({ name: registryPodName(id), namespace: this.namespace }));
       const ip = pod?.status?.podIP;
       if (!pod || !podReady(pod) || !ip) return undefined;
-      const env = new Map((pod.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value ?? ""]));
-      return {
-        host: REGISTRY_HOST,
-        username: env.get("DOCKYARD_REGISTRY_USER") ?? "",
-        password: env.get("DOCKYARD_REGISTRY_PASSWORD") ?? "",
-        url: `http://${ip}:5000`,
-      };
+      return registryFromEnv(new Map((pod.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value ?? ""])), ip);
     });
   }
 
@@ -197,14 +192,6 @@ export class KubernetesSandboxDriver implements SandboxDriver {
 
   private closeForwards(id: string): void {
     for (const node of nodeNames(MAX_NODES)) this.forwards.close(nodePod(this.namespace, id, node).name, this.namespace);
-  }
-
-  private oneAtATime<T>(key: string, op: () => Promise<T>): Promise<T> {
-    const previous = this.inFlight.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(op);
-    this.inFlight.set(key, next);
-    void next.finally(() => this.inFlight.get(key) === next && this.inFlight.delete(key)).catch(() => {});
-    return next;
   }
 }
 

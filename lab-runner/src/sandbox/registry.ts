@@ -7,8 +7,8 @@ import type { RegistryCredentials } from "@dockyard/contract";
 // it as an insecure (plain HTTP) registry; the learner logs in with a per-lab password.
 
 export const REGISTRY_ALIAS = "registry";
-const PORT = 5000;
-export const REGISTRY_HOST = `${REGISTRY_ALIAS}:${PORT}`;
+export const REGISTRY_PORT = 5000;
+export const REGISTRY_HOST = `${REGISTRY_ALIAS}:${REGISTRY_PORT}`;
 const USERNAME = "learner";
 const ENV = { user: "DOCKYARD_REGISTRY_USER", password: "DOCKYARD_REGISTRY_PASSWORD" };
 
@@ -19,18 +19,28 @@ export interface LabRegistry extends RegistryCredentials {
 
 export const registryContainerName = (labId: string) => `${labId}-${REGISTRY_ALIAS}`;
 
+/** A new registry's environment: the learner's user name and a password of this lab's own. */
+export const newRegistryEnv = (): Record<string, string> => ({ [ENV.user]: USERNAME, [ENV.password]: crypto.randomBytes(15).toString("base64url") });
+
+/** A running registry's credentials, read back from its environment, with its HTTP API at `address`. */
+export const registryFromEnv = (env: Map<string, string>, address: string): LabRegistry => ({
+  host: REGISTRY_HOST,
+  username: env.get(ENV.user) ?? "",
+  password: env.get(ENV.password) ?? "",
+  url: `http://${address}:${REGISTRY_PORT}`,
+});
+
 export async function createRegistry(
   docker: Dockerode,
   labId: string,
   options: { image: string; networkName: string; labels: Record<string, string> },
 ): Promise<void> {
-  const password = crypto.randomBytes(15).toString("base64url");
   const container = await docker.createContainer({
     name: registryContainerName(labId),
     Hostname: REGISTRY_ALIAS,
     Image: options.image,
     Labels: options.labels,
-    Env: [`${ENV.user}=${USERNAME}`, `${ENV.password}=${password}`],
+    Env: Object.entries(newRegistryEnv()).map(([name, value]) => `${name}=${value}`),
     HostConfig: {
       NetworkMode: options.networkName,
       CapDrop: ["ALL"], // it runs as its own user (see its Dockerfile) on an unprivileged port
@@ -60,7 +70,7 @@ export async function labRegistry(docker: Dockerode, labId: string, networkName:
   const ip = info.NetworkSettings.Networks[networkName]?.IPAddress;
   if (!info.State.Running || !ip) return undefined;
   const env = new Map(info.Config.Env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
-  return { host: REGISTRY_HOST, username: env.get(ENV.user) ?? "", password: env.get(ENV.password) ?? "", url: `http://${ip}:${PORT}` };
+  return registryFromEnv(env, ip);
 }
 
 /** Whether the registry serves its API: /v2/ answers (401 without credentials). */

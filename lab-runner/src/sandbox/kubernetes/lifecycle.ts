@@ -1,7 +1,7 @@
-import crypto from "node:crypto";
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import { sandboxIdFor, type BootStage } from "@dockyard/contract/server";
 import { DriverError, type Sandbox, type SandboxSpec } from "../driver";
+import { newRegistryEnv } from "../registry";
 import { apiMessage, createOrKeep, orNotFound, type KubeClients } from "./client";
 import {
   ANNOTATION,
@@ -153,8 +153,8 @@ async function makePods(ctx: LabContext, id: string, spec: SandboxSpec, service:
     await create(`${node}'s pod`, () => core.createNamespacedPod({ namespace, body: labNodePod(id, node, spec, settings, owner) }));
   }
   if (shape.registry) {
-    const password = crypto.randomBytes(15).toString("base64url");
-    await create("the lab's registry", () => core.createNamespacedPod({ namespace, body: labRegistryPod(id, spec, settings, owner, password) }));
+    const env = newRegistryEnv();
+    await create("the lab's registry", () => core.createNamespacedPod({ namespace, body: labRegistryPod(id, spec, settings, owner, env) }));
   }
   // the stages after "container", each once and in order, as the pods get placed, run and become Ready
   const later: [BootStage, string | undefined][] = [

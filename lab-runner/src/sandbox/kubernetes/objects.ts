@@ -5,7 +5,7 @@ import type { NodeLimits, Sandbox, SandboxSpec } from "../driver";
 import { CAPS } from "../docker/node";
 import { hostnameFor } from "../docker/naming";
 import { INSIDE } from "../docker/paths";
-import { REGISTRY_ALIAS } from "../registry";
+import { REGISTRY_ALIAS, REGISTRY_PORT } from "../registry";
 import type { PodRef } from "./exec";
 
 // The Kubernetes objects of a lab, as pure builders, and how a lab is read back from them. A lab is a headless
@@ -36,7 +36,6 @@ export const ANNOTATION = {
 /** The sandbox image's container in a node's pod, and the registry's in the registry pod. */
 export const NODE_CONTAINER = "node";
 const REGISTRY_CONTAINER = "registry";
-const REGISTRY_PORT = 5000;
 
 /** What the driver's settings decide about every pod (kubernetesSettings() and the node limits). */
 export interface PodSettings {
@@ -212,8 +211,8 @@ export function labDiskClaim(id: string, node: string, settings: PodSettings, ow
   };
 }
 
-/** The lab's registry (registry:5000 to its nodes); the learner's password is in its environment, as on Docker. */
-export function labRegistryPod(id: string, spec: SandboxSpec, settings: PodSettings, owner: V1OwnerReference, password: string): V1Pod {
+/** The lab's registry (registry:5000 to its nodes); the learner's credentials are in its environment (newRegistryEnv), as on Docker. */
+export function labRegistryPod(id: string, spec: SandboxSpec, settings: PodSettings, owner: V1OwnerReference, env: Record<string, string>): V1Pod {
   const { owner: ownerRef, ...podPlacement } = placement(id, settings, owner);
   const resources = { memory: String(256 * 1024 ** 2), cpu: "500m" };
   return {
@@ -226,10 +225,7 @@ export function labRegistryPod(id: string, spec: SandboxSpec, settings: PodSetti
           name: REGISTRY_CONTAINER,
           image: settings.registryImage,
           imagePullPolicy: "IfNotPresent",
-          env: [
-            { name: "DOCKYARD_REGISTRY_USER", value: "learner" },
-            { name: "DOCKYARD_REGISTRY_PASSWORD", value: password },
-          ],
+          env: Object.entries(env).map(([name, value]) => ({ name, value })),
           ports: [{ containerPort: REGISTRY_PORT }],
           resources: { requests: resources, limits: resources },
           readinessProbe: { tcpSocket: { port: REGISTRY_PORT }, periodSeconds: 1 },
