@@ -1,4 +1,5 @@
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Node } from "@kubernetes/client-node";
+import { isReady } from "../../lab-runner/src/sandbox/kubernetes/objects";
 
 // The nodes of a simulated course (tests/support/course.ts, for tests/integration/kubernetes-scale.test.ts and the
 // simulation part of `npm run bench:cluster`): kwok fake nodes, which kwok manages by their annotation as it does the
@@ -20,7 +21,6 @@ export interface NodeSize {
 }
 
 /** Whether a node's Ready condition is True. */
-export const isReady = (node: V1Node) => node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
 /** The course's fake nodes: made, taken out, removed. */
 export class CourseNodes {

@@ -6,7 +6,8 @@ import { KubernetesSandboxDriver } from "../../lab-runner/src/sandbox/kubernetes
 import { kubeClients, loadKubeConfig } from "../../lab-runner/src/sandbox/kubernetes/client";
 import type { Disconnect, TerminalWatcher } from "../../lab-runner/src/terminal/session";
 import type { TestCluster } from "./test-cluster";
-import { COURSE_POOL, CourseNodes, FAKE_TAINT, isReady, until } from "./course-nodes";
+import { isReady } from "../../lab-runner/src/sandbox/kubernetes/objects";
+import { COURSE_POOL, CourseNodes, FAKE_TAINT, until } from "./course-nodes";
 
 // A course on the test cluster's API server: its labs started in waves through LabManager and the Kubernetes driver,
 // as learners opening a lesson at the same minute would, onto the course's kwok nodes (course-nodes.ts); then some

@@ -19,7 +19,7 @@ import { execInPod } from "./kubernetes/exec";
 import { PortForwards } from "./kubernetes/forward";
 import { checkIsolation, type Isolation } from "./kubernetes/isolation";
 import { getLab, listLabs, removeLab, startLab, suspendLab, type LabContext } from "./kubernetes/lifecycle";
-import { nodePod, podReady, registryPodName, type PodSettings } from "./kubernetes/objects";
+import { nodePod, isReady, registryPodName, type PodSettings } from "./kubernetes/objects";
 import { shellBridgeCommand } from "./kubernetes/shell";
 
 // The Kubernetes driver: a lab is one pod per node on a cluster, with a headless Service (names, and the owner of the
@@ -168,7 +168,7 @@ export class KubernetesSandboxDriver implements SandboxDriver {
     return guard(async () => {
       const pod = nodePod(this.namespace, id, node ?? DEFAULT_NODE);
       const found = await orNotFound(this.clients.core.readNamespacedPod({ name: pod.name, namespace: pod.namespace }));
-      return found && podReady(found) ? { socketPath: this.forwards.socketFor(pod, port) } : undefined;
+      return found && isReady(found) ? { socketPath: this.forwards.socketFor(pod, port) } : undefined;
     });
   }
 
@@ -180,7 +180,7 @@ export class KubernetesSandboxDriver implements SandboxDriver {
     return guard(async () => {
       const pod = await orNotFound(this.clients.core.readNamespacedPod({ name: registryPodName(id), namespace: this.namespace }));
       const ip = pod?.status?.podIP;
-      if (!pod || !podReady(pod) || !ip) return undefined;
+      if (!pod || !isReady(pod) || !ip) return undefined;
       return registryFromEnv(new Map((pod.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value ?? ""])), ip);
     });
   }

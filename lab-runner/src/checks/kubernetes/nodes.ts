@@ -2,6 +2,7 @@ import type { V1Node } from "@kubernetes/client-node";
 import type { CriterionResult, KubernetesNodeCheck } from "@dockyard/contract/server";
 import type { JudgeContext } from "../context";
 import { criterion, labelCriteria } from "../criteria";
+import { isReady } from "../../sandbox/kubernetes/objects";
 import { live, unlessAbsent, withCluster } from "./cluster";
 import { type Demand, eachMeets } from "./each";
 import { count, hasLabels, inRange, showLabels, showRange } from "./match";
@@ -14,12 +15,10 @@ const KWOK_NODE = "kwok.x-k8s.io/node";
 
 export const isFakeNode = (node: V1Node) => node.metadata?.annotations?.[KWOK_NODE] === "fake";
 
-const isNodeReady = (node: V1Node) => node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-
 function readyDemand(ready: boolean): Demand<V1Node> {
   return {
     name: ready ? "ready" : "not ready",
-    holds: (node) => isNodeReady(node) === ready,
+    holds: (node) => isReady(node) === ready,
     instead: (node) => {
       if (!ready) return "is ready";
       const condition = node.status?.conditions?.find((c) => c.type === "Ready");
@@ -62,7 +61,7 @@ export async function judgeKubernetesNode(check: KubernetesNodeCheck, ctx: Judge
     const which = (noun: string) => `${kind}${noun}${matching ? ` ${matching}` : ""}`;
     const results: CriterionResult[] = [];
     if (check.count) {
-      const ready = nodes.filter(isNodeReady).length;
+      const ready = nodes.filter(isReady).length;
       const ok = inRange(check.count, ready);
       results.push(
         criterion(

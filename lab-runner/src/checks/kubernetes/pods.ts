@@ -2,6 +2,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import type { CriterionResult, PodCheck } from "@dockyard/contract/server";
 import type { JudgeContext } from "../context";
 import { criterion } from "../criteria";
+import { isReady } from "../../sandbox/kubernetes/objects";
 import { existence, live, unlessAbsent, withCluster } from "./cluster";
 import { type Demand, eachMeets, type Group, labelDemands } from "./each";
 import { count, inRange, listNames, samePulledImage, showLabels, showRange } from "./match";
@@ -86,8 +87,6 @@ function podCriteria(check: PodCheck, pods: Group<V1Pod>): CriterionResult[] {
 }
 
 const imagesOf = (pod: V1Pod) => (pod.spec?.containers ?? []).map((c) => c.image ?? "");
-
-export const isReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
 /** Why a pod is not ready, as kubectl describe would show it: " (its container “web” is waiting: ImagePullBackOff)". */
 function troubleOf(pod: V1Pod): string {

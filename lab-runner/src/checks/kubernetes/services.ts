@@ -6,7 +6,7 @@ import type { JudgeContext } from "../context";
 import { capitalize, criterion, quote } from "../criteria";
 import { existence, live, unlessAbsent, withCluster } from "./cluster";
 import { count, hasLabels, inRange, showLabels, showRange } from "./match";
-import { isReady } from "./pods";
+import { isReady } from "../../sandbox/kubernetes/objects";
 
 // Services: how they are declared, which pods their selector reaches, their ready endpoints (read from the
 // EndpointSlices the cluster keeps for them), and whether they answer from inside the cluster.

@@ -1,6 +1,7 @@
 import type { V1Node } from "@kubernetes/client-node";
 import { DriverError } from "../driver";
 import { apiMessage, apiStatus, type KubeClients } from "./client";
+import { isReady } from "./objects";
 
 // Whether the cluster isolates a lab's pods from their machine as Dockyard's security model needs: root in a
 // sandbox must not be root on the host. A cluster offers it by an isolating RuntimeClass (Sysbox, Kata: the one
@@ -17,13 +18,12 @@ export interface IsolationSettings {
   nodeSelector: Record<string, string>;
 }
 
-const ready = (node: V1Node) => node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 const selected = (node: V1Node, selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => node.metadata?.labels?.[k] === v);
 const userNamespaces = (node: V1Node) => node.status?.runtimeHandlers?.some((h) => h.features?.userNamespaces === true) ?? false;
 
 /** The Ready nodes that may run labs and whose runtimes report no user namespace support (all of them if none may run labs). */
 export function nodesLackingUserNamespaces(nodes: V1Node[], selector: Record<string, string>): { candidates: number; lacking: string[] } {
-  const candidates = nodes.filter((n) => ready(n) && selected(n, selector));
+  const candidates = nodes.filter((n) => isReady(n) && selected(n, selector));
   return { candidates: candidates.length, lacking: candidates.filter((n) => !userNamespaces(n)).map((n) => n.metadata?.name ?? "?") };
 }
 

@@ -14,7 +14,7 @@ import {
   labService,
   ownedBy,
   podName,
-  podReady,
+  isReady,
   registryPodName,
   sameShape,
   sandboxOf,
@@ -82,7 +82,7 @@ export async function getLab(ctx: LabContext, id: string): Promise<Sandbox | und
 /** The cluster nodes that are Ready now (a lab on another one is lost). */
 async function readyNodeNames(ctx: LabContext): Promise<Set<string>> {
   const { items } = await ctx.clients.core.listNode();
-  return new Set(items.filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).map((n) => n.metadata!.name!));
+  return new Set(items.filter(isReady).map((n) => n.metadata!.name!));
 }
 
 export async function startLab(ctx: LabContext, spec: SandboxSpec, onStage: OnStage = () => {}): Promise<Sandbox> {
@@ -102,7 +102,7 @@ export async function startLab(ctx: LabContext, spec: SandboxSpec, onStage: OnSt
     const readyNodes = await readyNodeNames(ctx);
     const dead = (p: V1Pod) => p.metadata?.deletionTimestamp || podRefusal(p) || (p.spec?.nodeName && !readyNodes.has(p.spec.nodeName));
     if (pods.some((p) => p && dead(p))) await removeLab(ctx, id);
-    else if (pods.every((p) => p && podReady(p))) {
+    else if (pods.every((p) => p && isReady(p))) {
       onStage("ready");
       return sandboxOf(found.service, found.pods, readyNodes);
     }
@@ -249,9 +249,7 @@ export async function removeLab(ctx: LabContext, id: string): Promise<void> {
   const namespace = ctx.settings.namespace;
   try {
     await orNotFound(core.deleteNamespacedService({ name: id, namespace, propagationPolicy: "Foreground" }));
-    // the pods now, rather than when the garbage collector comes to them
-    await core.deleteCollectionNamespacedPod({ namespace, labelSelector: labSelector(id), gracePeriodSeconds: 5 });
-    await podsGone(ctx, id);
+    await deletePods(ctx, id); // now, rather than when the garbage collector comes to them
     // the Service goes once the garbage collector has deleted what it owns (its PVCs, its NetworkPolicy)
     const deadline = Date.now() + 120_000;
     while (await orNotFound(core.readNamespacedService({ name: id, namespace }))) {

@@ -236,8 +236,9 @@ export function labRegistryPod(id: string, spec: SandboxSpec, settings: PodSetti
   };
 }
 
-/** Whether a pod's Ready condition is True. */
-export const podReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+/** Whether a pod's, or a cluster node's, Ready condition is True. */
+export const isReady = (object: { status?: { conditions?: { type: string; status: string }[] } }) =>
+  object.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
 /**
  * The lab as its Service and pods say (after a restart too). `lost` is set when a node's pod is gone or failed while
@@ -255,7 +256,7 @@ export function sandboxOf(service: V1Service, pods: V1Pod[], readyNodes?: Set<st
     learnerId: a[ANNOTATION.learner] ?? "",
     lessonSlug: a[ANNOTATION.lesson] ?? "",
     createdAt: new Date(a[ANNOTATION.createdAt] ?? service.metadata?.creationTimestamp ?? 0),
-    running: !suspendedAt && nodes.length > 0 && nodePods.every((p) => p && podReady(p)),
+    running: !suspendedAt && nodes.length > 0 && nodePods.every((p) => p && isReady(p)),
     nodes,
     ...(suspendedAt && { suspendedAt }),
   };

@@ -1,7 +1,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { DriverError } from "../driver";
 import { apiMessage, apiStatus, type KubeClients } from "./client";
-import { labSelector, podReady } from "./objects";
+import { labSelector, isReady } from "./objects";
 
 // Waiting for a lab's pods through a watch (not polling: one list, then the API tells each change), and telling apart
 // what the cluster refused: no node fits or a quota is full (capacity: the learner is told Dockyard is full), an image
@@ -46,7 +46,7 @@ export function progressOf(pods: V1Pod[]): PodProgress {
   return {
     scheduled: pods.every((p) => p.spec?.nodeName),
     running: pods.every((p) => p.status?.containerStatuses?.every((s) => s.state?.running) ?? false),
-    ready: pods.every(podReady),
+    ready: pods.every(isReady),
   };
 }
 
@@ -97,7 +97,7 @@ export async function waitForPods(
     if (outcome === "ready") return;
     if (outcome) throw outcome;
   }
-  const stuck = names.filter((n) => !podReady(pods.get(n) ?? {}));
+  const stuck = names.filter((n) => !isReady(pods.get(n) ?? {}));
   throw new DriverError("boot_timeout", `${stuck.join(", ")} did not become Ready within ${Math.round(timeoutMs / 1000)} s`);
 }
 
