@@ -61,10 +61,8 @@ export class Shards {
         "runner_unreachable",
         `The lab-runner that holds this lab did not answer (${(err as NodeJS.ErrnoException).code ?? err.message}).`,
       );
-      if (res instanceof http.ServerResponse && !res.headersSent) {
-        res.writeHead(refusal.status, { "content-type": "application/json", "cache-control": "no-store" });
-        res.end(JSON.stringify(refusal.body));
-      } else res?.destroy();
+      if (res instanceof http.ServerResponse && !res.headersSent) sendRefusal(res, refusal);
+      else res?.destroy();
       console.error(`[lab-runner] forwarding ${req?.url} failed:`, err.message);
     });
   }
@@ -81,10 +79,8 @@ export class Shards {
   web(req: http.IncomingMessage, res: http.ServerResponse): boolean {
     const owner = this.ownerOfRequest(req);
     if (owner === undefined) return false;
-    if (owner instanceof Refusal) {
-      res.writeHead(owner.status, { "content-type": "application/json", "cache-control": "no-store" });
-      res.end(JSON.stringify(owner.body));
-    } else void this.proxy.web(req, res, { target: owner, headers: this.forwardHeaders(req) });
+    if (owner instanceof Refusal) sendRefusal(res, owner);
+    else void this.proxy.web(req, res, { target: owner, headers: this.forwardHeaders(req) });
     return true;
   }
 
@@ -167,4 +163,9 @@ export class Shards {
   private forwardHeaders(req: http.IncomingMessage): Record<string, string> {
     return { [FORWARDED_BY]: String(this.settings.replica), "x-forwarded-for": forwardedFor(req), host: req.headers.host ?? "" };
   }
+}
+
+function sendRefusal(res: http.ServerResponse, refusal: Refusal): void {
+  res.writeHead(refusal.status, { "content-type": "application/json", "cache-control": "no-store" });
+  res.end(JSON.stringify(refusal.body));
 }

@@ -7,6 +7,9 @@ import { labSelector, isReady } from "./objects";
 // what the cluster refused: no node fits or a quota is full (capacity: the learner is told Dockyard is full), an image
 // it cannot pull (image_missing), a pod that failed (boot_failed), or none of it in time (boot_timeout).
 
+/** What the pods of a boot came to so far: all Ready, refused, or not yet (undefined). */
+type Verdict = "ready" | DriverError | undefined;
+
 /** Why the cluster will not run a pod, or undefined while it may still. */
 export function podRefusal(pod: V1Pod): DriverError | undefined {
   const name = pod.metadata?.name ?? "a pod";
@@ -65,7 +68,7 @@ export async function waitForPods(
   const pods = new Map<string, V1Pod>();
   const deadline = Date.now() + timeoutMs;
   let last = "";
-  const judge = (): "ready" | DriverError | undefined => {
+  const judge = (): Verdict => {
     const known = names.map((n) => pods.get(n));
     for (const pod of known) {
       const refusal = pod && podRefusal(pod);
@@ -73,8 +76,9 @@ export async function waitForPods(
     }
     if (known.some((p) => !p)) return undefined;
     const progress = progressOf(known as V1Pod[]);
-    if (JSON.stringify(progress) !== last) onProgress(progress);
-    last = JSON.stringify(progress);
+    const shown = JSON.stringify(progress);
+    if (shown !== last) onProgress(progress);
+    last = shown;
     return progress.ready ? "ready" : undefined;
   };
   // a watch ends now and then (the server's timeout, a broken connection): list again and watch on from there
@@ -100,8 +104,6 @@ export async function waitForPods(
   const stuck = names.filter((n) => !isReady(pods.get(n) ?? {}));
   throw new DriverError("boot_timeout", `${stuck.join(", ")} did not become Ready within ${Math.round(timeoutMs / 1000)} s`);
 }
-
-type Verdict = "ready" | DriverError | undefined;
 
 /** Watches the lab's pods until `onEvent` gives a verdict, the deadline passes, or the watch ends (undefined). */
 function watchUntil(

@@ -9,14 +9,13 @@ const BRIDGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "shell
 
 /**
  * What node-pty spawns for a terminal in the pod: this Node with tsx (as the lab-runner runs), the bridge and the pod.
- * kubeconfigPath: the driver's credentials file, when it has one (else the bridge finds them as the lab-runner does).
+ * kubeconfigPath: the driver's credentials file, when it has one; else the bridge loads them as the lab-runner does
+ * (DOCKYARD_KUBECONFIG, in-cluster, default), from the environment node-pty passes on.
  */
 export function shellBridgeCommand(pod: PodRef, kubeconfigPath?: string): { file: string; args: string[]; env: Record<string, string> } {
   return {
     file: process.execPath,
     args: ["--import", "tsx", BRIDGE, pod.namespace, pod.name, pod.container],
-    // Without a file the bridge loads the credentials as the lab-runner does (DOCKYARD_KUBECONFIG, in-cluster, default):
-    // node-pty passes the lab-runner's environment on.
     env: { TERM: "xterm-256color", LANG: "C.UTF-8", ...(kubeconfigPath ? { DOCKYARD_KUBECONFIG: kubeconfigPath } : {}) },
   };
 }
