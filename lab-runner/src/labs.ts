@@ -229,20 +229,18 @@ export class LabManager {
     return { host: registry.host, username: registry.username, password: registry.password };
   }
 
-  private async assertRunning(id: string): Promise<void> {
+  /** Refuses unless the lab runs, is not lost and finished booting; `then` says what the learner does next. */
+  private async assertRunning(id: string, then = { start: "reload the page to start it", retry: "check again" }): Promise<void> {
     const sandbox = await this.driver.get(id);
     if (sandbox?.lost) throw new Refusal("lab_lost");
-    if (!sandbox?.running) throw new Refusal("not_running", "Your sandbox is not running; reload the page to start it.");
-    if (this.booting(id)) throw new Refusal("not_running", "Your sandbox is still starting; check again once the terminal is connected.");
+    if (!sandbox?.running) throw new Refusal("not_running", `Your sandbox is not running; ${then.start}.`);
+    if (this.booting(id)) throw new Refusal("not_running", `Your sandbox is still starting; ${then.retry} once the terminal is connected.`);
   }
 
   /** A node of the learner's sandbox once it is ready; using it counts as activity. */
   async node(id: string, lessonSlug: string, name: string | null | undefined): Promise<LabNode> {
     const node = this.nodeOf(lessonSlug, name);
-    const sandbox = await this.driver.get(id);
-    if (sandbox?.lost) throw new Refusal("lab_lost");
-    if (!sandbox?.running) throw new Refusal("not_running", "Your sandbox is not running; reload the lesson page to start it.");
-    if (this.booting(id)) throw new Refusal("not_running", "Your sandbox is still starting; try again once the terminal is connected.");
+    await this.assertRunning(id, { start: "reload the lesson page to start it", retry: "try again" });
     this.touch(id);
     return labNode(this.driver, id, node);
   }
