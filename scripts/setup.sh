@@ -16,7 +16,8 @@ command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split
 
 packages=(docker.io debootstrap busybox-static iptables iproute2 e2fsprogs xfsprogs gcc g++ make python3 python3-pip apt-utils libc6-dev ca-certificates caddy)
 # (certutil, of libnss3-tools, makes the test browser trust the front server's own CA)
-[ "${1:-}" = "--test" ] && packages+=(chromium postgresql libnss3-tools)
+# (python3-venv: the tests run an LTI platform and a webhook receiver from their PyPI packages)
+[ "${1:-}" = "--test" ] && packages+=(chromium postgresql libnss3-tools python3-venv)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
