@@ -2,7 +2,8 @@ import { cache } from "react";
 import { cookies } from "next/headers";
 import * as accounts from "./accounts";
 import type { Viewer } from "./access";
-import { accountCookie, anonymousSession, claimsOf, SESSION_COOKIE, viewerOf } from "./sessionCookie";
+import type { SignedInIdentity } from "./identities";
+import { accountCookie, anonymousSession, claimsOf, learnerCookie, SESSION_COOKIE, viewerOf } from "./sessionCookie";
 
 // The session of the request being handled: who is asking, and starting or ending an account's session.
 
@@ -28,6 +29,16 @@ async function endCookieSession(): Promise<void> {
 export async function startAccountSession(learnerId: string): Promise<void> {
   await endCookieSession();
   (await cookies()).set(accountCookie(learnerId, await accounts.startSession(learnerId)));
+}
+
+/**
+ * Signs this browser in as the learner a provider vouched for (signInIdentity): an account, as password sign-in does;
+ * a learner without an email (not an account) with the cookie an anonymous learner has.
+ */
+export async function startIdentitySession(signedIn: SignedInIdentity): Promise<void> {
+  if (signedIn.account) return startAccountSession(signedIn.account.id);
+  await endCookieSession();
+  (await cookies()).set(learnerCookie(signedIn.learnerId));
 }
 
 export async function endAccountSession(): Promise<void> {

@@ -38,10 +38,13 @@ function cookie(claims: SessionClaims, days: number) {
   };
 }
 
+/** The cookie of a learner without an account: a new anonymous one, or one another system vouched for (app/_lib/identities.ts). */
+export const learnerCookie = (learner: string) => cookie({ learner }, ANONYMOUS_DAYS);
+
 /** A new anonymous learner and the cookie that carries it. */
 export function anonymousSession() {
   const learner = crypto.randomUUID();
-  return { learner, cookie: cookie({ learner }, ANONYMOUS_DAYS) };
+  return { learner, cookie: learnerCookie(learner) };
 }
 
 export const accountCookie = (learner: string, session: string) => cookie({ learner, session }, ACCOUNT_SESSION_DAYS);
