@@ -28,3 +28,14 @@ export async function enqueue(tx: Queryable, entry: OutboxEntry): Promise<string
   await tx.outboxMessage.create({ data: { id, kind: entry.kind, target: entry.target, topic: entry.topic, payload: JSON.stringify(entry.payload) } });
   return id;
 }
+
+/** "Retry now": the message is due at once; an abandoned one starts a new round of attempts. Not a delivered one. */
+export async function resendNow(tx: Queryable, id: string, now = new Date()): Promise<boolean> {
+  const pending = await tx.outboxMessage.updateMany({ where: { id, deliveredAt: null, abandonedAt: null }, data: { nextAttemptAt: now } });
+  if (pending.count === 1) return true;
+  const abandoned = await tx.outboxMessage.updateMany({
+    where: { id, deliveredAt: null, abandonedAt: { not: null } },
+    data: { nextAttemptAt: now, abandonedAt: null, attempts: 0 },
+  });
+  return abandoned.count === 1;
+}
