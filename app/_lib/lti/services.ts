@@ -58,13 +58,18 @@ const excerpt = (text: string) => text.replace(/\s+/g, " ").trim().slice(0, 300)
 
 /** An OAuth error answer's own words ({error, error_description}), else the start of the body. */
 function oauthReason(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { error?: unknown; error_description?: unknown };
-    const words = [parsed.error_description, parsed.error].find((w) => typeof w === "string" && w);
-    if (words) return String(words);
-  } catch {}
-  return excerpt(body) || "no reason given";
+  const parsed = parseJson(body) as { error?: unknown; error_description?: unknown } | undefined;
+  const words = [parsed?.error_description, parsed?.error].find((w) => typeof w === "string" && w);
+  return words ? String(words) : excerpt(body) || "no reason given";
 }
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
 
 /**
  * A site process's client of LTI services: its access tokens, per platform and scope, and the requests made with them.
@@ -162,14 +167,6 @@ export class ServiceClient {
     }
   }
 }
-
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
 
 /** The URL a response's Link header names rel="next" (the next page of a list), if any. */
 export function nextPage(link: string | null, base: string): string | undefined {
