@@ -129,6 +129,7 @@ export const toolUrls = (siteUrl: string): ToolUrls => ({
 export interface Page {
   url: string;
   status: number;
+  headers: Headers;
   body: string;
 }
 
@@ -141,68 +142,84 @@ export function autoPostForm(page: Page): { action: string; fields: Record<strin
   for (const input of form[2]!.matchAll(/<input[^>]*>/g)) {
     const name = input[0].match(/name="([^"]*)"/)?.[1];
     const value = input[0].match(/value="([^"]*)"/)?.[1];
-    if (name !== undefined) fields[unescape(name)] = unescape(value ?? "");
+    if (name !== undefined) fields[unescapeHtml(name)] = unescapeHtml(value ?? "");
   }
-  return { action: new URL(unescape(form[1]!), page.url).href, fields };
+  return { action: new URL(unescapeHtml(form[1]!), page.url).href, fields };
 }
 
-const unescape = (s: string) =>
+/** Text as a page shows it: HTML's character references undone (&amp;, &quot;, &#39;, &#x27;, …). */
+export const unescapeHtml = (s: string) =>
   s
+    .replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
+    .replace(/&#(\d+);/g, (_, dec: string) => String.fromCodePoint(Number(dec)))
     .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&#39;/g, "'")
     .replace(/&lt;/g, "<")
     .replace(/&gt;/g, ">")
     .replace(/&amp;/g, "&");
 
+type Jar = Map<string, Map<string, string>>;
+const copyJar = (jar: Jar): Jar => new Map([...jar].map(([host, cookies]) => [host, new Map(cookies)]));
+
 /**
  * A browser's part in LTI without the rendering: follows redirects, keeps cookies per host (all of them, as
- * browsers do for same-site frames), and submits a page's auto-posted form. `lastForm` is the last form it
- * submitted (a test replays it).
+ * browsers do for same-site frames), and submits a page's auto-posted form with the Origin a browser sends.
+ * `replay()` posts the last such form again with the cookies it went with, as an attacker who captured both would.
  */
 export class LtiBrowser {
-  readonly cookies = new Map<string, Map<string, string>>();
-  lastForm?: { action: string; fields: Record<string, string> };
+  cookies: Jar = new Map();
+  private last?: { action: string; fields: Record<string, string>; origin: string; cookies: Jar };
+  /** The page that carried the last auto-posted form. */
+  lastFormPage?: Page;
 
-  /** Opens url and goes on through redirects and auto-posted forms until a page that is neither. */
-  async open(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Page> {
-    let page = await this.follow(url, init.method ?? "GET", init.form);
+  /** Opens url (a GET, or a form POST from a page at `origin`) and goes on through redirects and auto-posted forms. */
+  async open(url: string, init: { form?: Record<string, string> | URLSearchParams; origin?: string } = {}): Promise<Page> {
+    let page = await this.follow(url, init.form && new URLSearchParams(init.form), init.origin);
     for (let forms = 0; forms < 5; forms++) {
       const form = autoPostForm(page);
       if (!form) return page;
-      this.lastForm = form;
-      page = await this.follow(form.action, "POST", form.fields);
+      const origin = new URL(page.url).origin;
+      this.last = { ...form, origin, cookies: copyJar(this.cookies) };
+      this.lastFormPage = page;
+      page = await this.follow(form.action, new URLSearchParams(form.fields), origin);
     }
     throw new Error(`more than 5 auto-posted forms from ${url}`);
   }
 
-  /** Submits the last auto-posted form again, as an attacker who captured it would. */
-  replay(): Promise<Page> {
-    if (!this.lastForm) throw new Error("no form to replay");
-    return this.follow(this.lastForm.action, "POST", this.lastForm.fields);
+  /** The last auto-posted form this browser submitted. */
+  get lastForm(): { action: string; fields: Record<string, string> } | undefined {
+    return this.last && { action: this.last.action, fields: this.last.fields };
   }
 
-  private async follow(url: string, method: string, form?: Record<string, string>): Promise<Page> {
+  async replay(): Promise<Page> {
+    if (!this.last) throw new Error("no form to replay");
+    this.cookies = copyJar(this.last.cookies);
+    return this.follow(this.last.action, new URLSearchParams(this.last.fields), this.last.origin);
+  }
+
+  setCookie(host: string, name: string, value: string) {
+    const jar = this.cookies.get(host) ?? new Map<string, string>();
+    this.cookies.set(host, jar);
+    jar.set(name, value);
+  }
+
+  private async follow(url: string, form?: URLSearchParams, origin?: string): Promise<Page> {
     let current = url;
-    let body: string | undefined = form ? new URLSearchParams(form).toString() : undefined;
+    let body = form?.toString();
     for (let hops = 0; hops < 10; hops++) {
       const target = new URL(current);
       const headers: Record<string, string> = {};
       const jar = this.cookies.get(target.host);
       if (jar?.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-      if (body !== undefined) headers["content-type"] = "application/x-www-form-urlencoded";
-      const response = await fetch(current, { method, headers, body, redirect: "manual" });
+      if (body !== undefined) Object.assign(headers, { "content-type": "application/x-www-form-urlencoded", ...(origin && { origin }) });
+      const response = await fetch(current, { method: body === undefined ? "GET" : "POST", headers, body, redirect: "manual" });
       this.keepCookies(target.host, response);
       const location = response.headers.get("location");
       if (response.status >= 300 && response.status < 400 && location) {
         current = new URL(location, current).href;
-        if (response.status !== 307 && response.status !== 308) {
-          method = "GET";
-          body = undefined;
-        }
+        if (response.status !== 307 && response.status !== 308) body = undefined;
         continue;
       }
-      return { url: current, status: response.status, body: await response.text() };
+      return { url: current, status: response.status, headers: response.headers, body: await response.text() };
     }
     throw new Error(`more than 10 redirects from ${url}`);
   }
@@ -213,11 +230,9 @@ export class LtiBrowser {
       const eq = pair!.indexOf("=");
       const name = pair!.slice(0, eq).trim();
       const value = pair!.slice(eq + 1).trim();
-      const jar = this.cookies.get(host) ?? new Map<string, string>();
-      this.cookies.set(host, jar);
       const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a)) || value === "";
-      if (expired) jar.delete(name);
-      else jar.set(name, value);
+      if (expired) this.cookies.get(host)?.delete(name);
+      else this.setCookie(host, name, value);
     }
   }
 }

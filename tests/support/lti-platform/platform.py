@@ -323,7 +323,7 @@ def authorize(req, match):
     for hook in CLAIM_HOOKS:
         hook(launch, platform, setup)
     answer = launch.lti_launch()
-    if fault != "replay-nonce":
+    if fault is None:  # a nonce the tool has seen used, for a later "replay-nonce" launch
         platform.last_nonce = params.get("nonce")
     record("launches", {"platform": platform.name, "launch": params["lti_message_hint"], "nonce": params.get("nonce"), "fault": fault})
     return answer
