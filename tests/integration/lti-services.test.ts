@@ -236,8 +236,8 @@ describe("LTI grade passback and roster against the lti1p3platform LMS", () => {
       ],
     });
     const before = await m.db.db.identity.count({ where: { provider: `lti:${platformId}` } });
-    await m.db.db.$transaction((tx) => m.roster.queueRosterSync(tx, cohortId));
-    await m.db.db.$transaction((tx) => m.roster.queueRosterSync(tx, cohortId));
+    await m.roster.queueRosterSync(cohortId);
+    await m.roster.queueRosterSync(cohortId);
     assert.equal(await drain(), 1, "one sync queued however many launches asked");
     const status = await m.roster.rosterStatus(cohortId);
     assert.ok(status?.syncedAt);
@@ -272,7 +272,7 @@ describe("LTI grade passback and roster against the lti1p3platform LMS", () => {
         membershipsUrl: `${registration.issuer}/contexts/course-202/memberships`,
       },
     });
-    await m.db.db.$transaction((tx) => m.roster.queueRosterSync(tx, otherCohort));
+    await m.roster.queueRosterSync(otherCohort);
     await drain();
     const failed = await m.roster.rosterStatus(otherCohort);
     assert.equal(failed?.syncedAt, undefined);

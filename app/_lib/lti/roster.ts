@@ -1,11 +1,10 @@
-import type { OutboxMessage, Prisma } from "../../_generated/prisma/client";
-import { addGrader, joinCohort } from "../cohorts";
+import type { OutboxMessage } from "../../_generated/prisma/client";
 import { db } from "../db";
 import { signInIdentity } from "../identities";
 import { enqueue } from "../outbox/queue";
 import type { SendOutcome } from "../outbox/senders";
-import { isRole } from "../access";
-import { courseRole, raisedRole, type CourseRole } from "./roles";
+import { joinCourseCohort, raiseRole } from "./contexts";
+import { courseRole } from "./roles";
 import { lti, LtiServiceError, SCOPES } from "./services";
 
 // Names and Role Provisioning: the LMS course's roster fills the cohort before its students arrive. Each active
@@ -41,13 +40,6 @@ export function rosterSummary(sync: RosterSync): string {
 
 const text = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim() : undefined);
 
-/** The account's role raised to what the course says, never lowered, as a launch does. */
-async function raiseRole(learnerId: string, course: CourseRole): Promise<void> {
-  const current = (await db.learner.findUnique({ where: { id: learnerId }, select: { role: true } }))?.role ?? "student";
-  const raised = raisedRole(isRole(current) ? current : "student", course);
-  if (raised !== current) await db.learner.update({ where: { id: learnerId }, data: { role: raised } });
-}
-
 /** Fetches the course's roster (every page) and brings the cohort up to it; throws LtiServiceError in plain words. */
 export async function syncRoster(cohortId: string, now = new Date()): Promise<RosterSync> {
   const context = await db.ltiContext.findUnique({ where: { cohortId }, include: { platform: true, cohort: { select: { instructorId: true } } } });
@@ -73,9 +65,7 @@ export async function syncRoster(cohortId: string, now = new Date()): Promise<Ro
       const { learnerId } = await signInIdentity({ provider: `lti:${platform.id}`, subject, email: text(member.email), emailVerified: true }, { now });
       await raiseRole(learnerId, role);
       if (learnerId === context.cohort.instructorId || inCohort.has(learnerId)) continue;
-      // The cohort has one instructor (its owner); the course's other teachers grade it, as at their launch (contexts.ts).
-      if (role === "student") await joinCohort(cohortId, learnerId);
-      else await addGrader(cohortId, learnerId);
+      await joinCourseCohort({ cohortId, instructorId: context.cohort.instructorId }, learnerId, role);
       inCohort.add(learnerId);
       sync.added++;
     } catch (e) {
@@ -86,13 +76,15 @@ export async function syncRoster(cohortId: string, now = new Date()): Promise<Ro
   return sync;
 }
 
-/** Queues a roster sync of the cohort (after an instructor's launch), unless one is already on its way. */
-export async function queueRosterSync(tx: Prisma.TransactionClient, cohortId: string): Promise<void> {
-  const pending = await tx.outboxMessage.findFirst({
+/** Queues a roster sync of the cohort (after an instructor's launch) when the LMS gave its roster's address, unless one is already on its way. */
+export async function queueRosterSync(cohortId: string): Promise<void> {
+  const context = await db.ltiContext.findUnique({ where: { cohortId }, select: { membershipsUrl: true } });
+  if (!context?.membershipsUrl) return;
+  const pending = await db.outboxMessage.findFirst({
     where: { kind: "lti-roster", target: cohortId, deliveredAt: null, abandonedAt: null },
     select: { id: true },
   });
-  if (!pending) await enqueue(tx, { kind: "lti-roster", target: cohortId, topic: "roster", payload: { cohortId } });
+  if (!pending) await enqueue(db, { kind: "lti-roster", target: cohortId, topic: "roster", payload: { cohortId } });
 }
 
 /** The outbox's sender of "lti-roster" messages: one sync; its summary (or what failed) is the message's log. */

@@ -34,8 +34,9 @@ export function scoreOf(report: LessonReport): Score {
 const targetOf = (assignmentId: string, learnerId: string) => `${assignmentId}/${learnerId}`;
 
 /**
- * After a step of `lessonSlug` is newly passed (in the transaction that records it): the learner's score on each of
- * their LMS assignments of that lesson, queued for the LMS when it changed. A learner without such an assignment costs one query.
+ * After a step of `lessonSlug` is newly passed (in the transaction that records it), or a launch of its assignment: the
+ * learner's score on each of their LMS assignments of that lesson, queued for the LMS when it changed (a first score of
+ * nothing tells the LMS nothing). A learner without such an assignment costs one query.
  */
 export async function queueScores(tx: Prisma.TransactionClient, learnerId: string, lessonSlug: string): Promise<void> {
   const assignments = await tx.ltiAssignment.findMany({
@@ -50,7 +51,7 @@ export async function queueScores(tx: Prisma.TransactionClient, learnerId: strin
   if (score.maximum === 0) return;
   for (const assignment of assignments) {
     const last = assignment.scores[0];
-    if (last && last.given === score.given && last.maximum === score.maximum && last.comment === score.comment) continue;
+    if (last ? last.given === score.given && last.maximum === score.maximum && last.comment === score.comment : score.given === 0) continue;
     await tx.ltiScore.upsert({
       where: { assignmentId_learnerId: { assignmentId: assignment.id, learnerId } },
       create: { assignmentId: assignment.id, learnerId, ...score },
