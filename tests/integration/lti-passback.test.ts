@@ -2,7 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { Stack } from "../support/stack";
-import { LtiBrowser, LtiPlatform, ROLE, toolUrls, type LaunchSetup, type Page, type PlatformRegistration } from "../support/lms";
+import { LtiBrowser, LtiPlatform, ROLE, toolUrls, unescapeHtml, type LaunchSetup, type Page, type PlatformRegistration } from "../support/lms";
 
 // Grade passback and roster end to end: the real site (its outbox worker running in the site's process) as the tool
 // of the tests' LMS (tests/support/lti-platform with services.py, on PyPI's lti1p3platform). The instructor's
@@ -103,7 +103,11 @@ describe("LTI grade passback and roster through the real site", { timeout: 300_0
   });
 
   test("the instructor's launch fills the roster before students arrive", async () => {
-    const page = await launch({ user: person("teacher-7"), roles: [ROLE.instructor], context: course, resourceLink: LINK, custom: { lesson: "grades" } });
+    const teacher = new LtiBrowser();
+    const page = await launch(
+      { user: person("teacher-7"), roles: [ROLE.instructor], context: course, resourceLink: LINK, custom: { lesson: "grades" } },
+      teacher,
+    );
     assert.equal(page.status, 200);
     const context = await db.ltiContext.findUniqueOrThrow({ where: { platformId_contextId: { platformId: canvasId, contextId: course.id } } });
     const synced = await eventually(
@@ -117,6 +121,11 @@ describe("LTI grade passback and roster through the real site", { timeout: 300_0
       ["bo", "student"],
       ["ta-7", "grader"],
     ]);
+    const cohortPage = unescapeHtml((await teacher.open(`${site}/cohorts/${context.cohortId}`)).body);
+    assert.match(cohortPage, /Roster from the LMS/);
+    assert.match(cohortPage, /Last synced \d+ \w+ \d{4}, [\d:]+ UTC\./);
+    assert.match(cohortPage, /The last automatic sync: The LMS lists 4 active members; 3 new members joined the cohort\./);
+    assert.match(cohortPage, />Sync roster</);
   });
 
   test("a student's quiz answers reach the LMS as scores, 1/3 then 3/3, retried while the gradebook is down", async () => {

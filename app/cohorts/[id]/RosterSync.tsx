@@ -19,8 +19,7 @@ export async function RosterSync({ cohortId }: { cohortId: string }) {
       </p>
       {status.last && (
         <p className={`text-sm ${status.last.failed ? "text-red-700" : "text-slate-600"}`} data-testid="roster-last">
-          {status.last.failed ? "The last automatic sync failed: " : "The last automatic sync: "}
-          {status.last.words}
+          {`${status.last.failed ? "The last automatic sync failed" : "The last automatic sync"}: ${status.last.words}`}
           {status.last.retryAt && ` Dockyard tries again after ${formatMoment(status.last.retryAt)}.`}
         </p>
       )}
