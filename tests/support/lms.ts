@@ -63,7 +63,11 @@ export class LtiPlatform {
   async start(): Promise<void> {
     const python = pythonWith("lti-platform", REQUIREMENTS);
     const script = path.resolve("tests/support/lti-platform/platform.py");
-    this.child = spawn(python, [script, String(PLATFORM_PORT)], { cwd: path.dirname(script), stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn(python, [script, String(PLATFORM_PORT)], {
+      cwd: path.dirname(script),
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const keep = (chunk: Buffer) => {
       this.output += chunk.toString();
       if (process.env.DOCKYARD_TEST_VERBOSE) process.stderr.write(chunk.toString().replace(/^/gm, "[lti-platform] "));

@@ -10,7 +10,7 @@ export const AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint
 export const NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice";
 export const LTI_VERSION = "1.3.0";
 
-export const MESSAGE_TYPES = ["LtiResourceLinkRequest", "LtiDeepLinkingRequest"] as const;
+const MESSAGE_TYPES = ["LtiResourceLinkRequest", "LtiDeepLinkingRequest"] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 export interface LtiLaunch {

@@ -14,7 +14,7 @@ import { toolUrls } from "./tool";
 // when the LMS is on the same site (e.g. both on localhost), which is how the tests run.
 
 const STATE_TOKEN = "lti-state";
-export const STATE_SECONDS = 600;
+const STATE_SECONDS = 600;
 const STATE = /^[A-Za-z0-9_-]{22}$/;
 
 export const stateCookieName = (state: string) => `dockyard_lti_${state}`;

@@ -26,7 +26,7 @@ const parsed = (row: Row): Platform => ({ ...row, deploymentIds: JSON.parse(row.
 const URL_FIELDS = { authLoginUrl: "authentication (OIDC login) URL", authTokenUrl: "access token URL", jwksUrl: "keyset (JWKS) URL" } as const;
 
 /** Why these values cannot be a platform, in words for the admin; undefined when they can. */
-export function platformProblem(p: NewPlatform): string | undefined {
+function platformProblem(p: NewPlatform): string | undefined {
   if (!p.name.trim()) return "Give the platform a name, e.g. “Canvas (university)”.";
   if (!p.issuer.trim()) return "Give the platform's issuer (its iss), e.g. https://canvas.instructure.com.";
   if (!p.clientId.trim()) return "Give the client id the LMS gave Dockyard.";

@@ -9,10 +9,10 @@ export const siteUrl = (headers: Headers) => (publicUrl() ?? `http://${headers.g
 /** Where a launched lesson opens. LMSes show tools in an iframe: the embedded lesson layout once it exists (issue 18, embedding). */
 export const lessonLanding = (slug: string) => `/lessons/${encodeURIComponent(slug)}`;
 
-export const TOOL_NAME = "Dockyard";
-export const TOOL_DESCRIPTION = "Hands-on container lessons with a real terminal, checked step by step.";
+const TOOL_NAME = "Dockyard";
+const TOOL_DESCRIPTION = "Hands-on container lessons with a real terminal, checked step by step.";
 
-/** Assignment and Grade Services (line items, scores) and Names and Role Provisioning (roster). */
+/** Assignment and Grade Services (line items, scores) and Names and Role Provisioning (roster): what the tool asks an LMS for, and services.ts requests tokens for. */
 export const TOOL_SCOPES = [
   "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
   "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",

@@ -12,31 +12,35 @@ browser: it redirects to the tool's login URL, the tool redirects back to /p/<na
 the auto-submitted id_token form for the tool's launch URL.
 
 Assignment and Grade Services and Names and Role Provisioning live in services.py beside this file, when present:
-its mount(platform_server) adds routes (ROUTES) and launch claims (CLAIM_HOOKS).
+its mount(platform) gets this module and adds routes (@platform.route, server.py) and launch claims
+(platform.CLAIM_HOOKS), using PLATFORMS, record() and the answers (as_json, HttpError, …) re-exported here.
 
 Run: python platform.py [port]   (127.0.0.1 only; default 9401)
 """
 
 from __future__ import annotations
 
-import html
-import json
-import re
 import secrets
 import sys
 import threading
-import time
 import typing as t
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlparse
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
-from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
-from lti1p3platform.oidc_login import OIDCLoginAbstract
-from lti1p3platform.registration import Registration
-from lti1p3platform.request import Request
+# This file runs as a script, so its folder comes first on sys.path: the standard library's `platform` is loaded
+# now, before anything imports it, so that this file's name never hides it.
+_here = sys.path.pop(0)
+import platform as _stdlib_platform  # noqa: E402,F401  pylint: disable=unused-import
+sys.path.insert(0, _here)
+
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
+from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract  # noqa: E402
+from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract  # noqa: E402
+from lti1p3platform.oidc_login import OIDCLoginAbstract  # noqa: E402
+from lti1p3platform.registration import Registration  # noqa: E402
+from lti1p3platform.request import Request  # noqa: E402
+
+import dynamic_registration  # noqa: E402
+from server import ROUTES, HttpError, as_json, auto_post, redirect, respond, route, serve  # noqa: E402,F401  (ROUTES: for services.py)
 
 HOST = "127.0.0.1"
 PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 9401
@@ -44,7 +48,6 @@ BASE = f"http://{HOST}:{PORT}"
 LOCK = threading.Lock()
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
-TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 FAULTS = {"bad-signature", "replay-nonce", "wrong-deployment", "expired"}
 
 
@@ -149,18 +152,8 @@ class Launch(LTIAdvantageMessageLaunchAbstract):
 PLATFORMS: t.Dict[str, Platform] = {}
 LAUNCHES: t.Dict[str, t.Dict[str, t.Any]] = {}
 RECORDS: t.Dict[str, t.List[t.Any]] = {"launches": [], "deepLinks": [], "registrations": [], "errors": []}
-# Routes: (method, path regex, handler(req, match) -> response). services.py appends its own.
-ROUTES: t.List[t.Tuple[str, re.Pattern, t.Callable[..., t.Any]]] = []
 # Called with (launch: Launch, platform, setup) before a launch is signed: services.py adds AGS/NRPS claims.
 CLAIM_HOOKS: t.List[t.Callable[[Launch, Platform, t.Dict[str, t.Any]], None]] = []
-
-
-def route(method: str, pattern: str):
-    def register(handler):
-        ROUTES.append((method, re.compile(f"^{pattern}$"), handler))
-        return handler
-
-    return register
 
 
 def record(kind: str, entry: t.Dict[str, t.Any]) -> None:
@@ -172,37 +165,6 @@ def platform_named(name: str) -> Platform:
     if name not in PLATFORMS:
         raise HttpError(404, f"no platform {name}")
     return PLATFORMS[name]
-
-
-# ---- responses ----
-
-
-class HttpError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def respond(status: int, body: t.Union[str, bytes], content_type: str, headers: t.Optional[t.Dict[str, str]] = None):
-    return (status, body.encode() if isinstance(body, str) else body, {"content-type": content_type, **(headers or {})})
-
-
-def as_json(value: t.Any, status: int = 200):
-    return respond(status, json.dumps(value), "application/json")
-
-
-def redirect(url: str):
-    return respond(302, "", "text/plain", {"location": url})
-
-
-def auto_post(action: str, fields: t.Dict[str, str]):
-    inputs = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in fields.items())
-    page = (
-        f'<!doctype html><html><body><form method="post" action="{html.escape(action)}" id="lti">{inputs}'
-        '<noscript><button type="submit">Continue</button></noscript></form>'
-        "<script>document.getElementById('lti').submit()</script></body></html>"
-    )
-    return respond(200, page, "text/html; charset=utf-8")
 
 
 # ---- test control ----
@@ -352,117 +314,8 @@ def deep_link_return(req, match):
     return respond(200, f"<!doctype html><p>Added {len(items)} item(s).</p>", "text/html; charset=utf-8")
 
 
-# ---- LTI Dynamic Registration (the platform's side) ----
-
-
-@route("GET", "/p/(?P<name>[^/]+)/\\.well-known/openid-configuration")
-def openid_configuration(req, match):
-    platform = platform_named(match["name"])
-    return as_json(
-        {
-            "issuer": platform.issuer,
-            "authorization_endpoint": f"{platform.issuer}/authorize",
-            "token_endpoint": f"{platform.issuer}/token",
-            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
-            "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
-            "jwks_uri": f"{platform.issuer}/jwks",
-            "registration_endpoint": f"{platform.issuer}/register",
-            "scopes_supported": ["openid"],
-            "response_types_supported": ["id_token"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "claims_supported": ["sub", "iss", "name", "email"],
-            "https://purl.imsglobal.org/spec/lti-platform-configuration": {
-                "product_family_code": "lti1p3platform-tests",
-                "version": "0.1.8",
-                "messages_supported": [{"type": "LtiResourceLinkRequest"}, {"type": "LtiDeepLinkingRequest"}],
-            },
-        }
-    )
-
-
-@route("POST", "/p/(?P<name>[^/]+)/register")
-def register(req, match):
-    platform = platform_named(match["name"])
-    if req["headers"].get("authorization") != f"Bearer {platform.registration_token}":
-        record("errors", {"platform": platform.name, "at": "register", "problems": ["bad registration token"]})
-        raise HttpError(401, "bad registration token")
-    body = req["json"] or {}
-    config = body.get(TOOL_CONFIGURATION, {})
-    problems = [f"missing {k}" for k in ("initiate_login_uri", "redirect_uris", "jwks_uri", "client_name") if not body.get(k)]
-    if body.get("token_endpoint_auth_method") != "private_key_jwt":
-        problems.append("token_endpoint_auth_method must be private_key_jwt")
-    if not config.get("target_link_uri"):
-        problems.append("missing the LTI tool configuration's target_link_uri")
-    if problems:
-        record("errors", {"platform": platform.name, "at": "register", "problems": problems})
-        raise HttpError(400, "; ".join(problems))
-    deep_link = next((m.get("target_link_uri") for m in config.get("messages", []) if m.get("type") == "LtiDeepLinkingRequest"), None)
-    platform.tool = {
-        "login_url": body["initiate_login_uri"],
-        "launch_url": config["target_link_uri"],
-        "deep_link_url": deep_link,
-        "jwks_url": body["jwks_uri"],
-        "redirect_uris": body["redirect_uris"],
-    }
-    record("registrations", {"platform": platform.name, "request": body})
-    return as_json({**body, "client_id": platform.client_id, TOOL_CONFIGURATION: {**config, "deployment_id": platform.deployment_id}})
-
-
-# ---- the server ----
-
-
-class Handler(BaseHTTPRequestHandler):
-    def handle_any(self, method: str) -> None:
-        url = urlparse(self.path)
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        content_type = self.headers.get("content-type", "")
-        req = {
-            "method": method,
-            "path": url.path,
-            "query": dict(parse_qsl(url.query)),
-            "form": dict(parse_qsl(raw.decode())) if content_type.startswith("application/x-www-form-urlencoded") else {},
-            "json": json.loads(raw) if raw and "json" in content_type else None,
-            "body": raw,
-            "headers": {k.lower(): v for k, v in self.headers.items()},
-        }
-        try:
-            for route_method, pattern, handler in ROUTES:
-                match = pattern.match(url.path)
-                if match and re.fullmatch(route_method, method):
-                    status, body, headers = handler(req, match)
-                    break
-            else:
-                raise HttpError(404, f"no route for {method} {url.path}")
-        except HttpError as error:
-            status, body, headers = respond(error.status, json.dumps({"error": str(error)}), "application/json")
-        except Exception as error:  # a bug here is a 500 the test sees, with its words
-            status, body, headers = respond(500, json.dumps({"error": f"{type(error).__name__}: {error}"}), "application/json")
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        self.handle_any("GET")
-
-    def do_POST(self) -> None:
-        self.handle_any("POST")
-
-    def do_PUT(self) -> None:
-        self.handle_any("PUT")
-
-    def do_DELETE(self) -> None:
-        self.handle_any("DELETE")
-
-    def log_message(self, format: str, *args: t.Any) -> None:  # quiet: the test reads /control/records
-        pass
-
-
 if __name__ == "__main__":
+    dynamic_registration.mount(sys.modules[__name__])
     try:
         import services  # type: ignore  # AGS and NRPS (helper L2), beside this file
 
@@ -470,6 +323,5 @@ if __name__ == "__main__":
     except ModuleNotFoundError as missing:
         if missing.name != "services":
             raise
-    server = ThreadingHTTPServer((HOST, PORT), Handler)
     print(f"lti platform on {BASE}", flush=True)
-    server.serve_forever()
+    serve(HOST, PORT)

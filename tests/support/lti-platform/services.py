@@ -22,6 +22,7 @@ names one with "lineItem": {"label", "scoreMaximum"}, made for its resource link
 
 from __future__ import annotations
 
+import json
 import secrets
 import typing as t
 from urllib.parse import quote, unquote
@@ -69,9 +70,9 @@ def conf_of(platform: t.Any) -> t.Any:
 def answer(response: t.Any, link: t.Optional[str] = None):
     """The package's Response as the server's (status, body, headers)."""
     if response.code >= 400:
-        return P.respond(response.code, P.json.dumps({"error": response.message}), "application/json")
+        return P.respond(response.code, json.dumps({"error": response.message}), "application/json")
     headers = {"link": generate_next_link(link)} if link else {}
-    body = "" if response.result is None else P.json.dumps(response.result)
+    body = "" if response.result is None else json.dumps(response.result)
     return P.respond(response.code, body, response.media_type, headers)
 
 
@@ -109,7 +110,7 @@ def token(req, match):
             raise ValueError(f"none of the scopes asked for is offered: {form.get('scope')}")
     except Exception as error:  # what the platform refused is what the tool is told
         P.record("errors", {"platform": platform.name, "at": "token", "problems": [str(error) or type(error).__name__]})
-        return P.respond(400, P.json.dumps({"error": "invalid_client", "error_description": str(error) or type(error).__name__}), "application/json")
+        return P.respond(400, json.dumps({"error": "invalid_client", "error_description": str(error) or type(error).__name__}), "application/json")
     with P.LOCK:
         RECORDED["tokens"].append({"platform": platform.name, "scope": granted["scope"]})
     return P.as_json(granted)
