@@ -62,7 +62,7 @@ export function NewWebhookForm({ scopes }: { scopes: Scope[] }) {
       ) : (
         <div>
           <label htmlFor="scope" className="block text-sm font-medium text-slate-800">
-            Events of
+            Send the events of
           </label>
           <select id="scope" name="scope" className="mt-1 block w-full rounded border border-slate-300 px-3 py-2 text-sm">
             {scopes.map((scope) => (

@@ -63,9 +63,9 @@ export function outboxScenarios(database: "sqlite" | "postgresql") {
       assert.equal(claimed.length, 30, "every message claimed");
       assert.equal(new Set(claimed).size, 30, "none twice");
       assert.deepEqual(new Set(claimed), new Set(ids));
-      assert.deepEqual(await m.worker.claim(new Date(now.getTime() + 60_000)), [], "leased messages are not due to others");
+      assert.deepEqual(await m.worker.claim(new Date(now.getTime() + 59_000)), [], "leased messages are not due to others");
       // A worker that died holding them lets them go when the lease passes.
-      const later = await m.worker.claim(new Date(now.getTime() + 121_000), 30);
+      const later = await m.worker.claim(new Date(now.getTime() + 61_000), 30);
       assert.equal(later.length, 30);
     });
 

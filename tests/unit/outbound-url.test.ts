@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import dns from "node:dns";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { addressRefusal, outboundPost, outboundUrlRefusal, OutboundRefused } from "../../app/_lib/outboundUrl";
@@ -91,4 +92,26 @@ test("a request to a refused address never reaches it; an allowed one is posted 
     delete process.env.DOCKYARD_OUTBOUND_ALLOW_PRIVATE;
     server.close();
   }
+});
+
+test("a name whose DNS answer changes between the check and the connection (rebinding) is refused when connecting", async (t) => {
+  const received: string[] = [];
+  const server = http.createServer((req, res) => {
+    received.push(req.url!);
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => server.close());
+  // The check sees a public address; the connection's own look-up then answers loopback.
+  t.mock.method(dns.promises, "lookup", async () => [{ address: "93.184.216.34", family: 4 }]);
+  t.mock.method(dns, "lookup", (_host: string, _options: object, callback: (e: null, a: dns.LookupAddress[]) => void) =>
+    callback(null, [{ address: "127.0.0.1", family: 4 }]),
+  );
+  const url = `http://rebound.example:${(server.address() as AddressInfo).port}/in`;
+  assert.equal(await outboundUrlRefusal(url), undefined);
+  await assert.rejects(
+    outboundPost(url, {}, "{}"),
+    (e: Error) => e instanceof OutboundRefused && /127\.0\.0\.1 is this machine's loopback address/.test(e.message),
+  );
+  assert.deepEqual(received, []);
 });

@@ -7,11 +7,12 @@ import { SENDERS, type SendOutcome } from "./senders";
 // Sends the outbox's due messages: each site process runs one worker (instrumentation.ts starts it), and any number
 // of them may share a database. A worker claims a message by leasing it (one conditional update: only one claimer's
 // condition holds, on SQLite and PostgreSQL alike), sends it, and records how it went; a worker that dies holding a
-// lease lets the message go when the lease passes. A server that never answers twice within a lease may receive a
-// message twice, with the same id both times, which is why receivers drop repeats by it (at least once, never lost).
+// lease lets the message go when the lease passes. When a worker dies after the server accepted a message but before it
+// recorded that, the message is sent again, with the same id, which is why receivers drop repeats by it: at least
+// once, never lost.
 
 /** Longer than any one attempt takes (senders time out after 15 s), so no other worker takes a message being sent. */
-const LEASE_MS = 120_000;
+const LEASE_MS = 60_000;
 /** Messages one worker claims at once, and sends together. */
 const BATCH = 20;
 /** What the log keeps of an answer. */
