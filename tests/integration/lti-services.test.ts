@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { generateKeyPair, SignJWT } from "jose";
 import path from "node:path";
 import { freshDatabase } from "../support/fresh-database";
 import { LtiPlatform, ROLE, toolUrls, type PlatformRegistration } from "../support/lms";
@@ -22,6 +23,7 @@ type Modules = {
   identities: typeof import("../../app/_lib/identities");
   keys: typeof import("../../app/_lib/lti/keys");
   roster: typeof import("../../app/_lib/lti/roster");
+  services: typeof import("../../app/_lib/lti/services");
   worker: typeof import("../../app/_lib/outbox/worker");
 };
 
@@ -87,6 +89,7 @@ describe("LTI grade passback and roster against the lti1p3platform LMS", () => {
       identities: await import("../../app/_lib/identities"),
       keys: await import("../../app/_lib/lti/keys"),
       roster: await import("../../app/_lib/lti/roster"),
+      services: await import("../../app/_lib/lti/services"),
       worker: await import("../../app/_lib/outbox/worker"),
     };
     // The tool's key set, as the site publishes it at /lti/jwks: the platform checks client assertions against it.
@@ -212,6 +215,34 @@ describe("LTI grade passback and roster against the lti1p3platform LMS", () => {
     assert.deepEqual([second!.attempts, !!second!.deliveredAt, second!.lastStatus], [2, true, 200]);
     assert.match(second!.lastResponse!, /^Canvas \(test\) took the score 2\/3\./);
     assert.ok((await m.db.db.ltiScore.findFirst({ where: { learnerId: bo } }))!.acceptedAt);
+  });
+
+  test("the platform grants no token for a client assertion the tool's JWKS does not verify, and says so in words Dockyard passes on", async () => {
+    const { keys } = await m.keys.toolJwks();
+    const { privateKey: rogue } = await generateKeyPair("RS256");
+    const forger = new m.services.ServiceClient({
+      // The tool's kid, another key: only the signature gives it away.
+      sign: (claims, o) =>
+        new SignJWT({ ...claims })
+          .setProtectedHeader({ alg: "RS256", kid: keys[0]!.kid! })
+          .setIssuer(o.issuer)
+          .setSubject(o.subject!)
+          .setAudience(o.audience)
+          .setIssuedAt()
+          .setExpirationTime("5m")
+          .setJti(crypto.randomUUID())
+          .sign(rogue),
+      checkUrl: () => {},
+    });
+    const platform = await m.db.db.ltiPlatform.findUniqueOrThrow({ where: { id: platformId } });
+    const granted = (await services()).tokens.length;
+    await assert.rejects(forger.token(platform, m.services.SCOPES.score), (e: unknown) => {
+      assert.ok(e instanceof m.services.LtiServiceError);
+      assert.equal(e.status, 400);
+      assert.match(e.message, /^Canvas \(test\) refused Dockyard access to sending scores \(HTTP 400: Signature verification failed\)\. Check that/);
+      return true;
+    });
+    assert.equal((await services()).tokens.length, granted, "no token granted");
   });
 
   test("the roster fills the cohort before students launch: accounts, memberships by role, paged; failures in plain words", async () => {
