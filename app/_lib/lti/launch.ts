@@ -13,6 +13,7 @@ const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 const keySetOf = (url: string) => keySets.get(url) ?? keySets.set(url, createRemoteJWKSet(new URL(url), { timeoutDuration: 5000 })).get(url)!;
 
 const CLOCK_SKEW_SECONDS = 30;
+const MAX_TOKEN_AGE = "1 hour";
 
 function refusalOf(e: unknown, platform: Platform): Refusal {
   if (e instanceof errors.JWTExpired) return new Refusal("lti_expired");
@@ -58,6 +59,8 @@ export async function verifyLaunch(
       audience: platform.clientId,
       algorithms: ["RS256"],
       requiredClaims: ["iat", "exp", "nonce"],
+      // An id_token is posted the moment it is made: one issued long ago (or in the future) is not a fresh launch.
+      maxTokenAge: MAX_TOKEN_AGE,
       clockTolerance: CLOCK_SKEW_SECONDS,
     }));
   } catch (e) {
