@@ -11,8 +11,8 @@ import { LtiBrowser, LtiPlatform, ROLE, toolUrls, unescapeHtml, type LaunchSetup
 
 const stack = new Stack({
   name: "lti-passback",
-  sitePort: 3710,
-  runnerPort: 3711,
+  sitePort: 3740,
+  runnerPort: 3741,
   env: {
     DOCKYARD_CONTENT_DIR: path.resolve("tests/fixtures/lti-content"),
     DOCKYARD_OUTBOUND_ALLOW_PRIVATE: "1", // the LMS is on loopback
