@@ -7,18 +7,19 @@ import { signAsTool, type SignOptions } from "./keys";
 // tool's key, RFC 7523), cached per platform and scope until it expires, then the service request itself. One
 // error type for this boundary, LtiServiceError, whose message says in plain words what the LMS refused.
 
+/** The services' scopes: those the tool asks an LMS for (tool.ts) and requests tokens for. */
 export const SCOPES = {
   lineItem: "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-  score: "https://purl.imsglobal.org/spec/lti-ags/scope/score",
   result: "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+  score: "https://purl.imsglobal.org/spec/lti-ags/scope/score",
   memberships: "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
 } as const;
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 
 const WHAT: Record<Scope, string> = {
   [SCOPES.lineItem]: "the course's gradebook columns",
-  [SCOPES.score]: "sending scores",
   [SCOPES.result]: "reading results",
+  [SCOPES.score]: "sending scores",
   [SCOPES.memberships]: "the course's roster",
 };
 
