@@ -22,6 +22,12 @@ export default async function AdminPage() {
       >
         Host: labs, queue and load
       </Link>
+      <Link
+        href="/admin/webhooks"
+        className="mt-4 ml-3 inline-block rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
+      >
+        Webhooks and their deliveries
+      </Link>
 
       <section aria-labelledby="settings" className="mt-8 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
         <h2 id="settings" className="text-xl font-semibold">
