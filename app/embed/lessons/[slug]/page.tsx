@@ -45,7 +45,7 @@ export default async function EmbeddedLessonPage({ params }: { params: Promise<{
       <div className="flex h-screen flex-col" data-testid="embedded-lesson">
         <div className="flex items-center gap-4 border-b border-slate-200 bg-white px-3 py-2">
           <h1 className="min-w-0 truncate font-semibold">{lesson.title}</h1>
-          <div className="ml-auto w-48 shrink-0">
+          <div className="ml-auto w-64 shrink-0">
             <LessonProgress steps={graded} initiallyPassed={gradedPassed} />
           </div>
           {open}
