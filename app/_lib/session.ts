@@ -39,12 +39,14 @@ async function endCookieSessions(): Promise<void> {
 
 /**
  * Signs this browser in to the account: a new session (never one it had before), in a new cookie; in EMBED_COOKIE
- * when the request loads a frame (an LTI launch in the LMS's frame, see sessionCookie.ts).
+ * when the request loads a frame (an LTI launch in the LMS's frame, see sessionCookie.ts), unless it came with
+ * SESSION_COOKIE: then the frame is on Dockyard's own site, where that Lax cookie goes, and would speak first.
  */
 export async function startAccountSession(learnerId: string): Promise<void> {
   await endCookieSessions();
-  const framed = loadsFrame(await headers());
-  (await cookies()).set(accountCookie(learnerId, await accounts.startSession(learnerId), framed));
+  const jar = await cookies();
+  const framed = loadsFrame(await headers()) && !jar.has(SESSION_COOKIE);
+  jar.set(accountCookie(learnerId, await accounts.startSession(learnerId), framed));
 }
 
 export async function endAccountSession(): Promise<void> {
