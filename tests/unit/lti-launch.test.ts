@@ -63,7 +63,7 @@ describe("reading a verified launch", () => {
       }),
       PLATFORM,
     );
-    assert.deepEqual(launch.deepLinking, { returnUrl: "https://lms.example/dl", data: "opaque", acceptMultiple: false });
+    assert.deepEqual(launch.deepLinking, { returnUrl: "https://lms.example/dl", data: '"opaque"', acceptMultiple: false });
     assert.equal(launch.resourceLinkId, undefined);
   });
 
