@@ -1,12 +1,13 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { publicUrl, Refusal, runnerPublicUrl } from "@dockyard/contract/server";
 import { anonymousSession, loadsFrame, sessionToken } from "@/app/_lib/sessionCookie";
-import { crossSiteRefusal } from "@/app/_lib/origin";
+import { CROSS_SITE_ENDPOINTS, crossSiteRefusal } from "@/app/_lib/origin";
 import { embedFrameAncestors } from "@/app/_lib/frameAncestors";
 import { API_POLICY, ASSET_POLICY, EMBED_PATH, newNonce, pagePolicy } from "@/app/_lib/securityHeaders";
 
 // Every request but static files passes here first. A request that changes state from another site's page is
-// refused (app/_lib/origin.ts), whatever route or Server Action it names. Each response gets its
+// refused (app/_lib/origin.ts), whatever route or Server Action it names, but for the few endpoints listed there
+// that other sites post to by design (an LMS's LTI launch). Each response gets its
 // Content-Security-Policy (app/_lib/securityHeaders.ts): a page's with a nonce of its own (Next reads it from the
 // request's policy header and puts it on its scripts); API answers and lesson files policies that let them run
 // nothing. The fixed headers come from next.config.ts. An embedded lesson's page (/embed/...) may be framed by the
@@ -28,6 +29,9 @@ const decodable = (pathname: string) =>
     }
   });
 
+/** LTI route handlers whose pages carry a policy of their own (app/_lib/lti/html.ts: a form posted on to the LMS, a script by nonce). */
+const OWN_POLICY = /^\/lti\/(login|launch|deep-link\/respond|register\/complete)$/;
+
 /** A file beside a lesson (app/lessons/[slug]/assets), not a page. */
 const LESSON_ASSET = /^\/lessons\/[^/]+\/assets\//;
 
@@ -39,12 +43,13 @@ const withPolicy = (response: NextResponse, policy: string) => {
 export async function proxy(request: NextRequest) {
   if (!decodable(request.nextUrl.pathname))
     return withPolicy(NextResponse.json({ error: "bad_url", message: "The address has a malformed %-escape." }, { status: 400 }), API_POLICY);
-  const foreign = crossSiteRefusal(request.method, request.headers, publicUrl());
+  const foreign = !CROSS_SITE_ENDPOINTS.has(request.nextUrl.pathname) && crossSiteRefusal(request.method, request.headers, publicUrl());
   if (foreign) {
     // As app/_lib/api.ts answers a Refusal, without importing it: it would bring the database into the proxy.
     const refusal = new Refusal("cross_site", foreign);
     return withPolicy(NextResponse.json(refusal.body, { status: refusal.status }), API_POLICY);
   }
+  if (OWN_POLICY.test(request.nextUrl.pathname)) return NextResponse.next();
   // API routes create a session when they need one (ensureLearner).
   if (request.nextUrl.pathname.startsWith("/api/")) return withPolicy(NextResponse.next(), API_POLICY);
 

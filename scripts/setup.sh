@@ -50,6 +50,9 @@ if grep -qs '^kubernetes:' "${DOCKYARD_CONTENT_DIR:-content}"/lessons/*/lesson.m
   bash scripts/kubernetes/build.sh >/dev/null
 fi
 
+# The single sign-on tests sign in through Ory Hydra, built from its Go module (cached by version).
+[ "${1:-}" = "--test" ] && { step "building Ory Hydra from its Go module for the sign-on tests (cached by version)"; bash scripts/hydra.sh >/dev/null; }
+
 step "making the node disk templates of the lessons' image sets (skipped when their inputs did not change)"
 npx --no-install tsx scripts/templates.ts
 

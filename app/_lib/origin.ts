@@ -5,6 +5,9 @@
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** Endpoints another site's page posts to by design: an LMS's LTI login initiation and launch (a signed token and the state cookie protect them). */
+export const CROSS_SITE_ENDPOINTS = new Set(["/lti/login", "/lti/launch"]);
+
 /**
  * Why a request that changes state is refused as sent by another site's page; undefined when it may go on.
  *

@@ -2,12 +2,14 @@ import { cache } from "react";
 import { cookies, headers } from "next/headers";
 import * as accounts from "./accounts";
 import type { Viewer } from "./access";
+import type { SignedInIdentity } from "./identities";
 import {
   accountCookie,
   anonymousSession,
   claimsOf,
   EMBED_COOKIE,
   expiredEmbedCookie,
+  learnerCookie,
   loadsFrame,
   SESSION_COOKIE,
   sessionToken,
@@ -45,8 +47,20 @@ async function endCookieSessions(): Promise<void> {
 export async function startAccountSession(learnerId: string): Promise<void> {
   await endCookieSessions();
   const jar = await cookies();
-  const framed = loadsFrame(await headers()) && !jar.has(SESSION_COOKIE);
-  jar.set(accountCookie(learnerId, await accounts.startSession(learnerId), framed));
+  jar.set(accountCookie(learnerId, await accounts.startSession(learnerId), await inFrame()));
+}
+
+/** Whether a session begun now goes in EMBED_COOKIE (see startAccountSession). */
+const inFrame = async () => loadsFrame(await headers()) && !(await cookies()).has(SESSION_COOKIE);
+
+/**
+ * Signs this browser in as the learner a provider vouched for (signInIdentity): an account, as password sign-in does;
+ * a learner without an email (not an account) with the cookie an anonymous learner has.
+ */
+export async function startIdentitySession(signedIn: SignedInIdentity): Promise<void> {
+  if (signedIn.account) return startAccountSession(signedIn.account.id);
+  await endCookieSessions();
+  (await cookies()).set(learnerCookie(signedIn.learnerId, await inFrame()));
 }
 
 export async function endAccountSession(): Promise<void> {

@@ -72,10 +72,16 @@ const cookie = (claims: SessionClaims, days: number, framed: boolean) => ({
   maxAge: days * 86400,
 });
 
+/**
+ * The cookie of a learner without an account: a new anonymous one, or one another system vouched for
+ * (app/_lib/identities.ts); EMBED_COOKIE when `framed` (see loadsFrame).
+ */
+export const learnerCookie = (learner: string, framed = false) => cookie({ learner }, ANONYMOUS_DAYS, framed);
+
 /** A new anonymous learner and the cookie that carries it (EMBED_COOKIE when `framed`, see loadsFrame). */
 export function anonymousSession(framed = false) {
   const learner = crypto.randomUUID();
-  return { learner, cookie: cookie({ learner }, ANONYMOUS_DAYS, framed) };
+  return { learner, cookie: learnerCookie(learner, framed) };
 }
 
 export const accountCookie = (learner: string, session: string, framed = false) => cookie({ learner, session }, ACCOUNT_SESSION_DAYS, framed);

@@ -29,6 +29,12 @@ export default async function AdminPage() {
       >
         Webhooks and their deliveries
       </Link>
+      <Link
+        href="/admin/lti"
+        className="ml-3 mt-4 inline-block rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
+      >
+        LTI platforms (LMS)
+      </Link>
 
       <section aria-labelledby="settings" className="mt-8 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
         <h2 id="settings" className="text-xl font-semibold">

@@ -61,6 +61,52 @@ export const REFUSALS = {
   file_error: rule(422, 4422, false, "Your lab could not do that with this file."),
   step_failed: rule(500, 4500, false, "The step could not be recorded; try again."),
 
+  // LTI launches from an LMS (app/_lib/lti/): shown in the LMS's frame, so they say what to do there
+  lti_unknown_platform: rule(
+    400,
+    4400,
+    false,
+    "This LMS is not registered with Dockyard, so the launch was refused. Ask a Dockyard admin to add it under Admin → LTI platforms.",
+  ),
+  lti_unknown_deployment: rule(
+    403,
+    4403,
+    false,
+    "This LMS sent a deployment of Dockyard that is not registered, so the launch was refused. Ask a Dockyard admin to add its deployment id under Admin → LTI platforms.",
+  ),
+  lti_bad_signature: rule(
+    401,
+    4401,
+    false,
+    "The launch was not signed with a key your LMS publishes, so Dockyard refused it. Open the link from your course again; if it keeps happening, ask your LMS administrator to check Dockyard's registration.",
+  ),
+  lti_replayed: rule(
+    401,
+    4401,
+    false,
+    "This launch was already used once, and a launch works only once, so it was refused. Open the link from your course again.",
+  ),
+  lti_expired: rule(401, 4401, false, "This launch expired before it reached Dockyard, so it was refused. Open the link from your course again."),
+  lti_state: rule(
+    401,
+    4401,
+    false,
+    "This launch did not start in this browser, or took more than ten minutes, so it was refused. Open the link from your course again; if it keeps happening, your browser may be blocking Dockyard's cookies inside the course page.",
+  ),
+  lti_invalid: rule(
+    400,
+    4400,
+    false,
+    "Your LMS sent a launch Dockyard cannot use, so it was refused. Ask your LMS administrator to check Dockyard's registration.",
+  ),
+  lti_course_not_ready: rule(
+    409,
+    4409,
+    false,
+    "Your instructor has not opened Dockyard from this course yet, so it has no class for you to join. Ask them to open it once from the course, then open this link again.",
+  ),
+  lti_registration_failed: rule(502, 4502, false, "Dockyard could not register with the LMS. Check the registration address and try again from the LMS."),
+
   // The lab's state
   not_running: rule(409, 4409, true, "Your lab is not running; reload the page to start it."),
   lagging: rule(409, 4408, false, "This live view fell too far behind the terminal and was disconnected; open it again to catch up."),

@@ -1,0 +1,3 @@
+import { identityScenarios } from "../support/identity-scenarios";
+
+identityScenarios("sqlite");
