@@ -128,7 +128,7 @@ describe("LTI 1.3: Dockyard as the tool of a real platform", { timeout: 300_000 
     assert.match(policy, new RegExp(`form-action ${lms.url}(;|$)`), `the response page may post to the LMS only: ${policy}`);
     assert.match(policy, /script-src 'nonce-[^']+'(;|$)/);
 
-    const { deepLinks, errors } = await lms.records();
+    const { deepLinks, errors, launches } = await lms.records();
     assert.deepEqual(errors, []);
     assert.equal(deepLinks.length, 1);
     const items = deepLinks[0]!.items as { type: string; url: string; custom: { lesson: string }; lineItem: { scoreMaximum: number; resourceId: string } }[];
@@ -140,7 +140,7 @@ describe("LTI 1.3: Dockyard as the tool of a real platform", { timeout: 300_000 
       ],
     );
     assert.ok(items.every((i) => i.lineItem.scoreMaximum >= 1));
-    assert.ok(deepLinks[0]!.data, "the platform's data came back");
+    assert.deepEqual(deepLinks[0]!.data, { launch: launches.at(-1)!.launch }, "the platform's data came back as it was sent");
 
     const assigned = await db.ltiAssignment.findMany({ where: { platformId: canvasId, contextId: course.id }, orderBy: { lessonSlug: "asc" } });
     assert.deepEqual(

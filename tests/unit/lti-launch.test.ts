@@ -4,10 +4,12 @@ import type { JWTPayload } from "jose";
 import { Refusal } from "@dockyard/contract";
 import { AGS_CLAIM, DEEP_LINKING_CLAIM, LTI_CLAIM, NRPS_CLAIM, readLaunch } from "../../app/_lib/lti/claims";
 import { courseRole, raisedRole } from "../../app/_lib/lti/roles";
+import { canvasConfiguration, registrationRequest } from "../../app/_lib/lti/tool";
 import { CROSS_SITE_ENDPOINTS } from "../../app/_lib/origin";
 
-// An LTI launch's claims once its signature is verified (claims.ts), and LTI roles → Dockyard (roles.ts). The
-// signature, iss, aud and exp checks are jose's, run against the real platform in tests/integration/lti.test.ts.
+// An LTI launch's claims once its signature is verified (claims.ts), LTI roles → Dockyard (roles.ts), and what the
+// tool tells LMSes about itself (tool.ts). The signature, iss, aud and exp checks are jose's, run against the real
+// platform in tests/integration/lti.test.ts.
 
 const PLATFORM = { clientId: "dockyard-client", deploymentIds: ["deployment-1", "deployment-2"] };
 const MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership";
@@ -63,7 +65,7 @@ describe("reading a verified launch", () => {
       }),
       PLATFORM,
     );
-    assert.deepEqual(launch.deepLinking, { returnUrl: "https://lms.example/dl", data: "opaque", acceptMultiple: false });
+    assert.deepEqual(launch.deepLinking, { returnUrl: "https://lms.example/dl", data: '"opaque"', acceptMultiple: false });
     assert.equal(launch.resourceLinkId, undefined);
   });
 
@@ -128,4 +130,41 @@ describe("LTI roles → Dockyard", () => {
 
 test("only the LMS's login initiation and launch may be posted from other sites", () => {
   assert.deepEqual([...CROSS_SITE_ENDPOINTS].sort(), ["/lti/launch", "/lti/login"]);
+});
+
+describe("the tool's description for LMSes", () => {
+  const site = "https://labs.example.org";
+
+  test("Canvas's configuration JSON names the tool's login, launch and keyset URLs, the services' scopes and the lesson picker", () => {
+    const config = canvasConfiguration(site);
+    assert.equal(config.oidc_initiation_url, `${site}/lti/login`);
+    assert.equal(config.target_link_uri, `${site}/lti/launch`);
+    assert.equal(config.public_jwk_url, `${site}/lti/jwks`);
+    assert.ok(config.scopes.includes("https://purl.imsglobal.org/spec/lti-ags/scope/score"));
+    assert.ok(config.scopes.includes("https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"));
+    const [canvas] = config.extensions;
+    assert.equal(canvas!.domain, "labs.example.org");
+    assert.equal(canvas!.privacy_level, "public", "names and emails: an account needs an email");
+    assert.deepEqual(
+      canvas!.settings.placements.map((p) => [p.placement, p.message_type, p.target_link_uri]),
+      [
+        ["assignment_selection", "LtiDeepLinkingRequest", `${site}/lti/launch`],
+        ["link_selection", "LtiDeepLinkingRequest", `${site}/lti/launch`],
+      ],
+    );
+  });
+
+  test("the Dynamic Registration request: private_key_jwt, the launch as the only redirect URI, Deep Linking offered", () => {
+    const request = registrationRequest(site);
+    assert.equal(request.initiate_login_uri, `${site}/lti/login`);
+    assert.deepEqual(request.redirect_uris, [`${site}/lti/launch`]);
+    assert.equal(request.jwks_uri, `${site}/lti/jwks`);
+    assert.equal(request.token_endpoint_auth_method, "private_key_jwt");
+    const tool = request["https://purl.imsglobal.org/spec/lti-tool-configuration"];
+    assert.equal(tool.target_link_uri, `${site}/lti/launch`);
+    assert.deepEqual(
+      tool.messages.map((m) => m.type),
+      ["LtiDeepLinkingRequest"],
+    );
+  });
 });

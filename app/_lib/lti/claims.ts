@@ -27,6 +27,7 @@ export interface LtiLaunch {
   resourceLinkId?: string;
   /** Custom parameters: `lesson` names the lesson a resource link opens (set by Dockyard's Deep Linking items). */
   custom: Record<string, string>;
+  /** Deep Linking: where the response goes, and the platform's opaque `data` as JSON text (returned exactly as it came). */
   deepLinking?: { returnUrl: string; data?: string; acceptMultiple: boolean };
   /** Assignment and Grade Services: the course's line items, and this link's own. */
   lineItemsUrl?: string;
@@ -100,7 +101,7 @@ export function readLaunch(payload: JWTPayload, platform: PlatformFacts): LtiLau
     if (!returnUrl) throw invalid("it is a deep linking request without a return address (deep_link_return_url)");
     launch.deepLinking = {
       returnUrl,
-      data: text(settings.data) ?? (settings.data === undefined ? undefined : JSON.stringify(settings.data)),
+      data: settings.data === undefined ? undefined : JSON.stringify(settings.data),
       acceptMultiple: settings.accept_multiple !== false,
     };
   }

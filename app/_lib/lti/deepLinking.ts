@@ -20,7 +20,7 @@ export interface DeepLinkTicket {
   deploymentId: string;
   contextId?: string;
   returnUrl: string;
-  /** The platform's opaque `data`, returned as it came. */
+  /** The platform's opaque `data` as JSON text, returned as it came. */
   data?: string;
   acceptMultiple: boolean;
   learnerId: string;
@@ -52,7 +52,11 @@ export function readTicket(ticket: string | undefined, learnerId: string | undef
   } catch {
     throw new Refusal("lti_state", "This lesson picker has expired or did not come from your LMS. Open “add a Dockyard lesson” in your course again.");
   }
-  if (claims.learner !== learnerId) throw new Refusal("forbidden", "This lesson picker was opened for someone else. Open it again from your course.");
+  if (claims.learner !== learnerId)
+    throw new Refusal(
+      "forbidden",
+      "This lesson picker belongs to the session that opened it from your course (your browser may be blocking Dockyard's cookies inside the course page). Open it again from your course.",
+    );
   return {
     platformId: claims.platform!,
     deploymentId: claims.deployment!,
@@ -88,17 +92,7 @@ export async function deepLinkResponse(ticket: DeepLinkTicket, slugs: string[], 
     [LTI_CLAIM + "deployment_id"]: ticket.deploymentId,
     [DEEP_LINKING_CLAIM + "content_items"]: items,
     [DEEP_LINKING_CLAIM + "msg"]: `Added ${lessons.length === 1 ? "1 Dockyard lesson" : `${lessons.length} Dockyard lessons`}.`,
-    ...(ticket.data !== undefined && { [DEEP_LINKING_CLAIM + "data"]: dataClaim(ticket.data) }),
+    ...(ticket.data !== undefined && { [DEEP_LINKING_CLAIM + "data"]: JSON.parse(ticket.data) as unknown }),
   };
   return { returnUrl: ticket.returnUrl, jwt: await signAsTool(claims, { issuer: platform.clientId, audience: platform.issuer }) };
-}
-
-/** `data` went into the ticket as text; it goes back as the platform sent it (a string, or JSON it was). */
-function dataClaim(data: string): unknown {
-  try {
-    const parsed = JSON.parse(data) as unknown;
-    return typeof parsed === "object" && parsed !== null ? parsed : data;
-  } catch {
-    return data;
-  }
 }
