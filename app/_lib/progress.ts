@@ -1,6 +1,7 @@
 import { db } from "./db";
 import { isGraded, type CheckResult } from "@dockyard/contract/server";
 import { lessonBySlug } from "./lessons";
+import { queueScores } from "./lti/scores";
 import type { Queryable } from "./outbox/queue";
 import { recordEvent } from "./webhooks/events";
 
@@ -31,6 +32,7 @@ export async function recordAttempt(learnerId: string, lessonSlug: string, stepI
     await recordEvent(tx, { type: "check.attempted", learnerId, lessonSlug, stepId, result, origin });
     if (result.passed && (await recordPassed(tx, learnerId, lessonSlug, stepId))) {
       await recordEvent(tx, { type: "step.passed", learnerId, lessonSlug, stepId });
+      await queueScores(tx, learnerId, lessonSlug);
       if (await lessonNewlyCompleted(tx, learnerId, lessonSlug, stepId)) await recordEvent(tx, { type: "lesson.completed", learnerId, lessonSlug });
     }
   });

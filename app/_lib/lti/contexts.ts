@@ -15,7 +15,7 @@ import { raisedRole, type CourseRole } from "./roles";
 const COURSE_DAYS = 365;
 
 /** Raises the account's site role to what the course says (instructor, grader), never lowering it. */
-async function raiseRole(learnerId: string, course: CourseRole): Promise<void> {
+export async function raiseRole(learnerId: string, course: CourseRole): Promise<void> {
   const row = await db.learner.findUnique({ where: { id: learnerId }, select: { role: true } });
   if (!row) return;
   const current = isRole(row.role) ? row.role : "student";
@@ -73,9 +73,14 @@ async function courseCohort(
 export async function enterCourse(platformId: string, launch: LtiLaunch, learnerId: string, role: CourseRole, now = new Date()): Promise<string | undefined> {
   await raiseRole(learnerId, role);
   if (!launch.context) return undefined;
-  const { cohortId, instructorId } = await courseCohort(platformId, launch, learnerId, role, now);
-  if (instructorId === learnerId) return cohortId;
-  if (role === "student") await joinCohort(cohortId, learnerId);
-  else await addGrader(cohortId, learnerId);
-  return cohortId;
+  const cohort = await courseCohort(platformId, launch, learnerId, role, now);
+  await joinCourseCohort(cohort, learnerId, role);
+  return cohort.cohortId;
+}
+
+/** Puts a person of the course in its cohort by their course role (its owner is in it already); also for the roster (roster.ts). */
+export async function joinCourseCohort(cohort: { cohortId: string; instructorId: string }, learnerId: string, role: CourseRole): Promise<void> {
+  if (cohort.instructorId === learnerId) return;
+  if (role === "student") await joinCohort(cohort.cohortId, learnerId);
+  else await addGrader(cohort.cohortId, learnerId);
 }

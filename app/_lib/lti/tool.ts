@@ -1,4 +1,5 @@
 import { publicUrl } from "@dockyard/contract/server";
+import { SCOPES } from "./services";
 
 // Dockyard as an LTI tool, described once: its URLs (what an admin pastes into an LMS), the services it asks for,
 // its Canvas configuration JSON (/lti/config) and the registration it sends in LTI Dynamic Registration.
@@ -13,12 +14,7 @@ const TOOL_NAME = "Dockyard";
 const TOOL_DESCRIPTION = "Hands-on container lessons with a real terminal, checked step by step.";
 
 /** Assignment and Grade Services (line items, scores) and Names and Role Provisioning (roster): what the tool asks an LMS for, and services.ts requests tokens for. */
-export const TOOL_SCOPES = [
-  "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-  "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
-  "https://purl.imsglobal.org/spec/lti-ags/scope/score",
-  "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
-];
+export const TOOL_SCOPES: string[] = Object.values(SCOPES);
 
 export interface ToolUrls {
   /** OpenID Connect third-party login initiation. */

@@ -1,4 +1,6 @@
 import type { OutboxMessage } from "../../_generated/prisma/client";
+import { sendRosterSync } from "../lti/roster";
+import { sendScore } from "../lti/scores";
 import { sendWebhook } from "../webhooks/send";
 
 // Who sends each kind of outbox message. A sender makes one attempt and says how it went; the worker keeps the
@@ -20,4 +22,6 @@ export type Sender = (message: OutboxMessage) => Promise<SendOutcome>;
 
 export const SENDERS: Record<string, Sender> = {
   webhook: sendWebhook,
+  "lti-score": sendScore,
+  "lti-roster": sendRosterSync,
 };

@@ -11,6 +11,7 @@ import { enforce } from "@/app/_lib/guard";
 import { currentViewer } from "@/app/_lib/session";
 import { listEndpoints } from "@/app/_lib/webhooks/endpoints";
 import { InviteLink } from "./InviteLink";
+import { RosterSync } from "./RosterSync";
 
 export const dynamic = "force-dynamic";
 
@@ -72,6 +73,8 @@ export default async function CohortPage({ params }: { params: Promise<{ id: str
           <ActionForm action={renewInviteAction} submit="Make a new invite link" hidden={hidden} />
         </section>
       )}
+
+      {manages && <RosterSync cohortId={cohort.id} />}
 
       {members && (
         <section aria-labelledby="members" className="mt-10">

@@ -1,14 +1,17 @@
 import { NextResponse } from "next/server";
 import { cookies } from "next/headers";
 import { Refusal } from "@dockyard/contract";
+import { db } from "@/app/_lib/db";
 import { signInIdentity } from "@/app/_lib/identities";
 import { lessonOfLink } from "@/app/_lib/lti/assignments";
 import { enterCourse } from "@/app/_lib/lti/contexts";
+import { queueRosterSync } from "@/app/_lib/lti/roster";
 import { deepLinkTicket } from "@/app/_lib/lti/deepLinking";
 import { refusalPage } from "@/app/_lib/lti/html";
 import { verifyLaunch } from "@/app/_lib/lti/launch";
 import { rememberedLogin, stateCookieName } from "@/app/_lib/lti/login";
 import { courseRole } from "@/app/_lib/lti/roles";
+import { queueScores } from "@/app/_lib/lti/scores";
 import { lessonLanding, siteUrl } from "@/app/_lib/lti/tool";
 import { startIdentitySession } from "@/app/_lib/session";
 
@@ -31,6 +34,7 @@ export async function POST(req: Request): Promise<Response> {
     const signedIn = await signInIdentity({ provider: `lti:${platform.id}`, subject: launch.subject, email: launch.email, emailVerified: true });
     await startIdentitySession(signedIn);
     const cohortId = await enterCourse(platform.id, launch, signedIn.learnerId, role);
+    if (cohortId && role === "instructor") await queueRosterSync(cohortId); // synced in the background (the outbox)
 
     if (launch.messageType === "LtiDeepLinkingRequest") {
       if (role !== "instructor" && signedIn.account?.role !== "admin")
@@ -38,6 +42,7 @@ export async function POST(req: Request): Promise<Response> {
       return NextResponse.redirect(new URL(`/lti/deep-link?ticket=${encodeURIComponent(deepLinkTicket(platform.id, launch, signedIn.learnerId))}`, site), 303);
     }
     const lesson = await lessonOfLink(platform.id, launch);
+    if (lesson) await queueScores(db, signedIn.learnerId, lesson.slug); // work done before the lesson was assigned counts
     const next = lesson ? lessonLanding(lesson.slug) : cohortId && role !== "student" ? `/cohorts/${cohortId}` : "/";
     return NextResponse.redirect(new URL(next, site), 303);
   } catch (e) {
