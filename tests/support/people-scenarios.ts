@@ -123,12 +123,13 @@ export function peopleScenarios(database: "sqlite" | "postgresql") {
       assert.ok(listed.some((a) => a.email === "gil@example.com" && a.role === "instructor"));
     });
 
-    test("visitors may try the course until an admin says otherwise", async () => {
-      assert.deepEqual(await m.settings.siteSettings(), { anonymousMayTry: true });
+    test("visitors may try the course until an admin says otherwise; the sites that may embed lessons are kept beside it", async () => {
+      assert.deepEqual(await m.settings.siteSettings(), { anonymousMayTry: true, embedOrigins: [] });
       await m.settings.setAnonymousMayTry(false);
-      assert.deepEqual(await m.settings.siteSettings(), { anonymousMayTry: false });
+      assert.deepEqual(await m.settings.siteSettings(), { anonymousMayTry: false, embedOrigins: [] });
+      await m.settings.setEmbedOrigins(["https://lms.example.edu", "http://localhost:8000"]);
       await m.settings.setAnonymousMayTry(true);
-      assert.deepEqual(await m.settings.siteSettings(), { anonymousMayTry: true });
+      assert.deepEqual(await m.settings.siteSettings(), { anonymousMayTry: true, embedOrigins: ["https://lms.example.edu", "http://localhost:8000"] });
     });
 
     test("a cohort: lessons with due dates, an invite that joins once, expires and can be replaced, graders, counts", async () => {
