@@ -171,8 +171,7 @@ describe("single sign-on through Ory Hydra", () => {
   // Last: it restarts the site and Hydra (whose memory then forgets Dockyard's client).
   test("a provider that cannot be reached ends on a page in plain words, and is asked again once it is back", async () => {
     await hydra.stop();
-    await stack.stopSite();
-    await stack.startSite(); // a new site process: discovery is not cached yet
+    await stack.restartSite(); // a new site process: discovery is not cached yet
     const walk = new Walk();
     const landed = await walk.follow(`${SITE}/auth/oidc/start`);
     assert.equal(new URL(landed.url).pathname, "/auth/oidc/error");

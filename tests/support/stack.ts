@@ -158,4 +158,20 @@ export class Stack {
   async stop(): Promise<void> {
     await Promise.all([this.stopRunner(), this.stopSite()]);
   }
+
+  /**
+   * The site again, with the settings now in `env`. `npx` exits before the server it started has let go of the port,
+   * and until then the old server would answer in the new one's place: wait for the port to fall silent first.
+   */
+  async restartSite(): Promise<void> {
+    await this.stopSite();
+    const answers = () =>
+      fetch(this.siteUrl).then(
+        () => true,
+        () => false,
+      );
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (await answers())) await new Promise((r) => setTimeout(r, 100));
+    await this.startSite();
+  }
 }
