@@ -1,5 +1,5 @@
 import { oidcSettings } from "@dockyard/contract/server";
-import { signInIdentity } from "../identities";
+import { IdentityError, signInIdentity } from "../identities";
 import { landingAfterSignIn } from "../landing";
 import { currentViewer, startIdentitySession } from "../session";
 import { finishSignIn } from "./flow";
@@ -30,7 +30,7 @@ export async function signInFromCallback(query: URLSearchParams, flowValue: stri
     await startIdentitySession(signedIn);
     return await landingAfterSignIn(signedIn.learnerId, landing);
   } catch (e) {
-    const problem = problemOf(e);
+    const problem = e instanceof IdentityError ? "conflict" : problemOf(e);
     console.error(`[oidc] sign-in refused (${problem}):`, e instanceof SsoProblem ? (e.detail ?? e.message) : e);
     return errorPage(problem);
   }

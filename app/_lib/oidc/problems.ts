@@ -1,13 +1,12 @@
 import * as client from "openid-client";
-import { Refusal, type RefusalCode } from "@dockyard/contract";
-import { IdentityError } from "../identities";
+import { Refusal, REFUSALS, type RefusalCode } from "@dockyard/contract";
 
 // What went wrong with a single sign-on, in plain words for the person signing in. The callback sends them to the
 // error page with one of these reasons (a fixed key, so a link cannot make Dockyard's page say anything else); the
 // provider's own words and the library's error go to the site's log for the admin, never to the page.
 
 export const PROBLEMS = {
-  off: ["sso_off", () => "Single sign-on is not set up on this site. Sign in with your email and password."],
+  off: ["sso_off", () => REFUSALS.sso_off.message],
   denied: [
     "sso_denied",
     (p) => `You cancelled signing in with ${p}, or ${p} did not allow it, so you were not signed in. Try again, or ask whoever runs ${p} for access.`,
@@ -77,7 +76,6 @@ function failedClaim(e: client.ClientError): unknown {
 /** The reason behind an error of the code exchange or the id_token's validation. */
 export function problemOf(e: unknown): Problem {
   if (e instanceof SsoProblem) return e.problem;
-  if (e instanceof IdentityError) return "conflict";
   if (e instanceof client.AuthorizationResponseError) return e.error === "access_denied" ? "denied" : "provider_error";
   if (e instanceof client.ResponseBodyError) return e.error === "invalid_grant" ? "code_refused" : "provider_error";
   if (e instanceof client.ClientError) {
