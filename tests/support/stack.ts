@@ -160,18 +160,23 @@ export class Stack {
   }
 
   /**
-   * The site again, with the settings now in `env`. `npx` exits before the server it started has let go of the port,
-   * and until then the old server would answer in the new one's place: wait for the port to fall silent first.
+   * The site again, with the settings now in `env`. `npx` exits before the server it started does, and that server
+   * would go on answering the browser's kept-alive connections in the new one's place: wait until the site's whole
+   * process group is gone.
    */
   async restartSite(): Promise<void> {
+    const group = this.site?.pid;
     await this.stopSite();
-    const answers = () =>
-      fetch(this.siteUrl).then(
-        () => true,
-        () => false,
-      );
+    const alive = () => {
+      try {
+        process.kill(-group!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && (await answers())) await new Promise((r) => setTimeout(r, 100));
+    while (group && alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await this.startSite();
   }
 }
