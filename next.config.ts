@@ -1,5 +1,5 @@
 import type { NextConfig } from "next";
-import { FIXED_HEADERS, STATIC_POLICY } from "./app/_lib/securityHeaders";
+import { FIXED_HEADERS, FRAME_DENY_HEADERS, FRAME_DENY_SOURCE, STATIC_POLICY } from "./app/_lib/securityHeaders";
 
 const config: NextConfig = {
   // Native or Node-only packages stay outside the bundle.
@@ -12,6 +12,8 @@ const config: NextConfig = {
   async headers() {
     return [
       { source: "/:path*", headers: FIXED_HEADERS },
+      // Everything but an embedded lesson refuses every frame (app/_lib/securityHeaders.ts).
+      { source: FRAME_DENY_SOURCE, headers: FRAME_DENY_HEADERS },
       { source: "/_next/:path*", headers: [{ key: "Content-Security-Policy", value: STATIC_POLICY }] },
     ];
   },

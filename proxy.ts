@@ -1,17 +1,20 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { publicUrl, Refusal, runnerPublicUrl } from "@dockyard/contract/server";
-import { anonymousSession, claimsOf, SESSION_COOKIE } from "@/app/_lib/sessionCookie";
+import { anonymousSession, loadsFrame, sessionToken } from "@/app/_lib/sessionCookie";
 import { crossSiteRefusal } from "@/app/_lib/origin";
-import { API_POLICY, ASSET_POLICY, newNonce, pagePolicy } from "@/app/_lib/securityHeaders";
+import { embedFrameAncestors } from "@/app/_lib/frameAncestors";
+import { API_POLICY, ASSET_POLICY, EMBED_PATH, newNonce, pagePolicy } from "@/app/_lib/securityHeaders";
 
 // Every request but static files passes here first. A request that changes state from another site's page is
 // refused (app/_lib/origin.ts), whatever route or Server Action it names. Each response gets its
 // Content-Security-Policy (app/_lib/securityHeaders.ts): a page's with a nonce of its own (Next reads it from the
 // request's policy header and puts it on its scripts); API answers and lesson files policies that let them run
-// nothing. The fixed headers come from next.config.ts.
+// nothing. The fixed headers come from next.config.ts. An embedded lesson's page (/embed/...) may be framed by the
+// origins an admin allows, no other page by anyone.
 //
 // Every page a visitor opens already carries their session, so the requests that page then makes at once
 // (start the lab, reveal a hint, check a step) all act for one learner instead of each minting its own.
+// A document loaded in a frame gets its session in the embedded pages' cookie (app/_lib/sessionCookie.ts says why).
 // Whether a signed cookie's account session is still live is the pages' business (app/_lib/session.ts).
 
 /** Whether every segment of the path decodes (Next answers a bare 500 for one that does not, e.g. /api/labs/%ZZ). */
@@ -33,7 +36,7 @@ const withPolicy = (response: NextResponse, policy: string) => {
   return response;
 };
 
-export function proxy(request: NextRequest) {
+export async function proxy(request: NextRequest) {
   if (!decodable(request.nextUrl.pathname))
     return withPolicy(NextResponse.json({ error: "bad_url", message: "The address has a malformed %-escape." }, { status: 400 }), API_POLICY);
   const foreign = crossSiteRefusal(request.method, request.headers, publicUrl());
@@ -45,11 +48,17 @@ export function proxy(request: NextRequest) {
   // API routes create a session when they need one (ensureLearner).
   if (request.nextUrl.pathname.startsWith("/api/")) return withPolicy(NextResponse.next(), API_POLICY);
 
-  const policy = LESSON_ASSET.test(request.nextUrl.pathname)
+  const { pathname } = request.nextUrl;
+  const policy = LESSON_ASSET.test(pathname)
     ? ASSET_POLICY
-    : pagePolicy({ nonce: newNonce(), dev: process.env.NODE_ENV === "development", terminalUrl: runnerPublicUrl() });
-  const session = claimsOf(request.cookies.get(SESSION_COOKIE)?.value) ? undefined : anonymousSession();
-  if (session) request.cookies.set(SESSION_COOKIE, session.cookie.value);
+    : pagePolicy({
+        nonce: newNonce(),
+        dev: process.env.NODE_ENV === "development",
+        terminalUrl: runnerPublicUrl(),
+        frameAncestors: EMBED_PATH.test(pathname) ? await embedFrameAncestors() : [],
+      });
+  const session = sessionToken(request.cookies) ? undefined : anonymousSession(loadsFrame(request.headers));
+  if (session) request.cookies.set(session.cookie.name, session.cookie.value);
   const headers = new Headers(request.headers);
   headers.set("content-security-policy", policy);
   const response = withPolicy(NextResponse.next({ request: { headers } }), policy);

@@ -5,7 +5,8 @@ import { isRole, mayAdminister, mayChangeRole, ROLES } from "@/app/_lib/access";
 import { accountById, countAdmins, setRole } from "@/app/_lib/accounts";
 import { formText, type FormState } from "@/app/_lib/forms";
 import { currentViewer } from "@/app/_lib/session";
-import { setAnonymousMayTry } from "@/app/_lib/settings";
+import { parseEmbedOrigins } from "@/app/_lib/embedOrigins";
+import { setAnonymousMayTry, setEmbedOrigins } from "@/app/_lib/settings";
 
 // The admin page's changes: an account's role, and the site's settings. Each checks the viewer again.
 
@@ -29,5 +30,21 @@ export async function saveSettingsAction(_state: FormState, form: FormData): Pro
   revalidatePath("/admin");
   return {
     notice: anonymousMayTry ? "Saved: visitors may try the lessons without an account." : "Saved: visitors must sign in to open lessons and use labs.",
+  };
+}
+
+/** The sites whose pages may embed lessons (app/_lib/embedOrigins.ts); saved only when every one of them is an origin. */
+export async function saveEmbedOriginsAction(_state: FormState, form: FormData): Promise<FormState> {
+  const decision = mayAdminister(await currentViewer());
+  if (!decision.allowed) return { error: decision.message };
+  const typed = formText(form, "embedOrigins");
+  const parsed = parseEmbedOrigins(typed);
+  if ("error" in parsed) return { error: parsed.error, field: "embedOrigins", values: { embedOrigins: typed } };
+  await setEmbedOrigins(parsed.origins);
+  revalidatePath("/admin");
+  const listed = parsed.origins.join(" ");
+  return {
+    notice: listed ? `Saved: lessons may be embedded by ${listed}.` : "Saved: no site but the registered LMSes may embed lessons.",
+    values: { embedOrigins: listed },
   };
 }

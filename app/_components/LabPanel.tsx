@@ -15,9 +15,10 @@ const TABS = "lab";
 
 /**
  * The learner's lab beside the lesson: a terminal per node (each opened the first time its tab is, then kept
- * running), the file editor, and links to the ports the sandbox publishes.
+ * running), the file editor, and links to the ports the sandbox publishes. `fill`: as tall as its container at any
+ * width (the embedded lesson's), not 70% of the window on narrow ones.
  */
-export function LabPanel({ lesson, nodes, registry }: { lesson: string; nodes: number; registry: boolean }) {
+export function LabPanel({ lesson, nodes, registry, fill = false }: { lesson: string; nodes: number; registry: boolean; fill?: boolean }) {
   const names = nodeNames(nodes);
   const multiNode = names.length > 1;
   const [selected, setSelected] = useState(names[0]!);
@@ -81,7 +82,7 @@ export function LabPanel({ lesson, nodes, registry }: { lesson: string; nodes: n
   const anyReady = Object.values(statuses).some((s) => s.kind === "ready");
   const tabs = [...names.map((n) => ({ id: n, label: multiNode ? n : "Terminal" })), { id: EDITOR, label: "Editor" }];
   return (
-    <div className="flex h-[70vh] flex-col overflow-hidden rounded-lg border border-slate-800 bg-slate-900 lg:h-full">
+    <div className={`flex ${fill ? "h-full" : "h-[70vh] lg:h-full"} flex-col overflow-hidden rounded-lg border border-slate-800 bg-slate-900`}>
       <div className="flex items-center justify-between border-b border-slate-800 px-3 py-2 text-xs text-slate-300">
         <TabList group={TABS} label="Your lab" tabs={tabs} selected={selected} onSelect={select} />
         <span className="flex items-center gap-3">

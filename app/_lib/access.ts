@@ -116,6 +116,18 @@ export function mayReviewStudent(viewer: Viewer, cohort: CohortFacts, student: {
   return ALLOWED;
 }
 
+/**
+ * Webhook endpoints and their deliveries: the site's own (no cohort) are admins'; a cohort's, its own instructor's and
+ * admins' (its graders do not: an endpoint receives every student's progress).
+ */
+export function mayManageWebhooks(viewer: Viewer, cohort?: CohortFacts): Decision {
+  if (!viewer.account) return signInFirst("Sign in to manage webhooks.");
+  if (isAdmin(viewer)) return ALLOWED;
+  if (!cohort) return refused("Only admins manage the site's webhooks; an instructor adds a cohort's on the cohort's page.");
+  if (teaches(viewer, cohort)) return ALLOWED;
+  return refused("Only this cohort's instructor and admins manage its webhooks.");
+}
+
 export function mayJoinCohort(viewer: Viewer): Decision {
   if (viewer.account) return ALLOWED;
   return signInFirst("Create an account or sign in to join this cohort.");

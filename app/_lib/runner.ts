@@ -63,7 +63,8 @@ async function request(path: string, token: string, method = "GET", text?: strin
 const call = async <T>(access: LabAccess, method: string, path: string, text?: string): Promise<T> =>
   (await request(`/sandboxes/${access.sandboxId}${path}`, access.token, method, text)).json() as Promise<T>;
 
-export const startLab = (access: LabAccess) => call<{ sandboxId: string }>(access, "POST", "/start");
+/** Starts the lab unless it runs; `started` says whether this call started it (fresh or resumed). */
+export const startLab = (access: LabAccess) => call<{ sandboxId: string; started: boolean }>(access, "POST", "/start");
 export const runCheck = (access: LabAccess, stepId: string) => call<CheckResult>(access, "POST", `/checks/${stepId}`);
 export const removeLab = (access: LabAccess) => call<{ removed: string }>(access, "DELETE", "");
 export const suspendLab = (access: LabAccess) => call<{ suspended: string }>(access, "POST", "/suspend");

@@ -2,17 +2,28 @@
 // run, and what leaves in a Referer. The fixed ones go on every response, static files under /_next included
 // (next.config.ts); the Content-Security-Policy is per request (proxy.ts), since a page's carries a fresh nonce.
 // No imports: next.config.ts reads this module before anything is built.
+//
+// Framing: only an embedded lesson (/embed/..., app/embed) may be framed, and only by the origins an admin allows
+// (app/_lib/embedOrigins.ts); its page policy's frame-ancestors names them. Everything else says no twice:
+// frame-ancestors 'none' and X-Frame-Options DENY (for browsers that predate frame-ancestors). X-Frame-Options can
+// name no list of origins, so /embed goes without it.
+
+/** The pages that may be framed (by the allowed origins only). */
+export const EMBED_PATH = /^\/embed(\/|$)/;
 
 /** Sent with every response (next.config.ts `headers()`). */
 export const FIXED_HEADERS: { key: string; value: string }[] = [
-  // No other site may frame Dockyard (clickjacking); the CSP's frame-ancestors says the same to newer browsers.
-  { key: "X-Frame-Options", value: "DENY" },
   { key: "X-Content-Type-Options", value: "nosniff" },
   // A Referer only to Dockyard itself: invite links (/join/<code>) and lesson addresses never reach the learner's
   // previews (their own origin) or any other site. Not no-referrer: under it browsers send `Origin: null` on
   // same-origin POSTs, which the Origin check (and Next's own, for Server Actions) would then refuse.
   { key: "Referrer-Policy", value: "same-origin" },
 ];
+
+/** Sent with every response but the embedded pages' (next.config.ts): no other site may frame Dockyard (clickjacking). */
+export const FRAME_DENY_HEADERS: { key: string; value: string }[] = [{ key: "X-Frame-Options", value: "DENY" }];
+/** The paths FRAME_DENY_HEADERS go with, in next.config.ts `headers()` syntax: every one but /embed and below. */
+export const FRAME_DENY_SOURCE = "/:path((?!embed(?:/|$)).*)";
 
 /** Static files under /_next (scripts, styles, fonts): never a document, so they may load nothing themselves. */
 export const STATIC_POLICY = "default-src 'none'; frame-ancestors 'none'";
@@ -34,6 +45,8 @@ export interface PagePolicyOptions {
   dev: boolean;
   /** Where the browser opens terminal and live-view WebSockets (the lab-runner's public address, ws: or wss:). */
   terminalUrl: string;
+  /** The origins that may frame this page (an embedded lesson's allowed origins); none for every other page. */
+  frameAncestors?: string[];
 }
 
 /**
@@ -41,7 +54,7 @@ export interface PagePolicyOptions {
  * payloads) or when loaded by such a script ('strict-dynamic': the chunks of xterm, CodeMirror and asciinema-player),
  * so an injected <script> or on…= attribute never runs.
  */
-export function pagePolicy({ nonce, dev, terminalUrl }: PagePolicyOptions): string {
+export function pagePolicy({ nonce, dev, terminalUrl, frameAncestors = [] }: PagePolicyOptions): string {
   const terminalOrigin = new URL(terminalUrl).origin;
   return [
     "default-src 'self'",
@@ -57,6 +70,6 @@ export function pagePolicy({ nonce, dev, terminalUrl }: PagePolicyOptions): stri
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",
-    "frame-ancestors 'none'",
+    `frame-ancestors ${frameAncestors.length > 0 ? frameAncestors.join(" ") : "'none'"}`,
   ].join("; ");
 }

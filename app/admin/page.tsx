@@ -1,18 +1,19 @@
 import Link from "next/link";
-import { saveSettingsAction, setRoleAction } from "@/app/_actions/admin";
-import { ActionForm } from "@/app/_components/ActionForm";
+import { saveEmbedOriginsAction, saveSettingsAction, setRoleAction } from "@/app/_actions/admin";
+import { ActionForm, TextField } from "@/app/_components/ActionForm";
 import { mayAdminister, ROLES } from "@/app/_lib/access";
 import { allAccounts } from "@/app/_lib/accounts";
 import { formatDay } from "@/app/_lib/dates";
 import { enforce } from "@/app/_lib/guard";
-import { currentViewer } from "@/app/_lib/session";
 import { siteSettings } from "@/app/_lib/settings";
+import { currentViewer } from "@/app/_lib/session";
+import { embedAncestors } from "@/app/_lib/embedAncestors";
 
 export const dynamic = "force-dynamic";
 
 export default async function AdminPage() {
   enforce(mayAdminister(await currentViewer()));
-  const [accounts, settings] = await Promise.all([allAccounts(), siteSettings()]);
+  const [accounts, settings, embedding] = await Promise.all([allAccounts(), siteSettings(), embedAncestors()]);
   return (
     <div className="mx-auto max-w-4xl px-4 py-8">
       <h1 className="text-3xl font-bold">Admin</h1>
@@ -21,6 +22,12 @@ export default async function AdminPage() {
         className="mt-4 inline-block rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
       >
         Host: labs, queue and load
+      </Link>
+      <Link
+        href="/admin/webhooks"
+        className="mt-4 ml-3 inline-block rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
+      >
+        Webhooks and their deliveries
       </Link>
 
       <section aria-labelledby="settings" className="mt-8 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
@@ -36,6 +43,30 @@ export default async function AdminPage() {
             </span>
           </label>
         </ActionForm>
+      </section>
+
+      <section aria-labelledby="embedding" className="mt-8 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
+        <h2 id="embedding" className="text-xl font-semibold">
+          Embedding
+        </h2>
+        <p className="mt-1 text-sm text-slate-600">
+          A lesson can be shown inside another site&apos;s page with{" "}
+          <code className="rounded bg-slate-100 px-1">&lt;iframe src=&quot;…/embed/lessons/&lt;lesson&gt;&quot;&gt;</code>, on the sites listed here only. No
+          other page of Dockyard can be framed.
+        </p>
+        <ActionForm action={saveEmbedOriginsAction} submit="Save sites" label="Embedding" className="mt-3 space-y-4">
+          <TextField
+            name="embedOrigins"
+            label="Sites that may embed lessons"
+            defaultValue={settings.embedOrigins.join(" ")}
+            hint="Origins separated by spaces, such as https://lms.example.edu https://blog.example.org: https only (http only for localhost), no paths, no wildcards. A change takes effect within a few seconds."
+          />
+        </ActionForm>
+        <p className="mt-3 text-sm text-slate-600" data-testid="embed-platform-origins">
+          {embedding.platforms.length > 0
+            ? `Also allowed, as registered LMSes: ${embedding.platforms.join(" ")}.`
+            : "Registered LMSes (LTI platforms) are allowed too; none is registered."}
+        </p>
       </section>
 
       <section aria-labelledby="users" className="mt-8">

@@ -301,3 +301,22 @@ function jsonSetting<T>(name: string, value: string | undefined, fallback: T): T
     throw new Error(`${name} is not JSON: ${value}`);
   }
 }
+
+// Webhooks and the outbox (app/_lib/outbox, app/_lib/webhooks, app/_lib/outboundUrl.ts).
+
+/**
+ * How the outbox retries a message its server did not accept: after the first delay, doubling with every further
+ * failure up to the cap; after max attempts it is abandoned (the delivery log shows it, and "retry now" starts it
+ * again). Each site process looks for due messages every poll seconds.
+ */
+export const outboxPolicy = () => ({
+  firstDelayMs: Number(process.env.DOCKYARD_OUTBOX_RETRY_SECONDS ?? 30) * 1000,
+  maxDelayMs: Number(process.env.DOCKYARD_OUTBOX_MAX_RETRY_SECONDS ?? 21_600) * 1000,
+  maxAttempts: Number(process.env.DOCKYARD_OUTBOX_MAX_ATTEMPTS ?? 15),
+  pollMs: Number(process.env.DOCKYARD_OUTBOX_POLL_SECONDS ?? 2) * 1000,
+});
+/**
+ * Whether Dockyard may send to loopback and private addresses (10/8, 172.16/12, 192.168/16, fc00::/7, this host's own):
+ * for webhook receivers and LMSes on the premises' own network, and tests. Link-local addresses (cloud metadata) stay refused.
+ */
+export const outboundAllowPrivate = () => process.env.DOCKYARD_OUTBOUND_ALLOW_PRIVATE === "1";

@@ -131,8 +131,11 @@ export class LabManager {
     return name;
   }
 
-  /** Starts the learner's sandbox for a lesson unless it is already booting or running, within the lab quotas. */
-  async ensure(learnerId: string, lessonSlug: string): Promise<string> {
+  /**
+   * Starts the learner's sandbox for a lesson unless it is already booting or running, within the lab quotas;
+   * `onBoot` is called when this call started it (fresh or resumed).
+   */
+  async ensure(learnerId: string, lessonSlug: string, onBoot?: () => void): Promise<string> {
     const lesson = this.lesson(lessonSlug);
     const refused = lesson.kubernetes && this.driver.kubernetesLessonsRefused;
     if (refused) throw new Refusal("boot_failed", refused); // before anything is booted or built for it
@@ -146,6 +149,7 @@ export class LabManager {
       if (this.boots.has(id)) this.forget(id); // died or was removed behind our back: boot it again
       await this.admission.check(learnerId, id, this.boots.owners());
       this.boot(learnerId, lesson, id);
+      onBoot?.();
     });
     this.touch(id);
     return id;

@@ -9,6 +9,7 @@ import {
   mayJoinCohort,
   mayListCohorts,
   mayManageCohort,
+  mayManageWebhooks,
   mayReviewStudent,
   maySeeRoster,
   mayTryLessons,
@@ -133,4 +134,16 @@ test("a student's work is reviewed by those who grade the cohort, for its studen
   assert.match((otherLesson as { message: string }).message, /not one of this cohort's lessons/);
   assert.equal(status(mayReviewStudent(as("student", "student-2"), cohort("student"), { membership: "student" })), 403, "a classmate");
   assert.equal(status(mayReviewStudent(anonymous, cohort(), { membership: "student" })), 401);
+});
+
+test("the site's webhooks are admins'; a cohort's are its own instructor's and admins', never its graders', students' or another instructor's", () => {
+  assert.equal(status(mayManageWebhooks(noSession)), 401);
+  assert.equal(status(mayManageWebhooks(anonymous, cohort())), 401);
+  assert.equal(status(mayManageWebhooks(as("admin"))), "allowed");
+  for (const role of ["student", "grader", "instructor"] as const) assert.equal(status(mayManageWebhooks(as(role))), 403, role);
+  assert.equal(status(mayManageWebhooks(as("admin"), cohort())), "allowed");
+  assert.equal(status(mayManageWebhooks(as("instructor"), cohort())), "allowed");
+  assert.equal(status(mayManageWebhooks(as("instructor", "instructor-2"), cohort())), 403);
+  assert.equal(status(mayManageWebhooks(as("grader"), cohort("grader"))), 403);
+  assert.equal(status(mayManageWebhooks(as("student"), cohort("student"))), 403);
 });

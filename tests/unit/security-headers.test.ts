@@ -1,6 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { API_POLICY, ASSET_POLICY, FIXED_HEADERS, newNonce, pagePolicy, STATIC_POLICY } from "../../app/_lib/securityHeaders";
+import { getPathMatch } from "next/dist/shared/lib/router/utils/path-match.js";
+import {
+  API_POLICY,
+  ASSET_POLICY,
+  EMBED_PATH,
+  FIXED_HEADERS,
+  FRAME_DENY_HEADERS,
+  FRAME_DENY_SOURCE,
+  newNonce,
+  pagePolicy,
+  STATIC_POLICY,
+} from "../../app/_lib/securityHeaders";
 
 // The policies and fixed headers the site sends (tests/e2e/web-front.spec.ts checks them on real responses).
 
@@ -29,12 +40,36 @@ test("API answers, lesson files and static files load nothing and are framed by 
   }
 });
 
-test("every response says: no framing, no sniffing, no Referer to other origins", () => {
+test("every response says: no sniffing, no Referer to other origins; every one but an embedded lesson's: no framing", () => {
   assert.deepEqual(Object.fromEntries(FIXED_HEADERS.map((h) => [h.key, h.value])), {
-    "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
   });
+  assert.deepEqual(Object.fromEntries(FRAME_DENY_HEADERS.map((h) => [h.key, h.value])), { "X-Frame-Options": "DENY" });
+  // As next.config.ts `headers()` matches its sources.
+  const denied = getPathMatch(FRAME_DENY_SOURCE);
+  for (const path of [
+    "/",
+    "/lessons/first-container",
+    "/admin",
+    "/embedded",
+    "/api/embed/session",
+    "/_next/static/chunks/app.js",
+    "/lessons/x/assets/embed/a.svg",
+  ])
+    assert.notEqual(denied(path), false, path);
+  for (const path of ["/embed", "/embed/", "/embed/lessons/first-container"]) assert.equal(denied(path), false, path);
+  assert.deepEqual(
+    ["/embed/lessons/a", "/embed", "/embedded", "/lessons/a", "/api/embed/session"].filter((p) => EMBED_PATH.test(p)),
+    ["/embed/lessons/a", "/embed"],
+  );
+});
+
+test("an embedded lesson's page may be framed by the allowed origins only; with none allowed, by no one", () => {
+  const embedded = (frameAncestors: string[]) =>
+    directives(pagePolicy({ nonce: "n", dev: false, terminalUrl: "wss://labs.example.org/sandboxes", frameAncestors })).get("frame-ancestors");
+  assert.equal(embedded(["https://lms.example.edu", "https://blog.example.org"]), "https://lms.example.edu https://blog.example.org");
+  assert.equal(embedded([]), "'none'");
 });
 
 test("nonces are 128 random bits, a new one each time", () => {

@@ -2,18 +2,20 @@ import { notFound } from "next/navigation";
 import { addGraderAction, renewInviteAction } from "@/app/_actions/cohorts";
 import { ActionForm, TextField } from "@/app/_components/ActionForm";
 import { CohortLessons } from "@/app/_components/CohortLessons";
+import { NewWebhookForm, WebhookEndpoints } from "@/app/_components/WebhookEndpoints";
 import Link from "next/link";
-import { mayGradeCohort, mayListCohorts, mayManageCohort, maySeeRoster, mayViewCohort } from "@/app/_lib/access";
+import { mayGradeCohort, mayListCohorts, mayManageCohort, mayManageWebhooks, maySeeRoster, mayViewCohort } from "@/app/_lib/access";
 import { cohortById, membershipOf, roster } from "@/app/_lib/cohorts";
 import { formatDay, isoDay } from "@/app/_lib/dates";
 import { enforce } from "@/app/_lib/guard";
 import { currentViewer } from "@/app/_lib/session";
+import { listEndpoints } from "@/app/_lib/webhooks/endpoints";
 import { InviteLink } from "./InviteLink";
 
 export const dynamic = "force-dynamic";
 
 // A cohort's page. Its students see its lessons and due dates; its graders also who is in it; its instructor
-// (and admins) also its invite link and who grades it.
+// (and admins) also its invite link, who grades it and its webhooks.
 
 export default async function CohortPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
@@ -27,6 +29,7 @@ export default async function CohortPage({ params }: { params: Promise<{ id: str
   const manages = mayManageCohort(viewer, facts).allowed;
   const members = maySeeRoster(viewer, facts).allowed ? await roster(cohort.id) : undefined;
   const grades = mayGradeCohort(viewer, facts).allowed;
+  const webhooks = mayManageWebhooks(viewer, facts).allowed ? await listEndpoints({ cohortId: cohort.id }) : undefined;
   const hidden = { cohortId: cohort.id };
   return (
     <div className="mx-auto max-w-4xl px-4 py-8">
@@ -120,6 +123,23 @@ export default async function CohortPage({ params }: { params: Promise<{ id: str
           <ActionForm action={addGraderAction} submit="Add grader" hidden={hidden} label="Add a grader" className="mt-3 space-y-4">
             <TextField name="email" label="Grader's email" type="email" autoComplete="off" />
           </ActionForm>
+        </section>
+      )}
+
+      {webhooks && (
+        <section aria-labelledby="webhooks" className="mt-10">
+          <h2 id="webhooks" className="text-xl font-semibold">
+            Webhooks
+          </h2>
+          <p className="mt-1 text-sm text-slate-600">
+            Dockyard POSTs this cohort&apos;s students&apos; progress in its lessons to these URLs, signed with each endpoint&apos;s secret, and retries until
+            the receiver accepts.
+          </p>
+          <WebhookEndpoints endpoints={webhooks} showScope={false} />
+          <h3 className="mt-6 font-semibold">Add an endpoint</h3>
+          <div className="max-w-xl">
+            <NewWebhookForm scopes={[{ value: cohort.id, label: `cohort “${cohort.name}”` }]} />
+          </div>
         </section>
       )}
     </div>

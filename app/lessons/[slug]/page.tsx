@@ -1,11 +1,10 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { lessonBySlug } from "@/app/_lib/lessons";
-import { currentViewer } from "@/app/_lib/session";
 import { enforce, lessonsDecision } from "@/app/_lib/guard";
-import { completedSteps, helpUsed } from "@/app/_lib/progress";
-import { isGraded, type Lesson } from "@dockyard/contract/server";
-import { renderLesson } from "@/app/_lib/mdx";
+import type { Lesson } from "@dockyard/contract/server";
+import { lessonView } from "@/app/_lib/lessonView";
+import { BrokenLesson } from "@/app/_components/BrokenLesson";
 import { LabPanel } from "@/app/_components/LabPanel";
 import { LessonProgress } from "@/app/_components/LessonProgress";
 import { LessonSteps } from "@/app/_components/LessonSteps";
@@ -23,35 +22,24 @@ export default async function LessonPage({ params }: { params: Promise<{ slug: s
   return (
     <>
       {hotReload}
-      {"error" in found ? <BrokenLesson message={found.error.message} /> : <LessonView lesson={found.lesson} />}
+      {"error" in found ? (
+        <BrokenLesson message={found.error.message}>
+          <Link className="mt-6 inline-block text-sky-700 underline" href="/">
+            Back to the course
+          </Link>
+        </BrokenLesson>
+      ) : (
+        <LessonView lesson={found.lesson} />
+      )}
     </>
-  );
-}
-
-function BrokenLesson({ message }: { message: string }) {
-  return (
-    <div className="mx-auto max-w-3xl px-4 py-10">
-      <h1 className="text-2xl font-bold">This lesson cannot be shown</h1>
-      <p className="mt-2 text-slate-600">Its file has an error. Authors can fix it here:</p>
-      <pre className="mt-4 whitespace-pre-wrap rounded bg-amber-50 p-4 font-mono text-sm text-amber-900" data-testid="lesson-error">
-        {message}
-      </pre>
-      <Link className="mt-6 inline-block text-sky-700 underline" href="/">
-        Back to the course
-      </Link>
-    </div>
   );
 }
 
 async function LessonView({ lesson }: { lesson: Lesson }) {
   const slug = lesson.slug;
-  const { learnerId: learner } = await currentViewer();
-  const passed = new Set((await completedSteps(learner, slug)).map((c) => c.stepId));
-  const content = await renderLesson(lesson, { passed, help: await helpUsed(learner, slug) });
-  const checkable = lesson.steps.filter(isGraded).map((s) => s.id);
-  const checkablePassed = [...passed].filter((id) => checkable.includes(id));
+  const { content, graded, gradedPassed } = await lessonView(lesson);
   return (
-    <LessonSteps lesson={slug} graded={checkable} initiallyPassed={checkablePassed}>
+    <LessonSteps lesson={slug} graded={graded} initiallyPassed={gradedPassed}>
       <div className="mx-auto grid max-w-[1600px] gap-6 px-4 py-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
         <article className="min-w-0">
           <h1 className="text-3xl font-bold">{lesson.title}</h1>
@@ -60,7 +48,7 @@ async function LessonView({ lesson }: { lesson: Lesson }) {
             Replay your terminal
           </Link>
           <div className="mt-4">
-            <LessonProgress steps={checkable} initiallyPassed={checkablePassed} />
+            <LessonProgress steps={graded} initiallyPassed={gradedPassed} />
           </div>
           <div className="prose prose-slate mt-6 max-w-none">{content}</div>
         </article>

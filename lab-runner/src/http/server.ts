@@ -85,8 +85,9 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
       const claims = authorize(secret, bearer(req), id!);
       if (req.method === "POST" && action === "/start") {
         await readJson(req);
-        await labs.ensure(claims.learner, claims.lesson);
-        return send(res, 202, { sandboxId: id });
+        let started = false;
+        await labs.ensure(claims.learner, claims.lesson, () => (started = true));
+        return send(res, 202, { sandboxId: id, started });
       }
       if (req.method === "POST" && action === "/suspend") {
         await readJson(req);

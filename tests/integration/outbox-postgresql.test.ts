@@ -1,0 +1,3 @@
+import { outboxScenarios } from "../support/outbox-scenarios";
+
+outboxScenarios("postgresql");
