@@ -6,7 +6,8 @@
 # Hydra cannot be `go install`ed (its go.mod replaces a nested module by ./internal/httpclient, which module zips leave
 # out): it is built through a small wrapper module requiring the published client instead. `-tags sqlite` lets
 # `DSN=memory` keep everything in memory (cgo: gcc builds SQLite in). Built with `nice`, so tests running meanwhile
-# keep their CPU. 66 s on 2 cores with the Go caches the Kubernetes build left (measured 2026-12-06).
+# keep their CPU. On 2 cores (measured 2026-12-06): 272 s with an empty Go build cache (at nice 19, other work running),
+# 66 s with the Go caches the Kubernetes build left.
 set -euo pipefail
 HYDRA=v2.3.0 CLIENT=v2.2.1 POP=v6.2.1-0.20241121111754-e5dfc0f3344b # the last two as hydra's own go.mod pins them
 RECIPE=1 # bump when this recipe changes in a way the versions do not show

@@ -4,12 +4,13 @@ import crypto from "node:crypto";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { AccountError, checkCredentials, newAccountProblem, signUpOrSignIn } from "@/app/_lib/accounts";
-import { cohortByInvite, joinCohort } from "@/app/_lib/cohorts";
-import { formText, localPath, type FormState } from "@/app/_lib/forms";
+import { formText, type FormState } from "@/app/_lib/forms";
+import { landingAfterSignIn } from "@/app/_lib/landing";
 import { emailProblem, normalizeEmail } from "@/app/_lib/passwords";
 import { currentViewer, endAccountSession, startAccountSession } from "@/app/_lib/session";
 import { accountKey, admit, attemptSucceeded, signInKey, signUpKey, type Attempt } from "@/app/_lib/throttle";
-import { clientKey } from "@dockyard/contract/server";
+import { REFUSALS } from "@dockyard/contract";
+import { clientKey, passwordSignIn } from "@dockyard/contract/server";
 
 // Sign-up, sign-in and sign-out. Both forms may carry an invite code (the visitor came from /join/<code>):
 // they then land in that cohort; otherwise on `next`, a page of this site.
@@ -24,24 +25,18 @@ import { clientKey } from "@dockyard/contract/server";
 //   also a failed guess at that account's password, and counts as one on the account.
 // Mistakes any visitor can see for themselves (an email that is not one, a weak password) count nowhere.
 
+// With DOCKYARD_PASSWORD_SIGNIN=off both forms are hidden, and a post to either is refused (single sign-on only).
+const PASSWORD_OFF = REFUSALS.password_signin_off.message;
 const WRONG_CREDENTIALS = "Wrong email or password. Check both and try again.";
 const tooMany = (seconds: number) => `Too many attempts: try again in ${seconds} s.`;
 const withWait = (message: string, attempt: Attempt) => (attempt.waitIfFailedSeconds > 0 ? `${message} ${tooMany(attempt.waitIfFailedSeconds)}` : message);
 
-async function landing(learnerId: string, form: FormData): Promise<string> {
-  const invite = formText(form, "invite");
-  if (invite) {
-    const found = await cohortByInvite(invite);
-    if (!("cohort" in found)) return `/join/${encodeURIComponent(invite)}`; // that page says what is wrong with the link
-    await joinCohort(found.cohort.id, learnerId);
-    return `/cohorts/${found.cohort.id}`;
-  }
-  return localPath(formText(form, "next")) ?? "/";
-}
+const landing = (learnerId: string, form: FormData) => landingAfterSignIn(learnerId, { invite: formText(form, "invite"), next: formText(form, "next") });
 
 const requestClient = async () => clientKey((await headers()).get("x-forwarded-for"));
 
 export async function signUpAction(_state: FormState, form: FormData): Promise<FormState> {
+  if (!passwordSignIn()) return { error: PASSWORD_OFF };
   const email = normalizeEmail(formText(form, "email"));
   const password = String(form.get("password") ?? "");
   const viewer = await currentViewer();
@@ -64,6 +59,7 @@ export async function signUpAction(_state: FormState, form: FormData): Promise<F
 }
 
 export async function signInAction(_state: FormState, form: FormData): Promise<FormState> {
+  if (!passwordSignIn()) return { error: PASSWORD_OFF };
   const email = normalizeEmail(formText(form, "email"));
   const password = String(form.get("password") ?? "");
   const emailIssue = emailProblem(email);

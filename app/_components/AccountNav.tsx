@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { signOutAction } from "@/app/_actions/account";
 import { currentViewer } from "@/app/_lib/session";
+import { passwordSignIn } from "@dockyard/contract/server";
 
 const LINK = "text-sm text-slate-600 hover:text-slate-900 focus:outline-none focus:ring-2 focus:ring-sky-500 rounded";
 
@@ -13,12 +14,14 @@ export async function AccountNav() {
         <Link href="/signin" className={LINK}>
           Sign in
         </Link>
-        <Link
-          href="/signup"
-          className="rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
-        >
-          Create an account
-        </Link>
+        {passwordSignIn() && (
+          <Link
+            href="/signup"
+            className="rounded bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700 focus:outline-none focus:ring-2 focus:ring-sky-400"
+          >
+            Create an account
+          </Link>
+        )}
       </div>
     );
   return (

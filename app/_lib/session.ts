@@ -47,11 +47,11 @@ async function endCookieSessions(): Promise<void> {
 export async function startAccountSession(learnerId: string): Promise<void> {
   await endCookieSessions();
   const jar = await cookies();
-  jar.set(accountCookie(learnerId, await accounts.startSession(learnerId), await inFrame()));
+  jar.set(accountCookie(learnerId, await accounts.startSession(learnerId), await framedSession()));
 }
 
 /** Whether a session begun now goes in EMBED_COOKIE (see startAccountSession). */
-const inFrame = async () => loadsFrame(await headers()) && !(await cookies()).has(SESSION_COOKIE);
+const framedSession = async () => loadsFrame(await headers()) && !(await cookies()).has(SESSION_COOKIE);
 
 /**
  * Signs this browser in as the learner a provider vouched for (signInIdentity): an account, as password sign-in does;
@@ -60,7 +60,7 @@ const inFrame = async () => loadsFrame(await headers()) && !(await cookies()).ha
 export async function startIdentitySession(signedIn: SignedInIdentity): Promise<void> {
   if (signedIn.account) return startAccountSession(signedIn.account.id);
   await endCookieSessions();
-  (await cookies()).set(learnerCookie(signedIn.learnerId, await inFrame()));
+  (await cookies()).set(learnerCookie(signedIn.learnerId, await framedSession()));
 }
 
 export async function endAccountSession(): Promise<void> {

@@ -5,6 +5,8 @@ import { AuthCard } from "@/app/_components/AuthCard";
 import { InviteNote } from "@/app/_components/InviteNote";
 import { authPageContext } from "@/app/_lib/authPages";
 import { PASSWORD_MIN_LENGTH } from "@/app/_lib/passwords";
+import { SsoButton } from "@/app/_components/SsoButton";
+import { passwordSignIn } from "@dockyard/contract/server";
 
 export const dynamic = "force-dynamic";
 
@@ -12,6 +14,13 @@ type Params = { searchParams: Promise<Record<string, string | string[] | undefin
 
 export default async function SignUpPage({ searchParams }: Params) {
   const { invite, carried } = await authPageContext(await searchParams);
+  if (!passwordSignIn())
+    return (
+      <AuthCard title="Create an account">
+        <p className="mb-4 text-slate-700">Accounts on this site are made by signing in with your organisation&apos;s account.</p>
+        <SsoButton carried={carried} />
+      </AuthCard>
+    );
   return (
     <AuthCard
       title="Create an account"

@@ -120,6 +120,38 @@ export const authLimits = () => ({
   forgetMs: Number(process.env.DOCKYARD_AUTH_FORGET_MINUTES ?? 60) * 60_000,
 });
 
+// Single sign-on (issue 18, OpenID Connect; README "Single sign-on").
+const list = (value: string | undefined, fallback: string[]) =>
+  value === undefined
+    ? fallback
+    : value
+        .split(",")
+        .map((v) => v.trim())
+        .filter(Boolean);
+/**
+ * The OpenID Connect provider people sign in with ("Sign in with <name>"); off unless issuer and client id are set.
+ * Its redirect URI is DOCKYARD_PUBLIC_URL's origin + /auth/oidc/callback (http://localhost:3000/… unset). The claim
+ * named by roleClaim (a string or a list of them) makes an account an instructor when it holds one of
+ * instructorValues, else a grader for one of graderValues, else a student; see app/_lib/oidc/roles.ts.
+ */
+export const oidcSettings = () => {
+  const issuer = process.env.DOCKYARD_OIDC_ISSUER || undefined;
+  const clientId = process.env.DOCKYARD_OIDC_CLIENT_ID || undefined;
+  if (!issuer || !clientId) return undefined;
+  return {
+    issuer,
+    clientId,
+    clientSecret: process.env.DOCKYARD_OIDC_CLIENT_SECRET || undefined,
+    name: process.env.DOCKYARD_OIDC_NAME || "single sign-on",
+    redirectUri: `${publicOrigin() ?? `http://localhost:${sitePort()}`}/auth/oidc/callback`,
+    roleClaim: process.env.DOCKYARD_OIDC_ROLE_CLAIM || "groups",
+    instructorValues: list(process.env.DOCKYARD_OIDC_INSTRUCTOR_VALUES, ["instructors"]),
+    graderValues: list(process.env.DOCKYARD_OIDC_GRADER_VALUES, ["graders"]),
+  };
+};
+/** Whether the email-and-password forms (sign-in, sign-up) are offered; `off` leaves single sign-on only. */
+export const passwordSignIn = () => process.env.DOCKYARD_PASSWORD_SIGNIN !== "off";
+
 /** Terminal recordings, kept as evidence for graders (see lab-runner/src/recordings/store.ts). */
 export const recordingsDir = () => path.join(dataDir(), "recordings");
 /** The commands each node's shell reported, per lab (recordings/command-log.ts); removed with the lab. */

@@ -28,6 +28,13 @@ export const REFUSALS = {
   sign_in_required: rule(401, 4401, false, "Sign in to continue."),
   no_session: rule(401, 4401, true, "Open the lesson first: your session starts with its sandbox."),
 
+  // Signing in through the single sign-on provider (app/_lib/oidc/): the sign-in error page tells these
+  sso_denied: rule(403, 4403, false, "You cancelled signing in, or your organisation's sign-in refused it, so you were not signed in."),
+  sso_refused: rule(401, 4401, false, "Your organisation's sign-in answered with something Dockyard cannot trust, so you were not signed in. Try again."),
+  sso_unavailable: rule(503, 4500, true, "Your organisation's sign-in service is not reachable now, so you were not signed in. Try again in a minute."),
+  sso_off: rule(404, 4404, false, "Single sign-on is not set up on this site. Sign in with your email and password."),
+  password_signin_off: rule(403, 4403, false, "Signing in with a password is turned off on this site: use the single sign-on button instead."),
+
   // What is asked for
   not_found: rule(404, 4404, false, "There is no such thing here."),
   unknown_lesson: rule(404, 4404, false, "There is no such lesson."),

@@ -158,4 +158,25 @@ export class Stack {
   async stop(): Promise<void> {
     await Promise.all([this.stopRunner(), this.stopSite()]);
   }
+
+  /**
+   * The site again, with the settings now in `env`. `npx` exits before the server it started does, and that server
+   * would go on answering the browser's kept-alive connections in the new one's place: wait until the site's whole
+   * process group is gone.
+   */
+  async restartSite(): Promise<void> {
+    const group = this.site?.pid;
+    await this.stopSite();
+    const alive = () => {
+      try {
+        process.kill(-group!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 10_000;
+    while (group && alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await this.startSite();
+  }
 }
