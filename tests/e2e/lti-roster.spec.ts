@@ -1,6 +1,6 @@
 import { test, expect } from "../support/csp";
 import { Stack } from "../support/stack";
-import { LtiPlatform, ROLE, toolUrls } from "../support/lms";
+import { LtiPlatform, ROLE } from "../support/lms";
 
 // The roster of an LMS course on its cohort's page, in chromium: after the instructor's launch the page says when
 // the roster came from the LMS and what the automatic sync did; "Sync roster" brings in who joined the course since.
@@ -30,17 +30,7 @@ test.describe("an LMS cohort's roster", () => {
     await stack.reset();
     await Promise.all([stack.startSite(), lms.start()]);
     process.env.DOCKYARD_DATA_DIR = stack.dataDir; // this process registers the platform in the site's database
-    const { addPlatform } = await import("../../app/_lib/lti/platforms");
-    const canvas = await lms.createPlatform("canvas", toolUrls(stack.siteUrl));
-    await addPlatform({
-      name: "Canvas (test)",
-      issuer: canvas.issuer,
-      clientId: canvas.clientId,
-      authLoginUrl: canvas.authLoginUrl,
-      authTokenUrl: canvas.authTokenUrl,
-      jwksUrl: canvas.jwksUrl,
-      deploymentIds: [canvas.deploymentId],
-    });
+    await lms.createRegistered("canvas", stack.siteUrl);
   });
   test.afterAll(async () => {
     await Promise.all([lms.stop(), stack?.stop()]);

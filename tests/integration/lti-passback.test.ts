@@ -2,7 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { Stack } from "../support/stack";
-import { LtiBrowser, LtiPlatform, ROLE, toolUrls, unescapeHtml, type LaunchSetup, type Page, type PlatformRegistration } from "../support/lms";
+import { LtiBrowser, LtiPlatform, ROLE, unescapeHtml, type LaunchSetup, type Page } from "../support/lms";
 
 // Grade passback and roster end to end: the real site (its outbox worker running in the site's process) as the tool
 // of the tests' LMS (tests/support/lti-platform with services.py, on PyPI's lti1p3platform). The instructor's
@@ -28,7 +28,6 @@ const person = (id: string) => ({ id, name: `Name of ${id}`, email: `${id}@schoo
 
 type Db = typeof import("../../app/_lib/db").db;
 let db: Db;
-let canvas: PlatformRegistration;
 let canvasId: string;
 
 interface Services {
@@ -75,17 +74,7 @@ describe("LTI grade passback and roster through the real site", { timeout: 300_0
     await Promise.all([stack.startSite(), lms.start()]);
     process.env.DOCKYARD_DATA_DIR = stack.dataDir; // this process reads the site's database
     ({ db } = await import("../../app/_lib/db"));
-    const { addPlatform } = await import("../../app/_lib/lti/platforms");
-    canvas = await lms.createPlatform("canvas", toolUrls(site));
-    canvasId = await addPlatform({
-      name: "Canvas (test)",
-      issuer: canvas.issuer,
-      clientId: canvas.clientId,
-      authLoginUrl: canvas.authLoginUrl,
-      authTokenUrl: canvas.authTokenUrl,
-      jwksUrl: canvas.jwksUrl,
-      deploymentIds: [canvas.deploymentId],
-    });
+    ({ platformId: canvasId } = await lms.createRegistered("canvas", site));
     await control("rosters", {
       platform: "canvas",
       context: course,

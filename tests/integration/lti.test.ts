@@ -2,7 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { REFUSALS } from "@dockyard/contract";
 import { Stack } from "../support/stack";
-import { LtiBrowser, LtiPlatform, ROLE, toolUrls, unescapeHtml, type LaunchSetup, type Page, type PlatformRegistration } from "../support/lms";
+import { LtiBrowser, LtiPlatform, ROLE, unescapeHtml, type LaunchSetup, type Page } from "../support/lms";
 
 // Dockyard as an LTI 1.3 tool, against a real platform (PyPI's lti1p3platform, tests/support/lti-platform/) and
 // the real site: launches sign people in and make the course a cohort with their roles, Deep Linking assigns
@@ -16,7 +16,6 @@ const ADMIN = { email: "admin@example.com", password: "correct horse battery adm
 
 type Db = typeof import("../../app/_lib/db").db;
 let db: Db;
-let canvas: PlatformRegistration;
 let canvasId: string;
 
 const shown = (page: Page) => unescapeHtml(page.body);
@@ -39,17 +38,7 @@ describe("LTI 1.3: Dockyard as the tool of a real platform", { timeout: 300_000 
     await Promise.all([stack.startSite(), lms.start()]);
     process.env.DOCKYARD_DATA_DIR = stack.dataDir; // this process reads the site's database and secret
     ({ db } = await import("../../app/_lib/db"));
-    const { addPlatform } = await import("../../app/_lib/lti/platforms");
-    canvas = await lms.createPlatform("canvas", toolUrls(site));
-    canvasId = await addPlatform({
-      name: "Canvas (test)",
-      issuer: canvas.issuer,
-      clientId: canvas.clientId,
-      authLoginUrl: canvas.authLoginUrl,
-      authTokenUrl: canvas.authTokenUrl,
-      jwksUrl: canvas.jwksUrl,
-      deploymentIds: [canvas.deploymentId],
-    });
+    ({ platformId: canvasId } = await lms.createRegistered("canvas", site));
   });
   after(async () => {
     await Promise.all([lms.stop(), stack.stop()]);

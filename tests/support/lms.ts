@@ -109,6 +109,26 @@ export class LtiPlatform {
     return this.control("POST", "platforms", { name, tool });
   }
 
+  /**
+   * A new LMS with Dockyard registered in it by hand, and it registered in Dockyard's database as an admin would
+   * (this process must already point DOCKYARD_DATA_DIR at the site's data).
+   */
+  async createRegistered(name: string, siteUrl: string): Promise<{ registration: PlatformRegistration; platformId: string }> {
+    const registration = await this.createPlatform(name, toolUrls(siteUrl));
+    const { addPlatform } = await import("../../app/_lib/lti/platforms");
+    const { issuer, clientId, authLoginUrl, authTokenUrl, jwksUrl, deploymentId } = registration;
+    const platformId = await addPlatform({
+      name: `${name.charAt(0).toUpperCase()}${name.slice(1)} (test)`,
+      issuer,
+      clientId,
+      authLoginUrl,
+      authTokenUrl,
+      jwksUrl,
+      deploymentIds: [deploymentId],
+    });
+    return { registration, platformId };
+  }
+
   platform(name: string): Promise<PlatformRegistration & { tool: Record<string, unknown> | null }> {
     return this.control("GET", `platforms/${encodeURIComponent(name)}`);
   }
