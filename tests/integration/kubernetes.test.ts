@@ -128,6 +128,7 @@ describe("a Kubernetes lab of two nodes", { timeout: 900_000 }, () => {
     await sh("node1", "kubectl scale deployment web --replicas 2 && kubectl rollout status deployment/web --timeout 120s");
   });
 
+  const TWO_READY = "kubectl wait deployment/web --for=jsonpath='{.status.readyReplicas}'=2 --timeout 60s";
   test("equivalent commands pass alike: scale, patch, and apply of an edited manifest", async () => {
     const forms = [
       "kubectl scale deployment/web --replicas=2",
@@ -137,7 +138,9 @@ describe("a Kubernetes lab of two nodes", { timeout: 900_000 }, () => {
     for (const form of forms) {
       await sh("node1", "kubectl scale deployment web --replicas 3 && kubectl rollout status deployment/web --timeout 120s");
       assert.equal((await labs.check(lab, SLUG, "deployment")).passed, false, "three replicas run, two are asked");
-      await sh("node1", `${form} && kubectl rollout status deployment/web --timeout 120s`);
+      // rollout status returns once two replicas are available; the third pod's readiness leaves the deployment's
+      // status a moment later, and the check judges the status.
+      await sh("node1", `${form} && kubectl rollout status deployment/web --timeout 120s && ${TWO_READY}`);
       const result = await labs.check(lab, SLUG, "deployment");
       assert.equal(result.passed, true, `${form}: ${result.message}`);
     }
