@@ -3,15 +3,16 @@ import { publicUrl, Refusal, runnerPublicUrl } from "@dockyard/contract/server";
 import { anonymousSession, loadsFrame, sessionToken } from "@/app/_lib/sessionCookie";
 import { CROSS_SITE_ENDPOINTS, crossSiteRefusal } from "@/app/_lib/origin";
 import { embedFrameAncestors } from "@/app/_lib/frameAncestors";
-import { API_POLICY, ASSET_POLICY, EMBED_PATH, newNonce, pagePolicy } from "@/app/_lib/securityHeaders";
+import { API_POLICY, ASSET_POLICY, FRAME_ANCESTORS_HEADER, FRAMEABLE_PATH, newNonce, pagePolicy } from "@/app/_lib/securityHeaders";
 
 // Every request but static files passes here first. A request that changes state from another site's page is
 // refused (app/_lib/origin.ts), whatever route or Server Action it names, but for the few endpoints listed there
 // that other sites post to by design (an LMS's LTI launch). Each response gets its
 // Content-Security-Policy (app/_lib/securityHeaders.ts): a page's with a nonce of its own (Next reads it from the
 // request's policy header and puts it on its scripts); API answers and lesson files policies that let them run
-// nothing. The fixed headers come from next.config.ts. An embedded lesson's page (/embed/...) may be framed by the
-// origins an admin allows, no other page by anyone.
+// nothing. The fixed headers come from next.config.ts. The pages FRAMEABLE_PATH names (an embedded lesson, the
+// LTI pages an LMS shows in its frame) may be framed by the origins an admin allows and the registered LMSes', no
+// other page by anyone; the LTI route handlers that write their own policy are handed those origins.
 //
 // Every page a visitor opens already carries their session, so the requests that page then makes at once
 // (start the lab, reveal a hint, check a step) all act for one learner instead of each minting its own.
@@ -29,7 +30,10 @@ const decodable = (pathname: string) =>
     }
   });
 
-/** LTI route handlers whose pages carry a policy of their own (app/_lib/lti/html.ts: a form posted on to the LMS, a script by nonce). */
+/**
+ * LTI route handlers whose pages carry a policy of their own (app/_lib/lti/html.ts: a form posted on to the LMS, a
+ * script by nonce); its frame-ancestors come from here, in FRAME_ANCESTORS_HEADER.
+ */
 const OWN_POLICY = /^\/lti\/(login|launch|deep-link\/respond|register\/complete)$/;
 
 /** A file beside a lesson (app/lessons/[slug]/assets), not a page. */
@@ -49,18 +53,23 @@ export async function proxy(request: NextRequest) {
     const refusal = new Refusal("cross_site", foreign);
     return withPolicy(NextResponse.json(refusal.body, { status: refusal.status }), API_POLICY);
   }
-  if (OWN_POLICY.test(request.nextUrl.pathname)) return NextResponse.next();
-  // API routes create a session when they need one (ensureLearner).
-  if (request.nextUrl.pathname.startsWith("/api/")) return withPolicy(NextResponse.next(), API_POLICY);
-
   const { pathname } = request.nextUrl;
+  // API routes create a session when they need one (ensureLearner).
+  if (pathname.startsWith("/api/")) return withPolicy(NextResponse.next(), API_POLICY);
+  const frameAncestors = FRAMEABLE_PATH.test(pathname) ? await embedFrameAncestors() : [];
+  if (OWN_POLICY.test(pathname)) {
+    const headers = new Headers(request.headers);
+    headers.set(FRAME_ANCESTORS_HEADER, frameAncestors.join(" "));
+    return NextResponse.next({ request: { headers } });
+  }
+
   const policy = LESSON_ASSET.test(pathname)
     ? ASSET_POLICY
     : pagePolicy({
         nonce: newNonce(),
         dev: process.env.NODE_ENV === "development",
         terminalUrl: runnerPublicUrl(),
-        frameAncestors: EMBED_PATH.test(pathname) ? await embedFrameAncestors() : [],
+        frameAncestors,
       });
   const session = sessionToken(request.cookies) ? undefined : anonymousSession(loadsFrame(request.headers));
   if (session) request.cookies.set(session.cookie.name, session.cookie.value);

@@ -5,10 +5,12 @@ import net from "node:net";
 import os from "node:os";
 import { outboundAllowPrivate } from "@dockyard/contract/server";
 
-// The one check for URLs Dockyard sends requests to that someone else chose (webhook endpoints, an LMS's service
-// URLs): they must not turn the site into a way into this host or its network (SSRF). A URL is checked when it is
-// saved, with plain words on what is wrong, and every request to it goes through outboundPost, whose connection
-// checks each address it is about to connect to: a name whose DNS answer changed since (rebinding) is refused too.
+// The one check for URLs Dockyard sends requests to that someone else chose (webhook endpoints; an LMS's keys,
+// services and registration addresses): they must not turn the site into a way into this host or its network
+// (SSRF). A URL is checked when it is saved, with plain words on what is wrong, and every request to it goes through
+// outboundPost (webhooks) or outboundFetch (LMSes), whose connection checks each address it is about to connect to:
+// a name whose DNS answer changed since (rebinding) is refused too. Neither follows a redirect, whose target was
+// never checked.
 
 /** Never reached: "this network", link-local (169.254.169.254 and fd00:ec2::254 are cloud metadata services), multicast, reserved. */
 const NEVER = new net.BlockList();
@@ -104,6 +106,54 @@ const checkedLookup: net.LookupFunction = (hostname, options, callback) => {
   });
 };
 
+/** An answer as it came: status, headers, and the body's first `maxBytes` bytes. */
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+}
+
+interface Limits {
+  timeoutMs: number;
+  maxBytes: number;
+  /** Reject an answer over maxBytes (else it is cut). */
+  refuseLarger?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * One request to a URL that passes the check, connecting only to addresses it allows; follows no redirect. Rejects
+ * with OutboundRefused for a refused address, or the connection's error (refused, timed out, aborted).
+ */
+async function send(url: string, method: string, headers: Record<string, string>, body: Buffer | undefined, limits: Limits): Promise<Answer> {
+  const refusal = await outboundUrlRefusal(url);
+  if (refusal) throw new OutboundRefused(refusal);
+  limits.signal?.throwIfAborted();
+  const target = new URL(url);
+  const client = target.protocol === "https:" ? https : http;
+  const sent = body ? { ...headers, "content-length": String(body.length) } : headers;
+  return new Promise((resolve, reject) => {
+    const request = client.request(target, { method, headers: sent, lookup: checkedLookup, timeout: limits.timeoutMs, signal: limits.signal }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on("data", (chunk: Buffer) => {
+        if (size < limits.maxBytes) chunks.push(chunk);
+        size += chunk.length;
+      });
+      response.on("end", () => {
+        if (limits.refuseLarger && size > limits.maxBytes) return reject(new Error(`its answer is larger than ${limits.maxBytes} bytes`));
+        const answer = new Headers();
+        for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) answer.append(response.rawHeaders[i]!, response.rawHeaders[i + 1]!);
+        resolve({ status: response.statusCode ?? 0, headers: answer, body: Buffer.concat(chunks).subarray(0, limits.maxBytes) });
+      });
+      response.on("error", reject);
+    });
+    request.on("timeout", () => request.destroy(new Error(`no answer within ${limits.timeoutMs / 1000} s`)));
+    request.on("error", (e) => reject(limits.signal?.aborted ? limits.signal.reason : e));
+    request.end(body);
+  });
+}
+
 export interface OutboundAnswer {
   status: number;
   /** The start of the body. */
@@ -111,30 +161,44 @@ export interface OutboundAnswer {
 }
 
 /**
- * POSTs to a URL that passes the check, connecting only to addresses it allows; follows no redirect. Rejects with
- * OutboundRefused for a refused address, or the connection's error (refused, timed out).
+ * POSTs to a URL that passes the check, connecting only to addresses it allows; follows no redirect (its status is
+ * the answer). Rejects with OutboundRefused for a refused address, or the connection's error (refused, timed out).
  */
 export async function outboundPost(url: string, headers: Record<string, string>, body: string, timeoutMs = 15_000): Promise<OutboundAnswer> {
-  const refusal = await outboundUrlRefusal(url);
-  if (refusal) throw new OutboundRefused(refusal);
-  const target = new URL(url);
-  const client = target.protocol === "https:" ? https : http;
-  return new Promise((resolve, reject) => {
-    const request = client.request(
-      target,
-      { method: "POST", headers: { ...headers, "content-length": Buffer.byteLength(body) }, lookup: checkedLookup, timeout: timeoutMs },
-      (response) => {
-        let text = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk: string) => {
-          if (text.length < 4096) text += chunk;
-        });
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text.slice(0, 4096) }));
-        response.on("error", reject);
-      },
-    );
-    request.on("timeout", () => request.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-    request.on("error", reject);
-    request.end(body);
+  const answer = await send(url, "POST", headers, Buffer.from(body), { timeoutMs, maxBytes: 16_384 });
+  return { status: answer.status, body: answer.body.toString("utf8").slice(0, 4096) };
+}
+
+/** What outboundFetch sends: fetch's options, with a text or form body. */
+export type OutboundInit = Pick<RequestInit, "method" | "headers" | "body" | "signal" | "redirect">;
+
+const MAX_ANSWER_BYTES = 10 * 1024 * 1024;
+const NULL_BODY = new Set([101, 204, 205, 304]);
+
+/**
+ * fetch, for a URL that passes the check, connecting only to addresses it allows (an LMS's keys, services and
+ * registration): any method, the whole Response with its headers. A redirect is refused (OutboundRefused), whatever
+ * `redirect` says: its target was never checked. Rejects with OutboundRefused for a refused address or redirect, or
+ * the connection's error (refused, timed out, or the signal's reason when aborted).
+ */
+export async function outboundFetch(url: string | URL, init: OutboundInit = {}, timeoutMs = 15_000): Promise<Response> {
+  const headers = Object.fromEntries(new Headers(init.headers));
+  let body: Buffer | undefined;
+  if (typeof init.body === "string") body = Buffer.from(init.body);
+  else if (init.body instanceof URLSearchParams) {
+    body = Buffer.from(init.body.toString());
+    headers["content-type"] ??= "application/x-www-form-urlencoded;charset=UTF-8";
+  } else if (init.body != null) throw new TypeError("outboundFetch sends text and form bodies only");
+  const href = String(url);
+  const answer = await send(href, init.method ?? "GET", headers, body, {
+    timeoutMs,
+    maxBytes: MAX_ANSWER_BYTES,
+    refuseLarger: true,
+    signal: init.signal ?? undefined,
   });
+  if (answer.status >= 300 && answer.status < 400)
+    throw new OutboundRefused(
+      `${href} answered with a redirect (HTTP ${answer.status}${answer.headers.has("location") ? ` to ${answer.headers.get("location")}` : ""}), which Dockyard does not follow.`,
+    );
+  return new Response(NULL_BODY.has(answer.status) ? null : new Uint8Array(answer.body), { status: answer.status, headers: answer.headers });
 }

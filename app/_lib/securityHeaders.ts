@@ -3,13 +3,23 @@
 // (next.config.ts); the Content-Security-Policy is per request (proxy.ts), since a page's carries a fresh nonce.
 // No imports: next.config.ts reads this module before anything is built.
 //
-// Framing: only an embedded lesson (/embed/..., app/embed) may be framed, and only by the origins an admin allows
-// (app/_lib/embedOrigins.ts); its page policy's frame-ancestors names them. Everything else says no twice:
-// frame-ancestors 'none' and X-Frame-Options DENY (for browsers that predate frame-ancestors). X-Frame-Options can
-// name no list of origins, so /embed goes without it.
+// Framing: only the pages FRAMEABLE lists may be framed, and only by the origins an admin allows and those of the
+// registered LMSes (app/_lib/embedOrigins.ts); their policy's frame-ancestors names them. Everything else says no
+// twice: frame-ancestors 'none' and X-Frame-Options DENY (for browsers that predate frame-ancestors). X-Frame-Options
+// can name no list of origins, so the frameable pages go without it.
 
-/** The pages that may be framed (by the allowed origins only). */
+/** The embedded layout's pages (app/embed): one lesson without the site's navigation. */
 export const EMBED_PATH = /^\/embed(\/|$)/;
+
+/**
+ * The one list of paths that may be framed (path patterns, anchored at both ends below): the embedded layout, and
+ * what an LMS shows in its frame during LTI: the login initiation and the launch (a refusal, in plain words, is a
+ * page of theirs), the Deep Linking lesson picker and its auto-posted response to the LMS.
+ */
+const FRAMEABLE = ["embed(?:/.*)?", "lti/login", "lti/launch", "lti/deep-link", "lti/deep-link/respond"];
+
+/** The pages that may be framed (by the allowed origins only): proxy.ts gives them their frame-ancestors. */
+export const FRAMEABLE_PATH = new RegExp(`^/(?:${FRAMEABLE.join("|")})$`);
 
 /** Sent with every response (next.config.ts `headers()`). */
 export const FIXED_HEADERS: { key: string; value: string }[] = [
@@ -20,10 +30,19 @@ export const FIXED_HEADERS: { key: string; value: string }[] = [
   { key: "Referrer-Policy", value: "same-origin" },
 ];
 
-/** Sent with every response but the embedded pages' (next.config.ts): no other site may frame Dockyard (clickjacking). */
+/** Sent with every response but the frameable pages' (next.config.ts): no other site may frame Dockyard (clickjacking). */
 export const FRAME_DENY_HEADERS: { key: string; value: string }[] = [{ key: "X-Frame-Options", value: "DENY" }];
-/** The paths FRAME_DENY_HEADERS go with, in next.config.ts `headers()` syntax: every one but /embed and below. */
-export const FRAME_DENY_SOURCE = "/:path((?!embed(?:/|$)).*)";
+/** The paths FRAME_DENY_HEADERS go with, in next.config.ts `headers()` syntax: every one but FRAMEABLE's. */
+export const FRAME_DENY_SOURCE = `/:path((?!(?:${FRAMEABLE.join("|")})$).*)`;
+
+/**
+ * The request header in which proxy.ts hands the origins that may frame a page to the LTI route handlers that
+ * write their own policy (app/_lib/lti/html.ts); proxy.ts always sets it for them, whatever a client sent.
+ */
+export const FRAME_ANCESTORS_HEADER = "x-dockyard-frame-ancestors";
+
+/** The frame-ancestors directive for these origins: 'none' when there are none. */
+export const frameAncestorsDirective = (origins: string[]) => `frame-ancestors ${origins.length > 0 ? origins.join(" ") : "'none'"}`;
 
 /** Static files under /_next (scripts, styles, fonts): never a document, so they may load nothing themselves. */
 export const STATIC_POLICY = "default-src 'none'; frame-ancestors 'none'";
@@ -45,7 +64,7 @@ export interface PagePolicyOptions {
   dev: boolean;
   /** Where the browser opens terminal and live-view WebSockets (the lab-runner's public address, ws: or wss:). */
   terminalUrl: string;
-  /** The origins that may frame this page (an embedded lesson's allowed origins); none for every other page. */
+  /** The origins that may frame this page (a FRAMEABLE_PATH page's allowed origins); none for every other page. */
   frameAncestors?: string[];
 }
 
@@ -70,6 +89,6 @@ export function pagePolicy({ nonce, dev, terminalUrl, frameAncestors = [] }: Pag
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",
-    `frame-ancestors ${frameAncestors.length > 0 ? frameAncestors.join(" ") : "'none'"}`,
+    frameAncestorsDirective(frameAncestors),
   ].join("; ");
 }

@@ -16,7 +16,7 @@ test.describe("LTI 1.3 in the browser", () => {
   let canvas: PlatformRegistration;
 
   test.beforeAll(async () => {
-    stack = new Stack({ name: "e2e-lti", sitePort: 3710, runnerPort: 3711 });
+    stack = new Stack({ name: "e2e-lti", sitePort: 3710, runnerPort: 3711, env: { DOCKYARD_OUTBOUND_ALLOW_PRIVATE: "1" } }); // the LMS is on loopback
     await stack.reset();
     stack.createAdmin(ADMIN.email, ADMIN.password);
     await Promise.all([stack.startSite(), lms.start()]);

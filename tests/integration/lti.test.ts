@@ -9,7 +9,7 @@ import { LtiBrowser, LtiPlatform, ROLE, unescapeHtml, type LaunchSetup, type Pag
 // lessons (the platform verifies the response with Dockyard's JWKS and records the items), Dynamic Registration
 // adds a second platform, and forged, replayed, misdirected or stale launches are refused in plain words.
 
-const stack = new Stack({ name: "lti-it", sitePort: 3700, runnerPort: 3701 });
+const stack = new Stack({ name: "lti-it", sitePort: 3700, runnerPort: 3701, env: { DOCKYARD_OUTBOUND_ALLOW_PRIVATE: "1" } }); // the LMS is on loopback
 const lms = new LtiPlatform();
 const site = stack.siteUrl;
 const ADMIN = { email: "admin@example.com", password: "correct horse battery admin" };
@@ -57,7 +57,7 @@ describe("LTI 1.3: Dockyard as the tool of a real platform", { timeout: 300_000 
       custom: { lesson: "first-container" },
     });
     assert.equal(instructor.status, 200);
-    assert.equal(new URL(instructor.url).pathname, "/lessons/first-container");
+    assert.equal(new URL(instructor.url).pathname, "/embed/lessons/first-container", "the embedded layout: the LMS shows it in its frame");
     const teacher = await learnerOf(`lti:${canvasId}`, "teacher-1");
     assert.equal(teacher.role, "instructor");
     assert.equal(teacher.email, "teacher-1@school.example");
@@ -71,7 +71,15 @@ describe("LTI 1.3: Dockyard as the tool of a real platform", { timeout: 300_000 
     await launch({ user: person("ta-1"), roles: [ROLE.instructor, ROLE.teachingAssistant], context: course, resourceLink: { id: "link-1" } });
     const learnerBrowser = new LtiBrowser();
     const learner = await launch({ user: person("learner-1"), roles: [ROLE.learner], context: course, resourceLink: { id: "link-1" } }, learnerBrowser);
-    assert.equal(new URL(learner.url).pathname, "/lessons/first-container", "the link's lesson, known from its first launch");
+    assert.equal(new URL(learner.url).pathname, "/embed/lessons/first-container", "the link's lesson, known from its first launch");
+    const inWindow = await launch({
+      user: person("learner-1"),
+      roles: [ROLE.learner],
+      context: course,
+      resourceLink: { id: "link-1" },
+      presentation: "window",
+    });
+    assert.equal(new URL(inWindow.url).pathname, "/lessons/first-container", "a launch the LMS opens in a window of its own gets the full page");
 
     const members = await db.cohortMember.findMany({ where: { cohortId: context.cohortId }, include: { learner: true } });
     assert.deepEqual(members.map((m) => [m.learner.email, m.role]).sort(), [
@@ -169,6 +177,13 @@ describe("LTI 1.3: Dockyard as the tool of a real platform", { timeout: 300_000 
     assert.equal(done.status, 200, done.body);
     assert.match(shown(done), /Dockyard is registered/);
     assert.match(done.body, /org\.imsglobal\.lti\.close/);
+    assert.match(done.headers.get("content-security-policy")!, /frame-ancestors 'none'(;|$)/, "the admin's registration page is framed by no one");
+    const metadata = await browser.open(`${site}/lti/register/complete`, {
+      form: { openid_configuration: "http://169.254.169.254/latest/.well-known/openid-configuration" },
+      origin: site,
+    });
+    assert.equal(metadata.status, 502);
+    assert.match(shown(metadata), /Dockyard does not send requests to its OpenID configuration at http:\/\/169\.254\.169\.254\/.*never sends to/);
     assert.match(done.headers.get("content-security-policy")!, /script-src 'nonce-[^']+'(;|$)/, "its closing script may run");
 
     const registered = (await lms.records()).registrations.find((r) => r.platform === "moodle")!;
@@ -186,7 +201,7 @@ describe("LTI 1.3: Dockyard as the tool of a real platform", { timeout: 300_000 
       resourceLink: { id: "m-1" },
       custom: { lesson: "volumes" },
     });
-    assert.equal(new URL(page.url).pathname, "/lessons/volumes");
+    assert.equal(new URL(page.url).pathname, "/embed/lessons/volumes");
     const contexts = await db.ltiContext.findMany({ where: { contextId: course.id } });
     assert.equal(contexts.length, 2);
     assert.notEqual(contexts[0]!.cohortId, contexts[1]!.cohortId);
@@ -198,6 +213,9 @@ describe("LTI 1.3: Dockyard as the tool of a real platform", { timeout: 300_000 
       assert.equal(page.status, status, page.body);
       assert.match(shown(page), message);
       assert.equal(new URL(page.url).pathname, "/lti/launch");
+      // Shown in the LMS's frame: the LMS's origin may frame it (a registered platform's), no other.
+      assert.match(page.headers.get("content-security-policy")!, new RegExp(`frame-ancestors ${lms.url}(;|$)`));
+      assert.equal(page.headers.get("x-frame-options"), null);
     };
     const said = (code: keyof typeof REFUSALS) => new RegExp(REFUSALS[code].message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
 
@@ -223,6 +241,17 @@ describe("LTI 1.3: Dockyard as the tool of a real platform", { timeout: 300_000 
       const page = await new LtiBrowser().open(captured.action, { form: captured.fields, origin: lms.url });
       assert.equal(page.status, 401);
       assert.match(shown(page), said("lti_state"));
+    });
+
+    test("a platform whose key set is at a cloud metadata address: Dockyard never fetches it", async () => {
+      const rogue = await lms.createPlatform("rogue", toolUrls(site));
+      const { addPlatform } = await import("../../app/_lib/lti/platforms");
+      const { issuer, clientId, authLoginUrl, authTokenUrl, deploymentId } = rogue;
+      const jwksUrl = "http://169.254.169.254/latest/meta-data/jwks";
+      await addPlatform({ name: "Rogue", issuer, clientId, authLoginUrl, authTokenUrl, jwksUrl, deploymentIds: [deploymentId] });
+      const page = await launch({ platform: "rogue", user: person("learner-1"), roles: [ROLE.learner], context: course, resourceLink: { id: "r-1" } });
+      assert.equal(page.status, 400);
+      assert.match(shown(page), /Dockyard does not fetch your LMS's keys from http:\/\/169\.254\.169\.254\/latest\/meta-data\/jwks.*never sends to/);
     });
 
     test("a login from an LMS that is not registered", async () => {

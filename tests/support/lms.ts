@@ -45,6 +45,8 @@ export interface LaunchSetup {
   context?: { id: string; title: string };
   resourceLink?: { id: string; title?: string };
   custom?: Record<string, string>;
+  /** Where the LMS shows the tool (launch_presentation.document_target): its frame unless "window". */
+  presentation?: "iframe" | "window";
   fault?: Fault;
 }
 

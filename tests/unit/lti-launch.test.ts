@@ -4,7 +4,7 @@ import type { JWTPayload } from "jose";
 import { Refusal } from "@dockyard/contract";
 import { AGS_CLAIM, DEEP_LINKING_CLAIM, LTI_CLAIM, NRPS_CLAIM, readLaunch } from "../../app/_lib/lti/claims";
 import { courseRole, raisedRole } from "../../app/_lib/lti/roles";
-import { canvasConfiguration, registrationRequest } from "../../app/_lib/lti/tool";
+import { canvasConfiguration, lessonLanding, registrationRequest } from "../../app/_lib/lti/tool";
 import { CROSS_SITE_ENDPOINTS } from "../../app/_lib/origin";
 
 // An LTI launch's claims once its signature is verified (claims.ts), LTI roles → Dockyard (roles.ts), and what the
@@ -27,6 +27,7 @@ const resourceLink = (extra: Record<string, unknown> = {}): JWTPayload => ({
   [LTI_CLAIM + "context"]: { id: "course-1", title: "Containers 101" },
   [LTI_CLAIM + "resource_link"]: { id: "link-1" },
   [LTI_CLAIM + "custom"]: { lesson: "first-container", count: 3 },
+  [LTI_CLAIM + "launch_presentation"]: { document_target: "iframe", return_url: "https://lms.example/course-1" },
   [AGS_CLAIM]: { lineitems: "https://lms.example/course-1/lineitems", lineitem: "https://lms.example/course-1/lineitems/9" },
   [NRPS_CLAIM]: { context_memberships_url: "https://lms.example/course-1/memberships" },
   ...extra,
@@ -50,10 +51,19 @@ describe("reading a verified launch", () => {
       context: { id: "course-1", title: "Containers 101" },
       resourceLinkId: "link-1",
       custom: { lesson: "first-container" },
+      documentTarget: "iframe",
       lineItemsUrl: "https://lms.example/course-1/lineitems",
       lineItemUrl: "https://lms.example/course-1/lineitems/9",
       membershipsUrl: "https://lms.example/course-1/memberships",
     });
+  });
+
+  test("a launched lesson opens in the embedded layout (the LMS's frame), in the full page when the LMS opens a window", () => {
+    assert.equal(lessonLanding("first-container", "iframe"), "/embed/lessons/first-container");
+    assert.equal(lessonLanding("first-container", "frame"), "/embed/lessons/first-container");
+    assert.equal(lessonLanding("first-container", undefined), "/embed/lessons/first-container");
+    assert.equal(lessonLanding("first-container", "window"), "/lessons/first-container");
+    assert.equal(readLaunch(resourceLink({ [LTI_CLAIM + "launch_presentation"]: { document_target: "window" } }), PLATFORM).documentTarget, "window");
   });
 
   test("a deep linking request carries its return address, the platform's data and whether it takes several items", () => {

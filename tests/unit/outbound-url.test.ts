@@ -3,10 +3,11 @@ import assert from "node:assert/strict";
 import dns from "node:dns";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { addressRefusal, outboundPost, outboundUrlRefusal, OutboundRefused } from "../../app/_lib/outboundUrl";
+import { addressRefusal, outboundFetch, outboundPost, outboundUrlRefusal, OutboundRefused } from "../../app/_lib/outboundUrl";
 
 // The one SSRF check for URLs Dockyard sends to: which addresses are refused, with and without
-// DOCKYARD_OUTBOUND_ALLOW_PRIVATE, and that a request is refused before it connects.
+// DOCKYARD_OUTBOUND_ALLOW_PRIVATE, and that a request is refused before it connects (outboundPost for webhooks,
+// outboundFetch for an LMS's keys, services and registration).
 
 test("link-local, metadata, multicast, reserved and unspecified addresses are always refused", () => {
   for (const ip of [
@@ -114,4 +115,68 @@ test("a name whose DNS answer changes between the check and the connection (rebi
     (e: Error) => e instanceof OutboundRefused && /127\.0\.0\.1 is this machine's loopback address/.test(e.message),
   );
   assert.deepEqual(received, []);
+});
+
+test("outboundFetch: any method, the answer's status, headers and body; a refused address is never reached, a redirect never followed", async (t) => {
+  const received: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      received.push(`${req.method} ${req.url} ${req.headers["content-type"] ?? "-"} ${body}`);
+      if (req.url === "/moved") return res.writeHead(302, { location: "http://169.254.169.254/latest" }).end();
+      if (req.url === "/none") return res.writeHead(204).end();
+      res.writeHead(200, { "content-type": "application/json", link: '</roster?page=2>; rel="next"' }).end('{"members":[]}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => {
+    delete process.env.DOCKYARD_OUTBOUND_ALLOW_PRIVATE;
+    server.close();
+  });
+  const base = `http://localhost:${(server.address() as AddressInfo).port}`;
+  delete process.env.DOCKYARD_OUTBOUND_ALLOW_PRIVATE;
+  await assert.rejects(outboundFetch(`${base}/roster`), (e: Error) => e instanceof OutboundRefused && /loopback/.test(e.message));
+  assert.deepEqual(received, []);
+
+  process.env.DOCKYARD_OUTBOUND_ALLOW_PRIVATE = "1";
+  const roster = await outboundFetch(`${base}/roster`, { headers: { accept: "application/json" } });
+  assert.equal(roster.status, 200);
+  assert.equal(roster.headers.get("link"), '</roster?page=2>; rel="next"');
+  assert.deepEqual(await roster.json(), { members: [] });
+  const posted = await outboundFetch(new URL(`${base}/token`), { method: "POST", body: new URLSearchParams({ grant_type: "client_credentials" }) });
+  assert.equal(posted.status, 200);
+  assert.equal((await outboundFetch(`${base}/none`, { method: "DELETE" })).status, 204);
+  await assert.rejects(
+    outboundFetch(`${base}/moved`),
+    (e: Error) => e instanceof OutboundRefused && /redirect \(HTTP 302 to http:\/\/169\.254\.169\.254\/latest\)/.test(e.message),
+  );
+  assert.deepEqual(received, [
+    "GET /roster - ",
+    "POST /token application/x-www-form-urlencoded;charset=UTF-8 grant_type=client_credentials",
+    "DELETE /none - ",
+    "GET /moved - ",
+  ]);
+});
+
+test("outboundFetch checks the address it connects to (rebinding), and gives up when its signal says so", async (t) => {
+  const server = http.createServer(() => {}); // never answers
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const port = (server.address() as AddressInfo).port;
+  process.env.DOCKYARD_OUTBOUND_ALLOW_PRIVATE = "1";
+  try {
+    const aborted = outboundFetch(`http://127.0.0.1:${port}/jwks`, { signal: AbortSignal.timeout(200) });
+    await assert.rejects(aborted, (e: Error) => e.name === "TimeoutError");
+  } finally {
+    delete process.env.DOCKYARD_OUTBOUND_ALLOW_PRIVATE;
+  }
+  t.mock.method(dns.promises, "lookup", async () => [{ address: "93.184.216.34", family: 4 }]);
+  t.mock.method(dns, "lookup", (_host: string, _options: object, callback: (e: null, a: dns.LookupAddress[]) => void) =>
+    callback(null, [{ address: "127.0.0.1", family: 4 }]),
+  );
+  await assert.rejects(outboundFetch(`http://rebound.example:${port}/jwks`), (e: Error) => e instanceof OutboundRefused && /loopback/.test(e.message));
 });

@@ -8,6 +8,7 @@ import {
   FIXED_HEADERS,
   FRAME_DENY_HEADERS,
   FRAME_DENY_SOURCE,
+  FRAMEABLE_PATH,
   newNonce,
   pagePolicy,
   STATIC_POLICY,
@@ -63,6 +64,31 @@ test("every response says: no sniffing, no Referer to other origins; every one b
     ["/embed/lessons/a", "/embed", "/embedded", "/lessons/a", "/api/embed/session"].filter((p) => EMBED_PATH.test(p)),
     ["/embed/lessons/a", "/embed"],
   );
+});
+
+test("the pages an LMS shows in its frame during LTI may be framed (by the allowed origins) as the embedded lesson is; no other LTI page", () => {
+  const denied = getPathMatch(FRAME_DENY_SOURCE);
+  const frameable = ["/embed", "/embed/lessons/a", "/lti/login", "/lti/launch", "/lti/deep-link", "/lti/deep-link/respond"];
+  const not = [
+    "/",
+    "/embedded",
+    "/lessons/a",
+    "/lti/register",
+    "/lti/register/complete",
+    "/lti/jwks",
+    "/lti/config",
+    "/lti/login/x",
+    "/admin/lti",
+    "/api/embed/session",
+  ];
+  for (const path of frameable) {
+    assert.ok(FRAMEABLE_PATH.test(path), path);
+    assert.equal(denied(path), false, `${path}: no X-Frame-Options`);
+  }
+  for (const path of not) {
+    assert.ok(!FRAMEABLE_PATH.test(path), path);
+    assert.notEqual(denied(path), false, `${path}: X-Frame-Options DENY`);
+  }
 });
 
 test("an embedded lesson's page may be framed by the allowed origins only; with none allowed, by no one", () => {

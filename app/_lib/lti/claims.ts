@@ -27,6 +27,8 @@ export interface LtiLaunch {
   resourceLinkId?: string;
   /** Custom parameters: `lesson` names the lesson a resource link opens (set by Dockyard's Deep Linking items). */
   custom: Record<string, string>;
+  /** Where the LMS shows the tool (launch_presentation.document_target): "iframe", "frame" or "window". */
+  documentTarget?: string;
   /** Deep Linking: where the response goes, and the platform's opaque `data` as JSON text (returned exactly as it came). */
   deepLinking?: { returnUrl: string; data?: string; acceptMultiple: boolean };
   /** Assignment and Grade Services: the course's line items, and this link's own. */
@@ -90,6 +92,7 @@ export function readLaunch(payload: JWTPayload, platform: PlatformFacts): LtiLau
     context: contextId ? { id: contextId, title: text(contextClaim.title) ?? text(contextClaim.label) ?? contextId } : undefined,
     resourceLinkId: text(resourceLink.id),
     custom: Object.fromEntries(Object.entries(object(claim("custom"))).filter((e): e is [string, string] => typeof e[1] === "string")),
+    documentTarget: text(object(claim("launch_presentation")).document_target),
     lineItemsUrl: httpUrl(ags.lineitems),
     lineItemUrl: httpUrl(ags.lineitem),
     membershipsUrl: httpUrl(object(payload[NRPS_CLAIM]).context_memberships_url),

@@ -1,10 +1,12 @@
 import { Refusal } from "@dockyard/contract";
+import { outboundFetch, OutboundRefused } from "../outboundUrl";
 import { savePlatform } from "./platforms";
 import { registrationRequest } from "./tool";
 
 // LTI Dynamic Registration (the tool's side): the LMS opens /lti/register?openid_configuration=…&registration_token=…;
 // a Dockyard admin confirms; Dockyard reads the platform's OpenID configuration, posts its registration to the
 // platform's registration endpoint, and stores the platform with the client id and deployment id it answers.
+// Both addresses come from the LMS's link, so they are fetched as every LMS request is (outboundUrl.ts).
 
 const TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration";
 const PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration";
@@ -32,8 +34,9 @@ async function said(response: Response): Promise<string> {
 async function send(url: string, init: RequestInit, what: string): Promise<Record<string, unknown>> {
   let response: Response;
   try {
-    response = await fetch(url, { ...init, redirect: "error", signal: AbortSignal.timeout(TIMEOUT_MS) });
-  } catch {
+    response = await outboundFetch(url, init, TIMEOUT_MS);
+  } catch (e) {
+    if (e instanceof OutboundRefused) throw failed(`Dockyard does not send requests to its ${what} at ${url}: ${e.message}`);
     throw failed(`its ${what} at ${url} did not answer.`);
   }
   if (!response.ok) throw failed(`its ${what} at ${url} refused: ${await said(response)}.`);

@@ -1,6 +1,7 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload } from "jose";
 import { Refusal } from "@dockyard/contract";
 import { db, isUniqueViolation } from "@/app/_lib/db";
+import { outboundFetch, OutboundRefused } from "@/app/_lib/outboundUrl";
 import { readLaunch, type LtiLaunch } from "./claims";
 import { platformById, type Platform } from "./platforms";
 
@@ -8,9 +9,13 @@ import { platformById, type Platform } from "./platforms";
 // the platform's published keys (signature, iss = the platform, aud = Dockyard's client id, exp, iat), its claims
 // checked (claims.ts), its nonce used once (LtiNonce) and equal to the one this browser's login step asked for.
 
-/** One key set per JWKS URL: jose caches the keys and fetches again when a token names a kid it has not seen. */
+/**
+ * One key set per JWKS URL: jose caches the keys and fetches again when a token names a kid it has not seen. The
+ * LMS names the URL, so it is fetched as every LMS request is (outboundUrl.ts: no private address, no redirect).
+ */
 const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
-const keySetOf = (url: string) => keySets.get(url) ?? keySets.set(url, createRemoteJWKSet(new URL(url), { timeoutDuration: 5000 })).get(url)!;
+const keySetOf = (url: string) =>
+  keySets.get(url) ?? keySets.set(url, createRemoteJWKSet(new URL(url), { timeoutDuration: 5000, [customFetch]: outboundFetch })).get(url)!;
 
 const CLOCK_SKEW_SECONDS = 30;
 const MAX_TOKEN_AGE = "1 hour";
@@ -24,7 +29,10 @@ function refusalOf(e: unknown, platform: Platform): Refusal {
     const told = which ? `its ${which} ${platform.name}` : `its ${e.claim} claim ${e.reason === "missing" ? "is missing" : "is not valid"}`;
     return new Refusal("lti_invalid", `Your LMS sent a launch Dockyard cannot use: ${told}. Ask your LMS administrator to check Dockyard's registration.`);
   }
-  if (e instanceof errors.JWKSTimeout || e instanceof errors.JWKSInvalid || e instanceof TypeError)
+  if (e instanceof OutboundRefused)
+    return new Refusal("lti_invalid", `Dockyard does not fetch your LMS's keys from ${platform.jwksUrl}, so the launch could not be checked: ${e.message}`);
+  // A system error (connection refused, reset, name not found) came from reaching the keys.
+  if (e instanceof errors.JWKSTimeout || e instanceof errors.JWKSInvalid || typeof (e as NodeJS.ErrnoException).syscall === "string")
     return new Refusal(
       "lti_invalid",
       `Dockyard could not read your LMS's keys at ${platform.jwksUrl}, so the launch could not be checked. Try again in a minute.`,

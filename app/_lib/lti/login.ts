@@ -9,9 +9,11 @@ import { toolUrls } from "./tool";
 //
 // The cookie is named after its state, so several launches at once (two course links in one page) do not clobber
 // each other. On an https site it is SameSite=None; Secure, so the browser sends it with the LMS's cross-site
-// POST of the launch inside the LMS's iframe (where the browser allows third-party cookies). On plain http
-// (localhost development) browsers refuse SameSite=None without Secure, so it is Lax: it then reaches Dockyard only
-// when the LMS is on the same site (e.g. both on localhost), which is how the tests run.
+// POST of the launch, and Partitioned (CHIPS): inside the LMS's iframe it is a third-party cookie, which Chromium
+// keeps only partitioned, under the LMS page's site; the login and the launch happen in that same frame, so the
+// launch finds it there (opened in a window of its own, both happen under Dockyard's own site: the same partition).
+// On plain http (localhost development) browsers refuse SameSite=None without Secure, so it is Lax: it then reaches
+// Dockyard only when the LMS is on the same site (e.g. both on localhost), which is how the node tests run.
 
 const STATE_TOKEN = "lti-state";
 const STATE_SECONDS = 600;
@@ -19,11 +21,31 @@ const STATE = /^[A-Za-z0-9_-]{22}$/;
 
 export const stateCookieName = (state: string) => `dockyard_lti_${state}`;
 
+interface StateCookie {
+  name: string;
+  value: string;
+  httpOnly: true;
+  sameSite: "none" | "lax";
+  secure: boolean;
+  partitioned: boolean;
+  path: string;
+  maxAge: number;
+}
+
 export interface LoginAnswer {
   /** The platform's authorization endpoint with the authentication request. */
   redirect: string;
-  cookie: { name: string; value: string; httpOnly: true; sameSite: "none" | "lax"; secure: boolean; path: string; maxAge: number };
+  cookie: StateCookie;
 }
+
+/** The state cookie of `state` (its value and lifetime given); over https SameSite=None, Secure and Partitioned. */
+function stateCookie(state: string, value: string, maxAge: number): StateCookie {
+  const secure = secureCookies();
+  return { name: stateCookieName(state), value, httpOnly: true, sameSite: secure ? "none" : "lax", secure, partitioned: secure, path: "/lti/", maxAge };
+}
+
+/** What removes the state cookie once its launch came (a partitioned cookie is removed only with the same attributes). */
+export const spentStateCookie = (state: string) => stateCookie(state, "", 0);
 
 const param = (params: URLSearchParams, name: string) => params.get(name)?.trim() || undefined;
 
@@ -50,19 +72,7 @@ export async function startLogin(params: URLSearchParams, site: string): Promise
     nonce,
   };
   for (const [name, value] of Object.entries(query)) if (value !== undefined) request.searchParams.set(name, value);
-  const secure = secureCookies();
-  return {
-    redirect: request.href,
-    cookie: {
-      name: stateCookieName(state),
-      value: issue(secret(), STATE_TOKEN, { nonce, platform: platform.id }, STATE_SECONDS),
-      httpOnly: true,
-      sameSite: secure ? "none" : "lax",
-      secure,
-      path: "/lti/",
-      maxAge: STATE_SECONDS,
-    },
-  };
+  return { redirect: request.href, cookie: stateCookie(state, issue(secret(), STATE_TOKEN, { nonce, platform: platform.id }, STATE_SECONDS), STATE_SECONDS) };
 }
 
 /** The nonce and platform the login step remembered for `state`, from its cookie; a Refusal when it is missing, forged or old. */

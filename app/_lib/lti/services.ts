@@ -1,5 +1,5 @@
 import type { JWTPayload } from "jose";
-import { outboundUrlRefusal } from "../outboundUrl";
+import { outboundFetch, outboundUrlRefusal } from "../outboundUrl";
 import { signAsTool, type SignOptions } from "./keys";
 
 // Calling an LMS's LTI Advantage services (Assignment and Grade Services, Names and Role Provisioning): an OAuth 2
@@ -46,7 +46,8 @@ export interface ServiceDeps {
   sign: (claims: JWTPayload, options: SignOptions) => Promise<string>;
   /** Refuses (throws, in plain words) a URL Dockyard must not send requests to. */
   checkUrl: (url: string) => Promise<void> | void;
-  fetch?: typeof fetch;
+  /** Sends one request; by default outboundUrl.ts's outboundFetch, which checks each address it connects to. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
   now?: () => number;
 }
 
@@ -78,11 +79,11 @@ const parseJson = (text: string): unknown => {
  */
 export class ServiceClient {
   private readonly tokens = new Map<string, Promise<{ token: string; expiresAt: number }>>();
-  private readonly fetch: typeof fetch;
+  private readonly fetch: (url: string, init: RequestInit) => Promise<Response>;
   private readonly now: () => number;
 
   constructor(private readonly deps: ServiceDeps) {
-    this.fetch = deps.fetch ?? ((url, init) => fetch(url, init));
+    this.fetch = deps.fetch ?? ((url, init) => outboundFetch(url, init, TIMEOUT_MS));
     this.now = deps.now ?? Date.now;
   }
 
@@ -163,8 +164,8 @@ export class ServiceClient {
     try {
       return await this.fetch(url, { ...init, redirect: "error", signal: AbortSignal.timeout(TIMEOUT_MS) });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new LtiServiceError(`Dockyard could not reach ${platform.name} at ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}.`);
+      const { cause, code } = e as { cause?: { code?: string; message?: string }; code?: string };
+      throw new LtiServiceError(`Dockyard could not reach ${platform.name} at ${url}: ${cause?.code ?? cause?.message ?? code ?? (e as Error).message}.`);
     }
   }
 }

@@ -7,8 +7,11 @@ import { SCOPES } from "./services";
 /** The site's address: DOCKYARD_PUBLIC_URL, else the host this request reached (localhost development, tests). */
 export const siteUrl = (headers: Headers) => (publicUrl() ?? `http://${headers.get("host")}`).replace(/\/$/, "");
 
-/** Where a launched lesson opens. LMSes show tools in an iframe: the embedded lesson layout once it exists (issue 18, embedding). */
-export const lessonLanding = (slug: string) => `/lessons/${encodeURIComponent(slug)}`;
+/**
+ * Where a launched lesson opens. LMSes show tools in an iframe of their course page: the embedded lesson layout
+ * (app/embed), which the LMS's origins may frame. A launch the LMS opens in a window of its own gets the full page.
+ */
+export const lessonLanding = (slug: string, documentTarget?: string) => `${documentTarget === "window" ? "" : "/embed"}/lessons/${encodeURIComponent(slug)}`;
 
 const TOOL_NAME = "Dockyard";
 const TOOL_DESCRIPTION = "Hands-on container lessons with a real terminal, checked step by step.";

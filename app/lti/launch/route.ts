@@ -9,7 +9,7 @@ import { queueRosterSync } from "@/app/_lib/lti/roster";
 import { deepLinkTicket } from "@/app/_lib/lti/deepLinking";
 import { refusalPage } from "@/app/_lib/lti/html";
 import { verifyLaunch } from "@/app/_lib/lti/launch";
-import { rememberedLogin, stateCookieName } from "@/app/_lib/lti/login";
+import { rememberedLogin, spentStateCookie, stateCookieName } from "@/app/_lib/lti/login";
 import { courseRole } from "@/app/_lib/lti/roles";
 import { queueScores } from "@/app/_lib/lti/scores";
 import { lessonLanding, siteUrl } from "@/app/_lib/lti/tool";
@@ -27,7 +27,7 @@ export async function POST(req: Request): Promise<Response> {
   try {
     const cookieName = state ? stateCookieName(state) : undefined;
     const remembered = rememberedLogin(state, cookieName && jar.get(cookieName)?.value);
-    jar.set(cookieName!, "", { path: "/lti/", maxAge: 0 }); // one launch per login
+    jar.set(spentStateCookie(state!)); // one launch per login
     const { platform, launch } = await verifyLaunch(form.get("id_token") ?? undefined, remembered);
 
     const role = courseRole(launch.roles);
@@ -43,9 +43,9 @@ export async function POST(req: Request): Promise<Response> {
     }
     const lesson = await lessonOfLink(platform.id, launch);
     if (lesson) await queueScores(db, signedIn.learnerId, lesson.slug); // work done before the lesson was assigned counts
-    const next = lesson ? lessonLanding(lesson.slug) : cohortId && role !== "student" ? `/cohorts/${cohortId}` : "/";
+    const next = lesson ? lessonLanding(lesson.slug, launch.documentTarget) : cohortId && role !== "student" ? `/cohorts/${cohortId}` : "/";
     return NextResponse.redirect(new URL(next, site), 303);
   } catch (e) {
-    return refusalPage(e);
+    return refusalPage(req, e);
   }
 }

@@ -13,7 +13,7 @@ async function login(req: Request): Promise<Response> {
     response.cookies.set(answer.cookie);
     return response;
   } catch (e) {
-    return refusalPage(e);
+    return refusalPage(req, e);
   }
 }
 

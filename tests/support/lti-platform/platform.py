@@ -192,7 +192,7 @@ def create_platform(req, match):
 @route("POST", "/control/launches")
 def create_launch(req, match):
     """{platform, messageType?, user: {id, name?, email?}, roles, context?: {id, title}, resourceLink?: {id, title},
-    custom?, fault?} -> {id, url}: open url to launch."""
+    custom?, presentation?: "iframe" (default) | "window", fault?} -> {id, url}: open url to launch."""
     setup = req["json"] or {}
     platform = platform_named(setup["platform"])
     if setup.get("fault") and setup["fault"] not in FAULTS:
@@ -277,7 +277,7 @@ def authorize(req, match):
         launch.set_resource_link_claim(setup["resourceLink"]["id"], title=setup["resourceLink"].get("title"))
     if setup.get("custom"):
         launch.set_custom_parameters_claim(setup["custom"])
-    launch.set_launch_presentation_claim("iframe")
+    launch.set_launch_presentation_claim(setup.get("presentation") or "iframe")
     if fault == "expired":
         launch.set_id_token_expiration(-120)
     if setup.get("messageType") == "LtiDeepLinkingRequest":

@@ -2,6 +2,7 @@ import { notFound } from "next/navigation";
 import { lessonBySlug } from "@/app/_lib/lessons";
 import { lessonsDecision } from "@/app/_lib/guard";
 import { lessonView } from "@/app/_lib/lessonView";
+import { currentViewer } from "@/app/_lib/session";
 import { BrokenLesson } from "@/app/_components/BrokenLesson";
 import { EmbedCookieCheck } from "@/app/_components/EmbedCookieCheck";
 import { LabPanel } from "@/app/_components/LabPanel";
@@ -40,6 +41,8 @@ export default async function EmbeddedLessonPage({ params }: { params: Promise<{
 
   const { lesson } = found;
   const { content, graded, gradedPassed } = await lessonView(lesson);
+  // Whom the work counts for, when an LMS's launch signed them in (the LMS page shows no Dockyard account).
+  const { account } = await currentViewer();
   return (
     <LessonSteps lesson={slug} graded={graded} initiallyPassed={gradedPassed}>
       <div className="flex h-screen flex-col" data-testid="embedded-lesson">
@@ -48,6 +51,11 @@ export default async function EmbeddedLessonPage({ params }: { params: Promise<{
           <div className="ml-auto w-64 shrink-0">
             <LessonProgress steps={graded} initiallyPassed={gradedPassed} />
           </div>
+          {account && (
+            <span className="max-w-48 shrink-0 truncate text-sm text-slate-600" data-testid="embed-signed-in-as">
+              {account.email}
+            </span>
+          )}
           {open}
         </div>
         <div className="grid min-h-0 flex-1 grid-rows-[2fr_3fr] gap-2 p-2 lg:grid-cols-2 lg:grid-rows-1">

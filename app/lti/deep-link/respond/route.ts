@@ -11,8 +11,8 @@ export async function POST(req: Request): Promise<Response> {
   try {
     const ticket = readTicket(form.get("ticket") ?? undefined, (await currentViewer()).learnerId);
     const { returnUrl, jwt } = await deepLinkResponse(ticket, form.getAll("lesson"), siteUrl(req.headers));
-    return autoPostPage(returnUrl, { JWT: jwt }, "Adding the lessons to your course");
+    return autoPostPage(req, returnUrl, { JWT: jwt }, "Adding the lessons to your course");
   } catch (e) {
-    return refusalPage(e);
+    return refusalPage(req, e);
   }
 }

@@ -8,12 +8,12 @@ import { currentViewer } from "@/app/_lib/session";
 
 export async function POST(req: Request): Promise<Response> {
   const decision = mayAdminister(await currentViewer());
-  if (!decision.allowed) return noticePage(decision.status, "Sign in as an admin", decision.message);
+  if (!decision.allowed) return noticePage(req, decision.status, "Sign in as an admin", decision.message);
   const form = new URLSearchParams(await req.text());
   try {
     const { name } = await registerWithPlatform(form.get("openid_configuration") ?? "", form.get("registration_token") ?? undefined, siteUrl(req.headers));
-    return closingPage("Dockyard is registered", `${name} can now launch Dockyard. You can close this window.`);
+    return closingPage(req, "Dockyard is registered", `${name} can now launch Dockyard. You can close this window.`);
   } catch (e) {
-    return refusalPage(e);
+    return refusalPage(req, e);
   }
 }
