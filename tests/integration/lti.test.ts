@@ -2,7 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { REFUSALS } from "@dockyard/contract";
 import { Stack } from "../support/stack";
-import { LtiBrowser, LtiPlatform, ROLE, unescapeHtml, type LaunchSetup, type Page } from "../support/lms";
+import { LtiBrowser, LtiPlatform, ROLE, toolUrls, unescapeHtml, type LaunchSetup, type Page } from "../support/lms";
 
 // Dockyard as an LTI 1.3 tool, against a real platform (PyPI's lti1p3platform, tests/support/lti-platform/) and
 // the real site: launches sign people in and make the course a cohort with their roles, Deep Linking assigns
