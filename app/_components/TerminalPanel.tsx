@@ -6,7 +6,7 @@ import "@xterm/xterm/css/xterm.css";
 import { AckCounter, BOOT_STAGE_LABELS, shownStages, closedBy, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@dockyard/contract";
 import { COMMAND, emit } from "./events";
 import { useCurrentStep } from "./LessonSteps";
-import type { CommandInbox } from "./CommandInbox";
+import { INTERRUPT_PAUSE_MS, typedInput, type CommandInbox } from "./CommandInbox";
 
 export type TerminalStatus =
   | { kind: "connecting" }
@@ -188,8 +188,11 @@ export function TerminalPanel({
       observer.observe(host.current);
       cleanups.push(() => observer.disconnect());
       cleanups.push(
-        inbox.connect((command) => {
-          sendInput(command + "\r");
+        inbox.connect((run) => {
+          const [first, ...later] = typedInput(run);
+          sendInput(first!);
+          // Ctrl-C first: what it stops gives the shell its prompt back before the command arrives.
+          later.forEach((input) => setTimeout(() => sendInput(input), INTERRUPT_PAUSE_MS));
           emit(COMMAND);
           setTimeout(() => term?.focus()); // once its tab is shown
         }),

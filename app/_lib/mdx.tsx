@@ -5,7 +5,7 @@ import { visit } from "unist-util-visit";
 import type { Code, Image, Link, Root } from "mdast";
 import type { MdxJsxAttribute } from "mdast-util-mdx-jsx";
 import type { ReactElement, ReactNode } from "react";
-import { isGraded, type Lesson, isElement, isRunnable, isSetupBlock, relativeAsset } from "@dockyard/contract/server";
+import { isGraded, type Lesson, isElement, isInterrupting, isRunnable, isSetupBlock, relativeAsset } from "@dockyard/contract/server";
 import { CodeBlock } from "../_components/CodeBlock";
 import { CheckPanel } from "../_components/CheckPanel";
 import { StepSection } from "../_components/LessonSteps";
@@ -31,7 +31,12 @@ function remarkLessonAuthoring(slug: string) {
         const hidden = code.lang === "check" || (code.meta ?? "").split(/\s+/).includes("wrong") || isSetupBlock(code);
         code.data = {
           ...code.data,
-          hProperties: { "data-lang": code.lang ?? "", "data-run": isRunnable(code) ? "1" : "", "data-hidden": hidden ? "1" : "" },
+          hProperties: {
+            "data-lang": code.lang ?? "",
+            "data-run": isRunnable(code) ? "1" : "",
+            "data-interrupt": isInterrupting(code) ? "1" : "",
+            "data-hidden": hidden ? "1" : "",
+          },
         };
       }
       if (node.type === "image" || node.type === "link") {
@@ -53,7 +58,7 @@ function remarkLessonAuthoring(slug: string) {
     });
 }
 
-type CodeProps = { "data-lang"?: string; "data-run"?: string; "data-hidden"?: string; children?: ReactNode };
+type CodeProps = { "data-lang"?: string; "data-run"?: string; "data-interrupt"?: string; "data-hidden"?: string; children?: ReactNode };
 
 export async function renderLesson(lesson: Lesson, learner: LearnerState): Promise<ReactNode> {
   const { default: Content } = await evaluate(lesson.source, {
@@ -113,7 +118,7 @@ export async function renderLesson(lesson: Lesson, learner: LearnerState): Promi
     const props = code?.props ?? {};
     if (props["data-hidden"] === "1") return null;
     const text = String(props.children ?? "").replace(/\n$/, "");
-    return <CodeBlock code={text} runnable={props["data-run"] === "1"} />;
+    return <CodeBlock code={text} runnable={props["data-run"] === "1"} interrupt={props["data-interrupt"] === "1"} />;
   }
 
   // Options are read from the parsed quiz (above), so their elements render nothing themselves.

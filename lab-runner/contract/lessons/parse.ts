@@ -19,7 +19,7 @@ import { isLessonSlug, isStepId, nodeNames } from "../ids";
 
 // The one place lesson files are read and understood. A lesson is content/lessons/<slug>/lesson.mdx (and its
 // assets beside it): YAML frontmatter, then MDX prose with <Step id="…" title="…"> sections (with node="node2" a step's commands run on that node). A step holds
-// ```sh run blocks (click to run), ```check blocks (YAML) the lab-runner judges, <Hint>s, a <Solution>, a
+// ```sh run blocks (click to run; ```sh run interrupt presses Ctrl-C first), ```check blocks (YAML) the lab-runner judges, <Hint>s, a <Solution>, a
 // <Quiz> of <Option>s, and ```sh wrong blocks: known-wrong answers that lessons:test proves the checks reject.
 // ```sh setup blocks prepare the lab (before the first <Step>) or a step (inside it); see setup-blocks.ts.
 
@@ -57,6 +57,8 @@ export function relativeAsset(url: string): string | undefined {
 
 const codeFlags = (node: Code) => (node.meta ?? "").split(/\s+/);
 export const isRunnable = (node: Code) => codeFlags(node).includes("run");
+/** ```sh run interrupt: Ctrl-C is pressed first, to stop what runs in the terminal (Killercoda's {{exec interrupt}}). */
+export const isInterrupting = (node: Code) => isRunnable(node) && codeFlags(node).includes("interrupt");
 const isWrongAnswer = (node: Code) => codeFlags(node).includes("wrong");
 const isShell = (node: Code) => ["sh", "bash", "shell", "console"].includes(node.lang ?? "");
 
