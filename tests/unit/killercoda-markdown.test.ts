@@ -57,6 +57,7 @@ test("links to {{TRAFFIC_HOST1_80}} point to the web preview; in commands the ad
 test("prose becomes valid MDX: braces escaped, void tags closed, comments dropped, autolinks made links, stray < escaped", () => {
   const { mdx } = page('a {b} `{c}`<br>\n<hr>\n<!-- note -->\n<img src="x.png">\nsee <https://example.org> if 1 < 2\n');
   assert.equal(mdx, 'a \\{b\\} `{c}`<br />\n<hr />\n\n<img src="x.png" />\nsee [https://example.org](https://example.org) if 1 \\< 2');
+  assert.equal(page("Replace <name> with <b>yours</b>, not <Step>.").mdx, "Replace \\<name> with <b>yours</b>, not \\<Step>.");
 });
 
 test("placeholders Dockyard does not know are reported", () => {

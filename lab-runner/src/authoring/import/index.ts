@@ -52,9 +52,8 @@ export function importKillercoda(folder: string, options: ImportOptions): Import
   const course = isCourse(folder);
   const items: CourseItem[] = course ? courseItems(folder) : [{ folder }];
   if (!items.length) throw new ImportError(folder, "a course with no scenarios");
-  const lessonsDir = course
-    ? path.resolve(options.out ?? path.join(options.contentDir, "lessons"))
-    : path.dirname(path.resolve(options.out ?? path.join(options.contentDir, "lessons", "x")));
+  const defaultLessons = path.join(options.contentDir, "lessons");
+  const lessonsDir = path.resolve(course ? (options.out ?? defaultLessons) : options.out ? path.dirname(options.out) : defaultLessons);
   const contentDir = options.out ? path.dirname(lessonsDir) : options.contentDir;
   const slugs = items.map((item, i) => (!course && options.out ? path.basename(options.out) : slugify(path.basename(item.folder), `lesson-${i + 1}`)));
   for (const slug of slugs)

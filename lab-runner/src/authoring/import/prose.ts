@@ -5,14 +5,20 @@ import type { Notes } from "./notes";
 // changing what it says, and turns links to the environment's ports into the web preview's.
 
 const VOID = /<(br|hr|img|input|wbr)(\s[^<>]*?)?\s*\/?>/gi;
+/** HTML elements an author writes in prose; any other <word> is text ("replace <name>"), not a tag to MDX. */
+const HTML = new Set(
+  "a abbr b blockquote br center code dd del details div dl dt em font h1 h2 h3 h4 h5 h6 hr i img input ins kbd li mark ol p pre s small span strong sub summary sup table tbody td th thead tr u ul wbr".split(
+    " ",
+  ),
+);
 
-/** Text outside inline code: braces escaped, void tags closed, stray < escaped, autolinks made links. */
+/** Text outside inline code: braces escaped, void tags closed, a < that starts no HTML tag escaped, autolinks made links. */
 function escapeText(text: string): string {
   return text
     .replace(/[{}]/g, (c) => `\\${c}`)
     .replace(/<(https?:\/\/[^>\s]+)>/g, "[$1]($1)")
     .replace(VOID, (_m, tag: string, attrs = "") => `<${tag.toLowerCase()}${attrs.replace(/\s+$/, "")} />`)
-    .replace(/<(?![a-zA-Z/])/g, "\\<");
+    .replace(/<(?=\/?([a-zA-Z][\w-]*)?)/g, (lt, name?: string) => (name && HTML.has(name.toLowerCase()) ? lt : "\\<"));
 }
 
 /** Each line's text outside `inline code` escaped; code spans left as written. */
