@@ -85,10 +85,17 @@ export function convertScenario(scenario: Scenario, options: LessonOptions): Con
   scenario.steps.forEach((step, i) => {
     const title = step.title ?? `Step ${i + 1}`;
     const parts = [...setupBlocks(step, `step “${ids[i]}”`, notes), pageText(step, `details.steps[${i}]`, true)];
+    const where = step.textFile ?? `details.steps[${i}]`;
     if (step.verify) {
       parts.push(verifyCheck(step.verify.text, "verify.sh"));
       notes.add("mapped", step.verify.file, `verify script → a script check of step “${ids[i]}” (exit 0 passes; its output is the message)`);
-    }
+      if (!/^`{3,}sh run|^<Solution>/m.test(parts.join("\n")))
+        notes.add(
+          "todo",
+          where,
+          `step “${ids[i]}” has a verify script but no commands: add a <Solution> with the commands that pass it (lessons:lint fails until then)`,
+        );
+    } else notes.add("differs", where, `step “${ids[i]}” has no verify script: the learner moves on without a check (lessons:lint warns)`);
     body.push(`<Step id="${ids[i]}" title="${attr(title)}">\n\n${parts.filter(Boolean).join("\n\n")}\n\n</Step>`);
   });
   if (scenario.finish) {
