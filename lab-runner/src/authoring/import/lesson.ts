@@ -117,7 +117,7 @@ export function convertScenario(scenario: Scenario, options: LessonOptions): Con
   const level = LEVELS.find(([re]) => re.test(scenario.difficulty ?? ""))?.[1];
   const front = {
     title: options.title ?? scenario.title,
-    summary: (options.summary ?? scenario.description ?? scenario.title).replace(/\s+/g, " ").trim(),
+    summary: (options.summary || scenario.description || scenario.title).replace(/\s+/g, " ").trim(),
     order: options.order,
     ...(level && { level }),
     minutes: minutesOf(scenario.time, scenario.steps.length),
