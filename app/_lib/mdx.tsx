@@ -10,6 +10,7 @@ import { CodeBlock } from "../_components/CodeBlock";
 import { CheckPanel } from "../_components/CheckPanel";
 import { StepSection } from "../_components/LessonSteps";
 import { QuizPanel } from "../_components/QuizPanel";
+import { StepSetup } from "../_components/StepSetup";
 import { HintReveal, SolutionReveal, StepHelp } from "../_components/StepHelp";
 
 // Renders a lesson's MDX with Dockyard's authoring components. ```check, ```sh wrong and ```sh setup blocks are for
@@ -84,6 +85,7 @@ export async function renderLesson(lesson: Lesson, learner: LearnerState): Promi
           {title}
           {isGraded(step) && passed && <span className="sr-only"> (complete)</span>}
         </h2>
+        {step.setup && <StepSetup lesson={lesson.slug} step={id} />}
         <StepHelp lesson={lesson.slug} step={id} used={learner.help.get(id) ?? { hints: 0, solution: false }}>
           <div className="prose prose-slate mt-3 max-w-none">{children}</div>
           {step.checks.length > 0 && <CheckPanel lesson={lesson.slug} step={id} initiallyPassed={passed} />}

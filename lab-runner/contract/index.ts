@@ -11,3 +11,4 @@ export * from "./ack";
 export type { Frontmatter, KubernetesLab, Lesson, LessonFile, LessonLink, Quiz, SetupScript, Step } from "./lessons/schema";
 export type { Check } from "./lessons/checks";
 export * from "./refusals";
+export * from "./setup-failure";
