@@ -56,9 +56,12 @@ export function writeLesson(dir: string, source: string, outputs: Map<string, st
       path.join(dir, "lesson.mdx"),
       `exists and was not written by the importer (no ${MANIFEST}): choose another --out, or remove the folder`,
     );
+  // Edited: no longer what the importer wrote, and not what it would write now.
   const edited = Object.entries(before?.files ?? {}).filter(([name, sum]) => {
     const file = inside(dir, name);
-    return fs.existsSync(file) && hash(fs.readFileSync(file)) !== sum && outputs.has(name) && hash(fs.readFileSync(file)) !== hash(outputs.get(name)!);
+    if (!outputs.has(name) || !fs.existsSync(file)) return false;
+    const now = hash(fs.readFileSync(file));
+    return now !== sum && now !== hash(outputs.get(name)!);
   });
   if (edited.length && !force)
     throw new ImportError(
