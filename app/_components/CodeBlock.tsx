@@ -3,8 +3,11 @@
 import { useState } from "react";
 import { emit, RUN } from "./events";
 
-/** A command block: runnable ones type themselves into the terminal when clicked; every one can be copied. */
-export function CodeBlock({ code, runnable }: { code: string; runnable: boolean }) {
+/**
+ * A command block: runnable ones type themselves into the terminal when clicked (`interrupt`: after Ctrl-C, which
+ * stops what runs there); the others can be copied.
+ */
+export function CodeBlock({ code, runnable, interrupt = false }: { code: string; runnable: boolean; interrupt?: boolean }) {
   const [copied, setCopied] = useState(false);
   const copy = async () => {
     await navigator.clipboard?.writeText(code).catch(() => {});
@@ -17,13 +20,14 @@ export function CodeBlock({ code, runnable }: { code: string; runnable: boolean 
         <button
           type="button"
           data-testid="run-block"
-          title="Run this in the terminal"
-          onClick={(e) => emit(RUN, { command: code, node: e.currentTarget.closest<HTMLElement>("[data-step-node]")?.dataset.stepNode })}
+          data-interrupt={interrupt ? "1" : undefined}
+          title={interrupt ? "Stop what runs in the terminal (Ctrl-C), then run this" : "Run this in the terminal"}
+          onClick={(e) => emit(RUN, { command: code, interrupt, node: e.currentTarget.closest<HTMLElement>("[data-step-node]")?.dataset.stepNode })}
           className="block w-full rounded-md bg-slate-900 px-4 py-3 pr-24 text-left font-mono text-sm text-emerald-300 hover:ring-2 hover:ring-sky-400 focus:outline-none focus:ring-2 focus:ring-sky-400"
         >
           <span className="select-none text-slate-500">$ </span>
           <span className="whitespace-pre-wrap">{code}</span>
-          <span className="absolute right-3 top-2.5 rounded bg-sky-600 px-2 py-0.5 text-xs font-sans text-white">▶ Run</span>
+          <span className="absolute right-3 top-2.5 rounded bg-sky-600 px-2 py-0.5 text-xs font-sans text-white">{interrupt ? "■ Stop & run" : "▶ Run"}</span>
         </button>
       ) : (
         <pre className="overflow-x-auto rounded-md bg-slate-900 px-4 py-3 pr-20 font-mono text-sm text-slate-100">{code}</pre>

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { BOOT_STAGE_LABELS, nodeNames } from "@dockyard/contract";
 import { on, RUN } from "./events";
-import { CommandInbox } from "./CommandInbox";
+import { CommandInbox, type RunRequest } from "./CommandInbox";
 import { FileEditor } from "./FileEditor";
 import { PreviewPorts } from "./PreviewPorts";
 import { RegistryLogin } from "./RegistryLogin";
@@ -48,10 +48,10 @@ export function LabPanel({ lesson, nodes, registry, fill = false }: { lesson: st
 
   useEffect(
     () =>
-      on<{ command: string; node?: string }>(RUN, ({ command, node }) => {
+      on<RunRequest & { node?: string }>(RUN, ({ command, interrupt, node }) => {
         const target = node && nodeNames(nodes).includes(node) ? node : lastNode;
         select(target);
-        wiringOf(target).inbox.send(command);
+        wiringOf(target).inbox.send({ command, interrupt });
       }),
     [nodes, lastNode, select],
   );

@@ -3,10 +3,20 @@
 import { useEffect, useRef, useState } from "react";
 import type { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
-import { AckCounter, BOOT_STAGE_LABELS, shownStages, closedBy, TERMINAL_LIMITS, type BootStage, type ServerMessage } from "@dockyard/contract";
+import {
+  AckCounter,
+  BOOT_STAGE_LABELS,
+  shownStages,
+  closedBy,
+  TERMINAL_LIMITS,
+  type BootStage,
+  type RefusalCode,
+  type ServerMessage,
+} from "@dockyard/contract";
 import { COMMAND, emit } from "./events";
 import { useCurrentStep } from "./LessonSteps";
-import type { CommandInbox } from "./CommandInbox";
+import { INTERRUPT_PAUSE_MS, typedInput, type CommandInbox } from "./CommandInbox";
+import { SetupFailure } from "./SetupFailure";
 
 export type TerminalStatus =
   | { kind: "connecting" }
@@ -15,7 +25,8 @@ export type TerminalStatus =
   | { kind: "booting"; stage?: BootStage; detail?: string }
   | { kind: "ready" }
   | { kind: "reconnecting"; attempt: number }
-  | { kind: "failed"; message: string };
+  /** `code`: the refusal, when the lab-runner refused (setup_failed: the lesson's setup failed, which Retry runs again). */
+  | { kind: "failed"; message: string; code?: RefusalCode };
 
 const encoder = new TextEncoder();
 
@@ -57,6 +68,7 @@ export function TerminalPanel({
   const [notice, setNotice] = useState<string>();
   const [reachedStages, setReachedStages] = useState<BootStage[]>([]);
   const [watchers, setWatchers] = useState(0);
+  const retry = useRef<() => void>(undefined);
   const reportStatus = useRef(onStatus);
   reportStatus.current = onStatus;
   useEffect(() => reportStatus.current(status), [status]);
@@ -157,7 +169,8 @@ export function TerminalPanel({
         setWatchers(0);
         if (disposed || ws !== socket) return;
         const refusal = closedBy(refused, event.code);
-        if (refusal) return refusal.retry ? retryOrFail(refusal.message, attempt >= 2) : setStatus({ kind: "failed", message: refusal.message });
+        if (refusal)
+          return refusal.retry ? retryOrFail(refusal.message, attempt >= 2) : setStatus({ kind: "failed", message: refusal.message, code: refusal.code });
         if (event.code === 1009) setNotice("A message to the terminal was too large and was refused.");
         retryOrFail("Connection lost.", false);
       };
@@ -170,6 +183,14 @@ export function TerminalPanel({
       setStatus({ kind: "reconnecting", attempt });
       retryTimer = setTimeout(connect, Math.min(500 * 2 ** (attempt - 1), 5000));
     }
+
+    // After a failed setup: a new boot, which runs only the setup blocks that have not passed.
+    retry.current = () => {
+      attempt = 0;
+      setReachedStages([]);
+      setStatus({ kind: "connecting" });
+      void connect();
+    };
 
     (async () => {
       const [{ Terminal }, { FitAddon }] = await Promise.all([import("@xterm/xterm"), import("@xterm/addon-fit")]);
@@ -188,8 +209,11 @@ export function TerminalPanel({
       observer.observe(host.current);
       cleanups.push(() => observer.disconnect());
       cleanups.push(
-        inbox.connect((command) => {
-          sendInput(command + "\r");
+        inbox.connect((run) => {
+          const [first, ...later] = typedInput(run);
+          sendInput(first!);
+          // Ctrl-C first: what it stops gives the shell its prompt back before the command arrives.
+          later.forEach((input) => setTimeout(() => sendInput(input), INTERRUPT_PAUSE_MS));
           emit(COMMAND);
           setTimeout(() => term?.focus()); // once its tab is shown
         }),
@@ -220,7 +244,9 @@ export function TerminalPanel({
               </span>
             </p>
           )}
-          {status.kind === "failed" ? (
+          {status.kind === "failed" && status.code === "setup_failed" ? (
+            <SetupFailure message={status.message} onRetry={() => retry.current?.()} dark focus />
+          ) : status.kind === "failed" ? (
             <p role="alert" className="text-rose-300">
               {status.message}{" "}
               <button className="ml-2 underline" onClick={() => location.reload()}>

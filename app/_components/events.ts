@@ -1,6 +1,6 @@
 // Browser events that connect the lesson text, the terminal and the checks without coupling them.
 
-export const RUN = "dockyard:run"; // a run block was clicked: detail { command, node? } (node: the step names one)
+export const RUN = "dockyard:run"; // a run block was clicked: detail { command, interrupt?, node? } (node: the step names one)
 export const COMMAND = "dockyard:command"; // a command went to the shell (Enter or a run block)
 export const PASSED = "dockyard:step-passed"; // detail { step }
 

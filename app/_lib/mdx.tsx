@@ -5,15 +5,16 @@ import { visit } from "unist-util-visit";
 import type { Code, Image, Link, Root } from "mdast";
 import type { MdxJsxAttribute } from "mdast-util-mdx-jsx";
 import type { ReactElement, ReactNode } from "react";
-import { isGraded, type Lesson, isElement, isRunnable, relativeAsset } from "@dockyard/contract/server";
+import { isGraded, type Lesson, isElement, isInterrupting, isRunnable, isSetupBlock, relativeAsset } from "@dockyard/contract/server";
 import { CodeBlock } from "../_components/CodeBlock";
 import { CheckPanel } from "../_components/CheckPanel";
 import { StepSection } from "../_components/LessonSteps";
 import { QuizPanel } from "../_components/QuizPanel";
+import { StepSetup } from "../_components/StepSetup";
 import { HintReveal, SolutionReveal, StepHelp } from "../_components/StepHelp";
 
-// Renders a lesson's MDX with Dockyard's authoring components. ```check and ```sh wrong blocks are for the
-// lab-runner and lessons:test and are not shown; ```sh run blocks become buttons that type the command into
+// Renders a lesson's MDX with Dockyard's authoring components. ```check, ```sh wrong and ```sh setup blocks are for
+// the lab-runner and lessons:test and are not shown; ```sh run blocks become buttons that type the command into
 // the terminal; other blocks can be copied. Files beside the lesson are served from /lessons/<slug>/assets/.
 
 export interface LearnerState {
@@ -28,7 +29,16 @@ function remarkLessonAuthoring(slug: string) {
     visit(tree, (node) => {
       if (node.type === "code") {
         const code = node as Code;
-        code.data = { ...code.data, hProperties: { "data-lang": code.lang ?? "", "data-run": isRunnable(code) ? "1" : "", "data-meta": code.meta ?? "" } };
+        const hidden = code.lang === "check" || (code.meta ?? "").split(/\s+/).includes("wrong") || isSetupBlock(code);
+        code.data = {
+          ...code.data,
+          hProperties: {
+            "data-lang": code.lang ?? "",
+            "data-run": isRunnable(code) ? "1" : "",
+            "data-interrupt": isInterrupting(code) ? "1" : "",
+            "data-hidden": hidden ? "1" : "",
+          },
+        };
       }
       if (node.type === "image" || node.type === "link") {
         const target = node as Image | Link;
@@ -49,7 +59,7 @@ function remarkLessonAuthoring(slug: string) {
     });
 }
 
-type CodeProps = { "data-lang"?: string; "data-run"?: string; "data-meta"?: string; children?: ReactNode };
+type CodeProps = { "data-lang"?: string; "data-run"?: string; "data-interrupt"?: string; "data-hidden"?: string; children?: ReactNode };
 
 export async function renderLesson(lesson: Lesson, learner: LearnerState): Promise<ReactNode> {
   const { default: Content } = await evaluate(lesson.source, {
@@ -75,6 +85,7 @@ export async function renderLesson(lesson: Lesson, learner: LearnerState): Promi
           {title}
           {isGraded(step) && passed && <span className="sr-only"> (complete)</span>}
         </h2>
+        {step.setup && <StepSetup lesson={lesson.slug} step={id} />}
         <StepHelp lesson={lesson.slug} step={id} used={learner.help.get(id) ?? { hints: 0, solution: false }}>
           <div className="prose prose-slate mt-3 max-w-none">{children}</div>
           {step.checks.length > 0 && <CheckPanel lesson={lesson.slug} step={id} initiallyPassed={passed} />}
@@ -107,9 +118,9 @@ export async function renderLesson(lesson: Lesson, learner: LearnerState): Promi
   function Pre({ children }: { children?: ReactNode }) {
     const code = children as ReactElement<CodeProps>;
     const props = code?.props ?? {};
-    if (props["data-lang"] === "check" || (props["data-meta"] ?? "").split(/\s+/).includes("wrong")) return null;
+    if (props["data-hidden"] === "1") return null;
     const text = String(props.children ?? "").replace(/\n$/, "");
-    return <CodeBlock code={text} runnable={props["data-run"] === "1"} />;
+    return <CodeBlock code={text} runnable={props["data-run"] === "1"} interrupt={props["data-interrupt"] === "1"} />;
   }
 
   // Options are read from the parsed quiz (above), so their elements render nothing themselves.

@@ -66,6 +66,8 @@ const call = async <T>(access: LabAccess, method: string, path: string, text?: s
 /** Starts the lab unless it runs; `started` says whether this call started it (fresh or resumed). */
 export const startLab = (access: LabAccess) => call<{ sandboxId: string; started: boolean }>(access, "POST", "/start");
 export const runCheck = (access: LabAccess, stepId: string) => call<CheckResult>(access, "POST", `/checks/${stepId}`);
+/** Runs the step's setup unless it ran (the learner reached the step); refused as setup_failed with its output when it fails. */
+export const prepareStep = (access: LabAccess, stepId: string) => call<{ prepared: string }>(access, "POST", `/setup/${stepId}`);
 export const removeLab = (access: LabAccess) => call<{ removed: string }>(access, "DELETE", "");
 export const suspendLab = (access: LabAccess) => call<{ suspended: string }>(access, "POST", "/suspend");
 

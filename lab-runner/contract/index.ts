@@ -8,6 +8,7 @@ export * from "./host-status";
 export * from "./ids";
 export * from "./asciicast";
 export * from "./ack";
-export type { Frontmatter, KubernetesLab, Lesson, LessonLink, Quiz, Step } from "./lessons/schema";
+export type { Frontmatter, KubernetesLab, Lesson, LessonFile, LessonLink, Quiz, SetupScript, Step } from "./lessons/schema";
 export type { Check } from "./lessons/checks";
 export * from "./refusals";
+export * from "./setup-failure";

@@ -118,6 +118,7 @@ export const REFUSALS = {
   not_running: rule(409, 4409, true, "Your lab is not running; reload the page to start it."),
   lagging: rule(409, 4408, false, "This live view fell too far behind the terminal and was disconnected; open it again to catch up."),
   ended: rule(410, 4410, false, "The lab was removed, so its live view ended; its recording can still be replayed."),
+  setup_failed: rule(422, 4422, false, "The lesson's setup script failed, so your lab is not ready. Retry it."),
 
   // Limits and capacity
   lab_quota: rule(429, 4429, false, "You already have as many labs running as one learner may. Stop one with “Stop lab” on its lesson page."),

@@ -11,4 +11,5 @@ export * from "./lessons/schema";
 export * from "./lessons/checks";
 export * from "./lessons/kubernetes-checks";
 export * from "./lessons/parse";
+export * from "./lessons/setup-blocks";
 export * from "./lessons/quiz";

@@ -3,13 +3,16 @@
 export const BOOT_STAGES = ["network", "container", "delegate", "engine", "images", "ready"] as const;
 /** Stages only a Kubernetes lab goes through: the binaries (built once per server, first), then its cluster (before ready). */
 export const KUBERNETES_STAGES = ["binaries", "cluster"] as const;
-export type BootStage = (typeof BOOT_STAGES)[number] | (typeof KUBERNETES_STAGES)[number];
+/** The stage of a lab whose lesson prepares it (frontmatter files:, ```sh setup blocks), after every other one. */
+export const SETUP_STAGE = "setup" as const;
+export type BootStage = (typeof BOOT_STAGES)[number] | (typeof KUBERNETES_STAGES)[number] | typeof SETUP_STAGE;
 
-/** The stages a lab shows, in order: every stage of BOOT_STAGES, and a Kubernetes stage once the lab reached it. */
+/** The stages a lab shows, in order: every stage of BOOT_STAGES, and a Kubernetes or setup stage once the lab reached it. */
 export function shownStages(reached: readonly BootStage[]): BootStage[] {
   const before = reached.includes("binaries") ? (["binaries"] as const) : [];
   const after = reached.includes("cluster") ? (["cluster"] as const) : [];
-  return [...before, ...BOOT_STAGES.filter((s) => s !== "ready"), ...after, "ready"];
+  const prepared = reached.includes(SETUP_STAGE) ? [SETUP_STAGE] : [];
+  return [...before, ...BOOT_STAGES.filter((s) => s !== "ready"), ...after, ...prepared, "ready"];
 }
 
 export const BOOT_STAGE_LABELS: Record<BootStage, string> = {
@@ -20,6 +23,7 @@ export const BOOT_STAGE_LABELS: Record<BootStage, string> = {
   images: "Loading course images",
   binaries: "Building Kubernetes for this server (once)",
   cluster: "Starting Kubernetes",
+  setup: "Preparing your lab",
   ready: "Ready",
 };
 

@@ -12,7 +12,9 @@ import {
   type ServerMessage,
   sandboxIdFor,
   type HostStatus,
+  type Step,
   commandLogsDir,
+  SETUP_STAGE,
 } from "@dockyard/contract/server";
 import { DriverError, type DriverErrorCode, type Sandbox, type SandboxDriver } from "./sandbox/driver";
 import type { TerminalSession } from "./terminal/session";
@@ -27,6 +29,7 @@ import { StepCheck } from "./labs/step-check";
 import { Steps } from "./labs/steps";
 import { Shells, type ShellOptions } from "./labs/shells";
 import { labNode, type LabNode } from "./labs/lab-node";
+import { LabSetup } from "./labs/setup";
 import { finiteOrNull, gatherStatus, startedLabs } from "./labs/status";
 import { HostLoadMeter } from "./labs/host-load";
 import { WarmPool, type PoolPolicy, type PoolStatus } from "./labs/pool";
@@ -43,6 +46,8 @@ import { labClusterApi, startCluster } from "./kubernetes/cluster";
 // on, which ends its terminals so that connecting again starts it anew; admins see it all with the host's load
 // (labs/status.ts). A sandbox is the whole lab (all its nodes): what a lab token names, boots, idles, is suspended.
 // A Kubernetes lab gets its binaries before it boots and its cluster after (kubernetes/binaries.ts, kubernetes/cluster.ts).
+// A lesson that prepares its lab (files:, ```sh setup blocks) does so as the boot's last stage, and a step's setup
+// runs when the learner reaches it, its checks waiting for it (labs/setup.ts).
 
 export interface LabManagerOptions extends LabQuotas, Pick<ShellOptions, "spawnPty" | "recordings"> {
   idleTimeoutMs: number;
@@ -73,6 +78,7 @@ export class LabManager {
   private readonly queue: BootQueue;
   private readonly shells: Shells;
   private readonly steps: Steps;
+  private readonly setup: LabSetup;
   private readonly admission: Admission;
   private readonly notices: Notices;
   private readonly culler: IdleCuller;
@@ -106,6 +112,7 @@ export class LabManager {
       execOn: (id, node) => labNode(driver, id, node).exec,
       mark: (id, marker) => options.recordings?.mark(id, marker),
     });
+    this.setup = new LabSetup((id, node) => labNode(driver, id, node).exec);
     this.labs = {
       list: () => driver.list(),
       storageUsage: () => driver.storageUsage(),
@@ -173,12 +180,17 @@ export class LabManager {
               abandoned,
             ));
           if (lesson.kubernetes) await startCluster(this.driver, sandbox, lesson.kubernetes, onStage);
+          await this.prepareLab(sandbox, lesson, onStage);
           this.touch(id); // idle time counts from ready: a slow boot or a long wait in line is not idleness
           if (sandbox.resumedFrom) emit({ type: "resumed", suspendedAt: sandbox.resumedFrom.toISOString() });
           emit({ type: "ready" });
           return sandbox;
         } catch (e) {
           if (e === abandoned.reason) throw new Refusal("not_running", "Your lab left the line before its turn to start came; reload the page to start it.");
+          if (e instanceof Refusal && e.code === "setup_failed") {
+            emit({ type: "error", code: e.code, message: e.message });
+            throw e;
+          }
           const code = (e instanceof DriverError && TOLD_AS_SUCH[e.code]) || "boot_failed";
           emit({ type: "error", code, message: `The sandbox could not start: ${(e as Error).message}` });
           throw new Refusal(code, (e as Error).message);
@@ -186,6 +198,13 @@ export class LabManager {
       },
       { learnerId, lessonSlug: lesson.slug },
     );
+  }
+
+  /** The lesson's files and setup blocks, as the boot's last stage (a lab adopted or resumed runs only what it has not yet). */
+  private async prepareLab(sandbox: Sandbox, lesson: Lesson, onStage: (stage: BootStage) => void): Promise<void> {
+    if (!LabSetup.prepares(lesson)) return;
+    onStage(SETUP_STAGE);
+    await this.setup.prepareLab(sandbox.id, lesson);
   }
 
   /**
@@ -208,19 +227,44 @@ export class LabManager {
     return this.shells.of(id, node);
   }
 
-  /** Judges a step's checks, each on the node it names (node1 unless it says `node:`), with the step's commands as evidence. */
+  private step(lesson: Lesson, stepId: string): Step {
+    const step = lesson.steps.find((s) => s.id === stepId);
+    if (!step) throw new Refusal("unknown_step", `Lesson “${lesson.slug}” has no step “${stepId}”.`);
+    return step;
+  }
+
+  /**
+   * Judges a step's checks, each on the node it names (node1 unless it says `node:`), with the step's commands as evidence;
+   * once the step's setup is done (it runs now if it has not yet).
+   */
   async check(id: string, lessonSlug: string, stepId: string): Promise<CheckResult> {
     const lesson = this.lesson(lessonSlug);
-    const step = lesson.steps.find((s) => s.id === stepId);
-    if (!step) throw new Refusal("unknown_step", `Lesson “${lessonSlug}” has no step “${stepId}”.`);
+    const step = this.step(lesson, stepId);
     await this.assertRunning(id);
     this.touch(id);
+    await this.setup.prepareStep(id, step);
     const cluster = lesson.kubernetes ? () => labClusterApi(this.driver, id) : undefined;
     const run = new StepCheck(this.driver, id, nodeNames(lesson.nodes), (node) => this.commands(id, stepId, node), cluster);
     const result = await run.verdict(step.checks);
     this.options.recordings?.mark(id, `check ${stepId} ${result.passed ? "passed" : "failed"}`);
     const evidence = await run.evidence();
     return evidence.length ? { ...result, commands: evidence } : result;
+  }
+
+  /**
+   * Runs the step's setup blocks not yet done, once the lab is ready (the learner reached the step; idempotent: a block
+   * that passed never runs again). Throws setup_failed with the script's output when one fails.
+   */
+  async prepareStep(id: string, lessonSlug: string, stepId: string): Promise<void> {
+    const step = this.step(this.lesson(lessonSlug), stepId);
+    const boot = this.boots.get(id);
+    if (!boot) throw new Refusal("not_running", "Your lab is not running; reload the page to start it.");
+    await boot.done.catch(() => {
+      throw new Refusal("not_running", "Your lab did not start, so this step cannot be prepared yet.");
+    });
+    await this.assertRunning(id);
+    this.touch(id);
+    await this.setup.prepareStep(id, step);
   }
 
   /** The learner's credentials for the lab's registry (lessons with `registry: true`). */
@@ -298,6 +342,7 @@ export class LabManager {
     this.boots.forget(id);
     this.culler.forget(id);
     this.steps.forget(id);
+    this.setup.forget(id);
     this.notices.forget(id);
     this.options.recordings?.close(id);
     this.commandLogs.close(id);
@@ -339,12 +384,16 @@ export class LabManager {
     return lost;
   }
 
-  /** Sandboxes left by an earlier lab-runner are adopted: their boot counts as done, their idle clock restarts. */
+  /**
+   * Sandboxes left by an earlier lab-runner are adopted: their boot counts as done once their lesson's setup is (only
+   * what it had not finished runs), their idle clock restarts.
+   */
   async adopt(): Promise<number> {
     const found = (await this.driver.list()).filter((s) => s.running);
     for (const sandbox of found) {
       this.touch(sandbox.id);
-      this.boots.adopt(sandbox);
+      const lesson = this.options.findLesson(sandbox.lessonSlug);
+      this.boots.adopt(sandbox, lesson && ((emit) => this.prepareLab(sandbox, lesson, (stage) => emit({ type: "stage", stage }))));
     }
     return found.length;
   }

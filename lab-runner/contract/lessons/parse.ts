@@ -13,13 +13,15 @@ import type { Node } from "unist";
 import type { ZodError } from "zod";
 import { checkBlockSchema } from "./checks";
 import { isKubernetesCheck } from "./kubernetes-checks";
-import { frontmatterSchema, LessonError, type Lesson, type LessonLink, type Quiz, type Step } from "./schema";
+import { frontmatterSchema, LessonError, type Lesson, type LessonLink, type Quiz, type SetupScript, type Step } from "./schema";
+import { isSetupBlock, parseSetupBlock, resolveFiles } from "./setup-blocks";
 import { isLessonSlug, isStepId, nodeNames } from "../ids";
 
 // The one place lesson files are read and understood. A lesson is content/lessons/<slug>/lesson.mdx (and its
 // assets beside it): YAML frontmatter, then MDX prose with <Step id="…" title="…"> sections (with node="node2" a step's commands run on that node). A step holds
-// ```sh run blocks (click to run), ```check blocks (YAML) the lab-runner judges, <Hint>s, a <Solution>, a
+// ```sh run blocks (click to run; ```sh run interrupt presses Ctrl-C first), ```check blocks (YAML) the lab-runner judges, <Hint>s, a <Solution>, a
 // <Quiz> of <Option>s, and ```sh wrong blocks: known-wrong answers that lessons:test proves the checks reject.
+// ```sh setup blocks prepare the lab (before the first <Step>) or a step (inside it); see setup-blocks.ts.
 
 export const LESSON_FILE = "lesson.mdx";
 
@@ -55,6 +57,8 @@ export function relativeAsset(url: string): string | undefined {
 
 const codeFlags = (node: Code) => (node.meta ?? "").split(/\s+/);
 export const isRunnable = (node: Code) => codeFlags(node).includes("run");
+/** ```sh run interrupt: Ctrl-C is pressed first, to stop what runs in the terminal (Killercoda's {{exec interrupt}}). */
+export const isInterrupting = (node: Code) => isRunnable(node) && codeFlags(node).includes("interrupt");
 const isWrongAnswer = (node: Code) => codeFlags(node).includes("wrong");
 const isShell = (node: Code) => ["sh", "bash", "shell", "console"].includes(node.lang ?? "");
 
@@ -144,6 +148,7 @@ function parseStep(node: Element, file: string, lab: Lab): Step {
     throw new LessonError(file, lineOf(node), `step "${id}": node="${on}" is not a node of this lab (it has ${lab.nodes.join(", ")}; see frontmatter nodes)`);
   const step: Step = { id, title: attribute(node, "title", file), ...(on && { node: on }), checks: [], commands: [], solution: [], wrong: [], hints: 0 };
   const solution: string[] = [];
+  const setup: SetupScript[] = [];
   let hasSolution = false;
   const walk = (n: Node, within: string | undefined) => {
     if (isElement(n)) {
@@ -157,7 +162,10 @@ function parseStep(node: Element, file: string, lab: Lab): Step {
     }
     if (n.type === "code") {
       const code = n as Code;
-      if (code.lang === "check") step.checks.push(...parseCheck(code, file, lab));
+      if (isSetupBlock(code)) {
+        if (within) throw new LessonError(file, lineOf(code), `a setup block belongs directly in a <Step>, not inside its <${within}>`);
+        setup.push(parseSetupBlock(code, `step-${id}`, setup.length + 1, lab.nodes, file));
+      } else if (code.lang === "check") step.checks.push(...parseCheck(code, file, lab));
       else if (isWrongAnswer(code)) step.wrong.push(code.value.trim());
       else if (within === "Solution" && isShell(code)) solution.push(code.value.trim());
       else if (within === undefined && isRunnable(code)) step.commands.push(code.value.trim());
@@ -167,7 +175,24 @@ function parseStep(node: Element, file: string, lab: Lab): Step {
   for (const child of node.children) walk(child, undefined);
   if (hasSolution && !solution.length) throw new LessonError(file, lineOf(node), `step "${id}": its <Solution> has no shell block`);
   step.solution = hasSolution ? solution : step.commands;
-  return step;
+  return setup.length ? { ...step, setup } : step;
+}
+
+/** The ```sh setup blocks outside every <Step>: the lesson's own, which must all come before the first step. */
+function lessonSetup(tree: Root, file: string, nodes: string[]): SetupScript[] {
+  const setup: SetupScript[] = [];
+  let stepSeen = false;
+  const walk = (node: Node) => {
+    if (isElement(node) && node.name === "Step") return void (stepSeen = true);
+    if (node.type === "code" && isSetupBlock(node as Code)) {
+      if (stepSeen)
+        throw new LessonError(file, lineOf(node), "a setup block outside a <Step> must come before the first <Step> (or move it into the step it prepares)");
+      setup.push(parseSetupBlock(node as Code, "lesson", setup.length + 1, nodes, file));
+    }
+    for (const child of (node as Parent).children ?? []) walk(child);
+  };
+  walk(tree);
+  return setup;
 }
 
 export function parseLesson(source: string, file: string, slug: string): Lesson {
@@ -191,12 +216,16 @@ export function parseLesson(source: string, file: string, slug: string): Lesson 
   if (!front.success) throw new LessonError(file, yamlNode.position?.start.line, `invalid frontmatter: ${zodDetail(front.error)}`);
 
   checkStructure(tree, file);
+  const nodes = nodeNames(front.data.nodes);
+  const { files: authoredFiles, ...frontmatter } = front.data;
+  const files = authoredFiles?.length ? resolveFiles(authoredFiles, nodes, file, yamlNode.position?.start.line) : [];
+  const setup = lessonSetup(tree, file, nodes);
   const steps: Step[] = [];
   const links: LessonLink[] = [];
   visit(tree, (node) => {
     if (isElement(node) && node.name === "Step") {
       const step = parseStep(node, file, {
-        nodes: nodeNames(front.data.nodes),
+        nodes,
         registry: front.data.registry,
         kubernetes: front.data.kubernetes !== undefined,
       });
@@ -206,7 +235,7 @@ export function parseLesson(source: string, file: string, slug: string): Lesson 
     if (node.type === "link" || node.type === "image" || node.type === "definition") links.push({ url: (node as Link).url, line: lineOf(node) });
   });
   if (!steps.length) throw new LessonError(file, undefined, "a lesson needs at least one <Step>");
-  return { ...front.data, slug, file, source, steps, links };
+  return { ...frontmatter, slug, file, source, steps, links, ...(files.length && { files }), ...(setup.length && { setup }) };
 }
 
 export interface LessonCatalog {

@@ -6,6 +6,28 @@ import { MAX_NODES } from "../ids";
 
 export const MAX_FAKE_NODES = 20;
 
+/**
+ * A file of the lesson's folder placed on a node before the lesson's setup runs (frontmatter `files:`). The
+ * parser resolves `target` (absolute, or relative to /root; ending in "/" it is a folder the file keeps its name in).
+ */
+const lessonFileSchema = z
+  .object({
+    source: z
+      .string()
+      .min(1)
+      .refine((s) => !s.startsWith("/") && !s.split(/[\\/]/).includes(".."), "must be a path inside the lesson's folder, like files/app.py"),
+    target: z
+      .string()
+      .min(1)
+      .refine((s) => !s.includes("\0") && !s.split("/").includes(".."), "must be a path on the node without .."),
+    node: z.string().optional(),
+    mode: z
+      .string()
+      .regex(/^0?[0-7]{3}$/, 'must be octal permissions like "0755"')
+      .optional(),
+  })
+  .strict();
+
 export const frontmatterSchema = z
   .object({
     title: z.string().min(1),
@@ -26,6 +48,8 @@ export const frontmatterSchema = z
       .union([z.boolean(), z.object({ fakeNodes: z.number().int().min(0).max(MAX_FAKE_NODES).default(0) }).strict()])
       .default(false)
       .transform((value): KubernetesLab | undefined => (value === false ? undefined : value === true ? { fakeNodes: 0 } : value)),
+    /** Files of the lesson's folder copied onto nodes before the lesson's setup runs. */
+    files: z.array(lessonFileSchema).optional(),
   })
   .strict();
 
@@ -34,7 +58,36 @@ export interface KubernetesLab {
   fakeNodes: number;
 }
 
-export type Frontmatter = z.infer<typeof frontmatterSchema>;
+/** A `files:` entry as written. */
+export type AuthoredFile = z.infer<typeof lessonFileSchema>;
+
+export type Frontmatter = Omit<z.infer<typeof frontmatterSchema>, "files">;
+
+/** A lesson file as the lab-runner places it: on one node, at an absolute path. */
+export interface LessonFile {
+  /** Relative to the lesson's folder. */
+  source: string;
+  /** Absolute path of the file on the node. */
+  target: string;
+  node: string;
+  /** Octal permissions, like "0755" (else 0644). */
+  mode?: string;
+}
+
+/**
+ * A ```sh setup block: a script the lab-runner runs as root on a node, through the exec path checks use (never
+ * the terminal or the recording). Before the first <Step> it prepares the lab before the learner sees it; inside a
+ * <Step> it prepares that step when the learner reaches it. Exit 0 passes.
+ */
+export interface SetupScript {
+  /** Unique in the lesson ("lesson-1", "lesson-2", "<step id>-1"…): names the marker on the node that says it passed. */
+  id: string;
+  node: string;
+  /** Seconds it may run before it is stopped and fails. */
+  timeout: number;
+  script: string;
+  line?: number;
+}
 
 /** A multiple-choice question for a concept step; judged on the server, so `correct` never reaches a browser. */
 export interface Quiz {
@@ -59,6 +112,8 @@ export interface Step {
   /** How many <Hint>s the step has (revealed one by one). */
   hints: number;
   quiz?: Quiz;
+  /** Its ```sh setup blocks, in order, when it has any: run once, when the learner reaches the step. */
+  setup?: SetupScript[];
 }
 
 /** A step that counts towards progress: the lab-runner checks it, or it asks a quiz. */
@@ -76,6 +131,10 @@ export interface Lesson extends Frontmatter {
   source: string;
   steps: Step[];
   links: LessonLink[];
+  /** Frontmatter `files:`, when it lists any: placed on their nodes before the lesson's setup runs. */
+  files?: LessonFile[];
+  /** The ```sh setup blocks before the first <Step>, in order, when there are any: the lab is ready once all passed. */
+  setup?: SetupScript[];
 }
 
 export class LessonError extends Error {

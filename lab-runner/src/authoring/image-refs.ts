@@ -36,7 +36,7 @@ const GROUPS = new Set(["image", "container", "buildx", "builder"]);
 const PREFIXES = new Set(["sudo", "time", "command", "exec", "env"]);
 
 /** Splits a command line into simple commands of words: quotes and backslashes understood, operators split. */
-function simpleCommands(line: string): string[][] {
+export function simpleCommands(line: string): string[][] {
   const commands: string[][] = [];
   let words: string[] = [];
   let word: string | undefined;

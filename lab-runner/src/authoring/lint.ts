@@ -1,13 +1,15 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { sameImage } from "../checks/container";
-import { type Check, LESSON_FILE, loadLessons, relativeAsset, isGraded, type Lesson } from "@dockyard/contract/server";
+import { type Check, LESSON_FILE, loadLessons, relativeAsset, isGraded, type Lesson, type SetupScript } from "@dockyard/contract/server";
 import { imagesCreatedBy } from "./image-refs";
 import { SourceLines } from "./source-lines";
 
 // What `npm run lessons:lint` finds wrong in the content directory, beyond what the parser rejects: missing
-// images, checks about images nothing makes, unknown prerequisites, clashing orders, broken links, and
-// steps lessons:test cannot prove or the learner cannot complete.
+// images, checks about images nothing makes, unknown prerequisites, clashing orders, broken links, setup
+// scripts bash cannot parse, lesson files that are not in the lesson's folder, and steps lessons:test cannot
+// prove or the learner cannot complete.
 
 export interface LintProblem {
   file: string;
@@ -42,6 +44,15 @@ function lintLesson(lesson: Lesson, course: Course): LintProblem[] {
   for (const slug of lesson.prerequisites)
     if (!course.slugs.has(slug)) error(lines.frontmatter("prerequisites", slug), `prerequisite “${slug}” is not a lesson`);
 
+  for (const file of lesson.files ?? []) {
+    const missing = missingAsset(path.dirname(lesson.file), file.source);
+    if (missing) error(lines.frontmatter("files", file.source), `lesson file “${file.source}”: ${missing}`);
+  }
+  for (const script of [...(lesson.setup ?? []), ...lesson.steps.flatMap((s) => s.setup ?? [])]) {
+    const wrong = bashSyntaxError(script);
+    if (wrong) error(script.line, `setup block: bash cannot parse it: ${wrong}`);
+  }
+
   const made: string[] = [...lesson.images];
   for (const step of lesson.steps) {
     const stepLine = lines.step(step.id);
@@ -68,6 +79,18 @@ function lintLesson(lesson: Lesson, course: Course): LintProblem[] {
     if (broken) error(link.line, `broken link “${link.url}”: ${broken}`);
   }
   return problems;
+}
+
+/** What `bash -n` says about a setup script (its "line N" counts from the block's first line), or undefined. */
+function bashSyntaxError(script: SetupScript): string | undefined {
+  const result = spawnSync("bash", ["-n"], { input: script.script, encoding: "utf8" });
+  if (result.error) throw result.error;
+  if (result.status === 0) return undefined;
+  return result.stderr
+    .trim()
+    .split("\n")
+    .map((l) => l.replace(/^bash: /, ""))
+    .join("; ");
 }
 
 /** Why a link in the lesson leads nowhere, or undefined when it is fine (web links are not fetched). */

@@ -41,15 +41,18 @@ export function stepLines(step: StepReport): string[] {
   ];
   if (!step.attempts.length && !step.error) lines.push("  nothing to check in this step");
   if (step.error) lines.push(`✖ ${step.error}`);
-  if (step.output)
-    lines.push(
-      ...step.output
-        .trimEnd()
-        .split("\n")
-        .map((l) => `    │ ${l}`),
-    );
+  lines.push(...outputLines(step.output));
   return lines;
 }
+
+/** Output of a terminal or a setup script, indented under what it explains. */
+const outputLines = (output: string | undefined) =>
+  output
+    ? output
+        .trimEnd()
+        .split("\n")
+        .map((l) => `    │ ${l}`)
+    : [];
 
 /** Why a step failed, for the test's assertion: its wrong verdicts, error and terminal output. */
 export function stepFailure(step: StepReport): string {
@@ -66,6 +69,7 @@ export function summaryLines(lessons: LessonReport[]): string[] {
     const boot = lesson.bootMs !== undefined ? `boot ${seconds(lesson.bootMs)}, ` : "";
     lines.push(
       `${mark(lesson.ok)} ${lesson.slug} (${boot}${lesson.steps.length} step${lesson.steps.length === 1 ? "" : "s"}, ${seconds(lesson.ms)})${lesson.error ? `: ${lesson.error}` : ""}`,
+      ...outputLines(lesson.output),
     );
     for (const step of lesson.steps) {
       const right = step.attempts.filter((a) => a.ok).length;

@@ -2,12 +2,14 @@ import crypto from "node:crypto";
 import { LabManager } from "../labs";
 import { spawnPty } from "../terminal/pty";
 import { DockerSandboxDriver } from "../sandbox/docker";
-import { findLesson, judgeQuiz, type Lesson, type Quiz, type Step, DEFAULT_NODE } from "@dockyard/contract/server";
+import { findLesson, judgeQuiz, readSetupFailure, Refusal, type Lesson, type Quiz, type Step, DEFAULT_NODE } from "@dockyard/contract/server";
 import { ScriptedShell, ShellError, type TypedCommand } from "./scripted-shell";
 
 // lessons:test rehearses a lesson as a learner would take it: in a real sandbox, through the real LabManager
-// and a real terminal (of the node each step names), step by step. Each step's checks must fail before the step and after every known-wrong
-// answer, and pass after its solution; a quiz must accept its right answer and refuse wrong ones.
+// and a real terminal (of the node each step names), step by step. The lesson's setup runs as the lab boots, each
+// step's when the step is reached, as for a learner; a failing setup is reported with its output. Each step's checks
+// must fail before the step and after every known-wrong answer, and pass after its solution; a quiz must accept its
+// right answer and refuse wrong ones.
 
 export interface CheckAttempt {
   /** The state judged: before the step, after a known-wrong answer, after the solution, or a quiz answer. */
@@ -33,9 +35,9 @@ export interface StepReport {
   attempts: CheckAttempt[];
   /** The solution's blocks as typed, in order. */
   solution: TypedCommand[];
-  /** Why the step could not be rehearsed to the end (a command hung, the sandbox stopped). */
+  /** Why the step could not be rehearsed to the end (its setup failed, a command hung, the sandbox stopped). */
   error?: string;
-  /** What the terminal showed when that happened. */
+  /** What the terminal showed when that happened, or what the failed setup script printed last. */
   output?: string;
   ms: number;
 }
@@ -45,8 +47,10 @@ export interface LessonReport {
   ok: boolean;
   bootMs?: number;
   steps: StepReport[];
-  /** Why the lesson could not be rehearsed (the sandbox did not boot). */
+  /** Why the lesson could not be rehearsed (the sandbox did not boot, or the lesson's setup failed). */
   error?: string;
+  /** What the lesson's failed setup script printed last. */
+  output?: string;
   ms: number;
 }
 
@@ -103,7 +107,8 @@ export class Rehearsal {
       await this.shell(DEFAULT_NODE);
       this.report.bootMs = performance.now() - t0;
     } catch (e) {
-      this.report.error = `the sandbox did not start: ${(e as Error).message}`;
+      if (isSetupFailure(e)) Object.assign(this.report, setupReport(e));
+      else this.report.error = `the sandbox did not start: ${(e as Error).message}`;
       throw e;
     }
   }
@@ -116,6 +121,7 @@ export class Rehearsal {
       if (!this.sandbox || !this.shells.size) throw new Error("the sandbox is not running");
       const shell = await this.shell(step.node ?? DEFAULT_NODE);
       await this.labs.setStep(this.sandbox, step.id);
+      await this.labs.prepareStep(this.sandbox, this.lesson.slug, step.id);
       if (step.checks.length) {
         report.attempts.push(await this.judge(step, "before"));
         for (const answer of step.wrong) {
@@ -127,7 +133,8 @@ export class Rehearsal {
       if (step.checks.length) report.attempts.push(await this.judge(step, "solution"));
       if (step.quiz) report.attempts.push(...quizAttempts(step.quiz));
     } catch (e) {
-      report.error = (e as Error).message;
+      if (isSetupFailure(e)) Object.assign(report, setupReport(e));
+      else report.error = (e as Error).message;
       if (e instanceof ShellError) report.output = e.output;
     }
     report.ok = !report.error && report.attempts.every((a) => a.ok);
@@ -173,6 +180,14 @@ export class Rehearsal {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }
+}
+
+const isSetupFailure = (e: unknown): e is Refusal => e instanceof Refusal && e.code === "setup_failed";
+
+/** A failed setup as a report tells it: what failed, and the script's output apart. */
+function setupReport(e: Refusal): { error: string; output?: string } {
+  const { summary, output } = readSetupFailure(e.message);
+  return { error: `setup failed: ${summary}`, ...(output && { output }) };
 }
 
 /** The right choices must pass; each wrong option alone, the right ones plus a wrong one, and all but one of several right ones must fail. */

@@ -36,7 +36,7 @@ import type { Shards } from "./shards";
 
 const MAX_BODY = 16 * 1024;
 const MAX_WS_PAYLOAD = 1024 * 1024;
-const SANDBOX_PATH = idPath`/sandboxes/${SANDBOX_ID}(/start|/suspend|/checks/${STEP_ID}|/files(/list)?|/ports|/registry)?`;
+const SANDBOX_PATH = idPath`/sandboxes/${SANDBOX_ID}(/start|/suspend|/checks/${STEP_ID}|/setup/${STEP_ID}|/files(/list)?|/ports|/registry)?`;
 const TERMINAL_PATH = idPath`/sandboxes/${SANDBOX_ID}/terminal`;
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
@@ -81,7 +81,7 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
       }
       const match = url.pathname.match(SANDBOX_PATH);
       if (!match) throw new Refusal("not_found", "No such route.");
-      const [, id, action, stepId, list] = match;
+      const [, id, action, stepId, setupStepId, list] = match;
       const claims = authorize(secret, bearer(req), id!);
       if (req.method === "POST" && action === "/start") {
         await readJson(req);
@@ -97,6 +97,11 @@ export function createServer(labs: LabManager, secret: string, recordings?: Reco
       if (req.method === "POST" && stepId) {
         await readJson(req);
         return send(res, 200, await labs.check(id!, claims.lesson, stepId));
+      }
+      if (req.method === "POST" && setupStepId) {
+        await readJson(req);
+        await labs.prepareStep(id!, claims.lesson, setupStepId);
+        return send(res, 200, { prepared: setupStepId });
       }
       if (action?.startsWith("/files")) return send(res, 200, await fileRoute(labs, claims, req, url, Boolean(list)));
       if (req.method === "GET" && action === "/ports") return send(res, 200, await publishedPorts(labs, claims));

@@ -1,4 +1,4 @@
-import type { ServerMessage } from "@dockyard/contract/server";
+import { Refusal, type ServerMessage } from "@dockyard/contract/server";
 import type { Sandbox, SandboxSpec } from "../sandbox/driver";
 
 // Boot de-duplication: at most one boot per sandbox. Whoever asks for a sandbox that is booting shares its
@@ -121,9 +121,15 @@ export class Boots {
     return boot;
   }
 
-  /** A sandbox found running, left by an earlier lab-runner: its boot counts as done. */
-  adopt(sandbox: Sandbox): Boot {
+  /** A sandbox found running, left by an earlier lab-runner: its boot counts as done once `finish` (if given) is. */
+  adopt(sandbox: Sandbox, finish?: (emit: (message: ServerMessage) => void) => Promise<void>): Boot {
     return this.start(sandbox.id, async (emit) => {
+      try {
+        await finish?.(emit);
+      } catch (e) {
+        emit({ type: "error", code: e instanceof Refusal ? e.code : "boot_failed", message: (e as Error).message });
+        throw e;
+      }
       emit({ type: "ready" });
       return sandbox;
     });
