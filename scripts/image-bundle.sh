@@ -25,7 +25,8 @@ bundle() {
   done
   ((${#names[@]})) || die "usage: scripts/images.sh bundle NAME[:TAG]... [-o FILE]"
   work=$(mktemp -d "${TMPDIR:-/tmp}/dockyard-bundle.XXXXXX")
-  trap 'rm -rf "$work"' EXIT
+  # shellcheck disable=SC2064 # the directory now: $work is local to this function
+  trap "rm -rf '$work'" EXIT
   mkdir -p "$work/images"
   for ref in "${names[@]}"; do
     name=${ref%%:*}
@@ -46,7 +47,7 @@ bundle() {
     fi
     entries+=("$(printf '{"name":"%s","file":"images/%s.tar","bytes":%s,"sha256":"%s","refs":[%s]}' "$name" "$name" \
       "$(stat -c %s "$tar")" "$(sha256sum <"$tar" | cut -d' ' -f1)" \
-      "$(awk '{ printf "%s{\"ref\":\"%s\",\"id\":\"%s\"}", NR > 1 ? "," : "", $1, $2 }' <<<"$refs")")")
+      "$(awk '{ printf "%s{\"ref\":\"%s\",\"id\":\"%s\"}", (NR > 1 ? "," : ""), $1, $2 }' <<<"$refs")")")
   done
   printf '{"format":%s,"made":"%s","images":[%s]}\n' "$BUNDLE_FORMAT" "$(date -Is)" "$(IFS=,; echo "${entries[*]}")" >"$work/$BUNDLE_MANIFEST"
   log "writing $out"
