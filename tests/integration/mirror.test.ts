@@ -106,15 +106,19 @@ test("an image neither cached nor reachable fails in plain words in the learner'
 test("pushes to the mirror are refused, so no lab can change what another pulls", async () => {
   const api = `${mirror!.url}/v2/library/${image!.name}`;
   const upload = await sh(a, `curl -s -w '\\n%{http_code}' -X POST ${api}/blobs/uploads/`);
-  const manifest = await sh(
+  // The real manifest under a tag of the lab's choosing: what a lab retagging an image for others would send.
+  const schema2 = "application/vnd.docker.distribution.manifest.v2+json";
+  const retag = await sh(
     a,
-    `curl -s -w '\\n%{http_code}' -X PUT -H 'Content-Type: application/vnd.docker.distribution.manifest.v2+json' --data '{"schemaVersion":2}' ${api}/manifests/latest`,
+    `m=$(curl -sf -H 'Accept: ${schema2}' ${api}/manifests/latest) && curl -s -w '\\n%{http_code}' -X PUT -H 'Content-Type: ${schema2}' --data "$m" ${api}/manifests/poisoned`,
   );
-  for (const r of [upload, manifest]) {
+  for (const r of [upload, retag]) {
     assert.equal(r.exitCode, 0, r.output);
     assert.match(r.output, /UNSUPPORTED/, r.output);
-    assert.doesNotMatch(r.output.trim().split("\n").at(-1)!, /^2\d\d$/, r.output);
+    assert.match(r.output.trim().split("\n").at(-1)!, /^4\d\d$/, r.output);
   }
+  const poisoned = await sh(a, `docker pull ${image!.name}:poisoned`);
+  assert.notEqual(poisoned.exitCode, 0, poisoned.output);
   const still = await sh(a, `docker rmi -f ${image!.name} >/dev/null && docker pull -q ${image!.name} && docker run --rm ${image!.name} cat /hello.txt`);
   assert.equal(still.output.trim().split("\n").at(-1), image!.text, still.output);
 });
