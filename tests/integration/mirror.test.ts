@@ -15,8 +15,8 @@ import { pushNewImage, startMirror, startUpstream, type Mirror, type PushedImage
 // The registry mirror against the REAL engine and real sandboxes: a docker-registry of the test's own plays Docker
 // Hub (the upstream, on loopback) and holds an image no sandbox has seen; Dockyard's mirror (scripts/mirror.sh)
 // proxies it. One lab gets the image at boot (its lesson lists it), a second pulls it and is served from the cache
-// (the upstream sends its layer once), then the upstream stops and a pull still works from the cache. Pushes to the
-// mirror are refused, and the mirror's port is the only port of the host a lab reaches.
+// (the upstream's log shows no further fetch of its layer), then the upstream stops and a pull still works from the
+// cache. Pushes to the mirror are refused, and the mirror's port is the only port of the host a lab reaches.
 // Prerequisites: `bash scripts/engine.sh start`, `bash scripts/images.sh`, Debian's docker-registry.
 
 const exec = promisify(execFile);
@@ -32,6 +32,7 @@ let image: PushedImage | undefined;
 let driver: DockerSandboxDriver;
 let a: Sandbox; // pulls the image itself
 let b: Sandbox; // its lesson lists the image
+let fetchedOnce = 0; // how many GETs of the image's own layer the upstream answered for the first pull
 
 const sh = async (lab: Sandbox, script: string) => driver.exec(lab.id, ["bash", "-c", script], { timeoutMs: 120_000 });
 
@@ -79,7 +80,9 @@ test("a lesson's images may name an image only the mirror has: the node pulls it
   const r = await sh(b, `docker run --rm ${image!.name} cat /hello.txt`);
   assert.equal(r.exitCode, 0, r.output);
   assert.equal(r.output.trim(), image!.text);
-  assert.equal(upstream!.blobGets(image!.repository, image!.layer), 1, "the upstream sent the image's layer once");
+  // docker-registry 2.8 fetches a blob it lacks twice at once: one copy streams to the client, one goes to its cache.
+  fetchedOnce = upstream!.blobGets(image!.repository, image!.layer);
+  assert.ok(fetchedOnce >= 1 && fetchedOnce <= 2, `the upstream sent the image's layer ${fetchedOnce} times for one pull`);
 });
 
 test("a second lab pulls the same image and is served from the mirror's cache", async () => {
@@ -87,7 +90,7 @@ test("a second lab pulls the same image and is served from the mirror's cache", 
   assert.equal(pull.exitCode, 0, pull.output);
   const r = await sh(a, `docker run --rm ${image!.name} cat /hello.txt`);
   assert.equal(r.output.trim(), image!.text);
-  assert.equal(upstream!.blobGets(image!.repository, image!.layer), 1, "the upstream still sent the layer only once");
+  assert.equal(upstream!.blobGets(image!.repository, image!.layer), fetchedOnce, "the upstream sent nothing more: the mirror's cache served it");
 });
 
 test("with the upstream stopped, the mirror's cache still serves the image", async () => {
