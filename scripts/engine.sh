@@ -135,6 +135,9 @@ prep_firewall() {
   local ipt=(iptables -w 10)
   "${ipt[@]}" -N DOCKYARD-INPUT 2>/dev/null || true
   "${ipt[@]}" -F DOCKYARD-INPUT
+  # The one exception, when a registry mirror runs: its address and port, which scripts/mirror.sh puts in this chain.
+  "${ipt[@]}" -N DOCKYARD-MIRROR 2>/dev/null || true
+  "${ipt[@]}" -A DOCKYARD-INPUT -j DOCKYARD-MIRROR
   for ifc in "${LAB_BRIDGE_PREFIX}+" "$BRIDGE"; do
     "${ipt[@]}" -A DOCKYARD-INPUT -i "$ifc" -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
     "${ipt[@]}" -A DOCKYARD-INPUT -i "$ifc" -j DROP

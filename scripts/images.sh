@@ -7,6 +7,9 @@
 #   kubernetes/pause.tar         the pods' pause image of Kubernetes labs (lab-runner/pause-image/)
 #   course/<name>.tar            `docker save` of each course image, loaded by the sandboxes of lessons listing it
 # Each build is skipped when the hash of its inputs equals the image's dockyard.inputs-hash label.
+#   scripts/images.sh                                 builds them all, as above
+#   scripts/images.sh bundle NAME[:TAG]... [-o FILE]  writes a tarball of images for an offline Dockyard (image-bundle.sh)
+#   scripts/images.sh load FILE                       makes a bundle's images available to lessons here
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -238,4 +241,11 @@ main() {
   log "done in $((SECONDS - t0))s"
 }
 
-main "$@"
+# shellcheck source=image-bundle.sh
+source "$REPO/scripts/image-bundle.sh"
+case "${1:-}" in
+  "") main ;;
+  bundle) shift; bundle "$@" ;;
+  load) shift; load_bundle "$@" ;;
+  *) die "usage: scripts/images.sh [bundle NAME[:TAG]... [-o FILE] | load FILE]" ;;
+esac

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Dockyard as systemd services: the engine (Dockyard's own dockerd), the lab-runner, the site and, when
-# DOCKYARD_PUBLIC_URL is set, the front server. They start at boot, restart after a crash, log to the journal, run
-# from this repository and read their settings from one environment file.
+# Dockyard as systemd services: the engine (Dockyard's own dockerd), the lab-runner, the site, the front server when
+# DOCKYARD_PUBLIC_URL is set and the registry mirror when DOCKYARD_REGISTRY_MIRROR_UPSTREAM is set. They start at boot,
+# restart after a crash, log to the journal, run from this repository and read their settings from one environment file.
 #
 #   scripts/service.sh install    writes the environment file (from this shell's DOCKYARD_*, DATABASE_URL and PORT,
 #                                 mode 0600: it may hold secrets) and the units, verifies them with systemd-analyze,
@@ -29,9 +29,10 @@ die() { echo "[service] ERROR: $*" >&2; exit 1; }
 systemd_runs() { [[ -d /run/systemd/system ]]; } # what sd_booted() checks
 not_systemd() { echo "systemd is not running on this machine (PID 1 is $(cat /proc/1/comm 2>/dev/null || echo unknown))"; }
 
-# The units, in start order. The front unit only for a public address (scripts/front.sh serves it).
-units() { echo "dockyard-engine dockyard-runner dockyard-site${DOCKYARD_PUBLIC_URL:+ dockyard-front}"; }
-ALL_UNITS=(dockyard-engine dockyard-runner dockyard-site dockyard-front)
+# The units, in start order. The front unit only for a public address (scripts/front.sh serves it), the mirror's only
+# for an upstream (scripts/mirror.sh).
+units() { echo "dockyard-engine${DOCKYARD_REGISTRY_MIRROR_UPSTREAM:+ dockyard-mirror} dockyard-runner dockyard-site${DOCKYARD_PUBLIC_URL:+ dockyard-front}"; }
+ALL_UNITS=(dockyard-engine dockyard-mirror dockyard-runner dockyard-site dockyard-front)
 PATH_DIRS=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 # The one template every unit comes from: unit NAME DESCRIPTION "UNITS IT NEEDS" TYPE COMMAND [SERVICE LINES…]
@@ -80,6 +81,13 @@ write_units() {
   unit dockyard-engine "Docker engine of its own (the learners' sandboxes)" "" notify "$bash scripts/engine.sh run" \
     "ExecStartPost=$bash scripts/engine.sh firewall" "NotifyAccess=main" "KillMode=process" "Delegate=yes" \
     "LimitNOFILE=infinity" "TasksMax=infinity" "TimeoutStartSec=300" >"$unit_dir/dockyard-engine.service"
+  # The registry mirror listens on the engine's bridge address, which the engine unit makes.
+  if [[ -n ${DOCKYARD_REGISTRY_MIRROR_UPSTREAM:-} ]]; then
+    unit dockyard-mirror "registry mirror (docker-registry, proxy of $DOCKYARD_REGISTRY_MIRROR_UPSTREAM)" dockyard-engine.service exec \
+      "$bash scripts/mirror.sh run" >"$unit_dir/dockyard-mirror.service"
+  else
+    rm -f "$unit_dir/dockyard-mirror.service"
+  fi
   # The lab-runner's terminals live in its own process: stopping it ends them (the learners' pages reconnect).
   unit dockyard-runner "lab-runner (sandboxes, terminals, checks)" dockyard-engine.service exec "$npm run -s start:runner" \
     "LimitNOFILE=65536" >"$unit_dir/dockyard-runner.service"

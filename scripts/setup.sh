@@ -14,7 +14,7 @@ fail() { printf '\033[31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
 command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] === 20 ? 0 : 1)' ||
   fail "Node.js 20 is required (found: $(node --version 2>/dev/null || echo none))."
 
-packages=(docker.io debootstrap busybox-static iptables iproute2 e2fsprogs xfsprogs gcc g++ make python3 python3-pip apt-utils libc6-dev ca-certificates caddy)
+packages=(docker.io debootstrap busybox-static iptables iproute2 e2fsprogs xfsprogs gcc g++ make python3 python3-pip apt-utils libc6-dev ca-certificates caddy docker-registry)
 # (certutil, of libnss3-tools, makes the test browser trust the front server's own CA)
 # (python3-venv: the tests run an LTI platform and a webhook receiver from their PyPI packages)
 [ "${1:-}" = "--test" ] && packages+=(chromium postgresql libnss3-tools python3-venv)
@@ -26,7 +26,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 # Debian's caddy package starts a caddy.service of its own on port 80; Dockyard's front server is scripts/front.sh.
-if [ -d /run/systemd/system ] && systemctl is-enabled --quiet caddy.service 2>/dev/null; then systemctl disable --now caddy.service; fi
+# Likewise docker-registry's own service on port 5000: Dockyard's registry mirror is scripts/mirror.sh.
+for own in caddy docker-registry; do
+  if [ -d /run/systemd/system ] && systemctl is-enabled --quiet $own.service 2>/dev/null; then systemctl disable --now $own.service; fi
+done
 
 # Native addons (node-pty, better-sqlite3) compile against the installed Node headers instead of downloading them.
 [ -f /usr/include/node/node.h ] && export npm_config_nodedir=/usr
@@ -37,6 +40,9 @@ fi
 
 step "starting Dockyard's Docker engine"
 bash scripts/engine.sh start
+
+step "starting the registry mirror when one is configured (DOCKYARD_REGISTRY_MIRROR_UPSTREAM)"
+bash scripts/mirror.sh start
 
 step "building the offline package source (skipped when its lists did not change)"
 bash scripts/packages.sh

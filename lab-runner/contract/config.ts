@@ -237,6 +237,20 @@ export const stuckRule = () => ({
 /** Each node's own disk (its Docker data, /root and /tmp). */
 export const nodeDiskBytes = () => Number(process.env.DOCKYARD_NODE_DISK_GIB ?? 10) * 1024 ** 3;
 
+/**
+ * The pull-through registry mirror (scripts/mirror.sh: Debian's docker-registry in proxy mode), off unless an upstream
+ * is given (https://registry-1.docker.io for Docker Hub). It listens on the engine's bridge address (scripts/engine.sh's
+ * address plan), the one host address and port the sandboxes' firewall lets them reach; their inner daemons use it as
+ * their registry mirror. Its cache is kept in dir.
+ */
+export const registryMirror = () => {
+  const upstream = process.env.DOCKYARD_REGISTRY_MIRROR_UPSTREAM || undefined;
+  if (!upstream) return undefined;
+  const address = "10.213.0.1";
+  const port = Number(process.env.DOCKYARD_REGISTRY_MIRROR_PORT ?? 5050);
+  return { upstream, address, port, url: `http://${address}:${port}`, dir: path.join(stateDir(), "mirror") };
+};
+
 /** The Docker client a node's terminal runs (docker exec -it): the Engine 20.10 client, matching the engine. */
 export const dockerCli = () => process.env.DOCKYARD_DOCKER_CLI ?? "/usr/bin/docker";
 

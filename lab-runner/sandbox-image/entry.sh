@@ -14,6 +14,8 @@ WANTED=${DOCKYARD_IMAGES-}         # in a pod: the names of those the lesson lis
 PACKAGES=/opt/dockyard/packages    # the offline package source (scripts/packages.sh), read-only
 PACKAGES_ADDR=10.220.0.1           # docker0's address (daemon.json "bip"): local here, so every inner network reaches it
 DISK=/var/lib/dockyard-disk        # this node's own disk, bounded (the lab-runner formats and mounts it)
+MIRROR=${DOCKYARD_REGISTRY_MIRROR-}  # the host's registry mirror (scripts/mirror.sh), when one runs: our dockerd pulls through it
+PULLS=${DOCKYARD_PULL_IMAGES-}       # the lesson's images the host has no tar of: pulled through the mirror at boot
 
 fail() {
   echo "dockyard-entry: $*" >&2
@@ -105,6 +107,11 @@ load_images_when_up() {
     docker load -q -i "$tar" >>/var/log/dockyard-images.log 2>&1 ||
       fail "docker load of $(basename "$tar") failed: $(tail -n 3 /var/log/dockyard-images.log | tr '\n' ' ')"
   done
+  for image in $PULLS; do
+    grep -qxF "$image:latest" <<<"$present" && continue
+    docker pull -q "$image" >>/var/log/dockyard-images.log 2>&1 ||
+      fail "the lesson's image $image is not on this machine, and the registry mirror could not get it (is its upstream reachable? it has not cached it): $(tail -n 1 /var/log/dockyard-images.log)"
+  done
   touch /run/dockyard-ready "$API/ready"
 }
 
@@ -118,5 +125,7 @@ mount_cgroups
 mkdir -p "$API" /run/dockyard # /run/dockyard: the step and command log of ~/.bashrc
 load_images_when_up &
 # In a pod the lab-runner's port-forward reaches only the pod's loopback: dockerd listens there too (and only there).
+# Docker Hub pulls go to the registry mirror first (an http:// mirror needs no insecure-registries entry).
 # shellcheck disable=SC2046 # cgroup_parent prints one word or none
-exec dockerd -H unix:///var/run/docker.sock -H "unix://$API/docker.sock" ${POD:+-H tcp://127.0.0.1:2375} $(cgroup_parent) >>/var/log/dockerd.log 2>&1
+exec dockerd -H unix:///var/run/docker.sock -H "unix://$API/docker.sock" ${POD:+-H tcp://127.0.0.1:2375} ${MIRROR:+--registry-mirror "$MIRROR"} \
+  $(cgroup_parent) >>/var/log/dockerd.log 2>&1

@@ -55,12 +55,16 @@ test("an empty content directory is an error", () => {
   assert.match(messages(lintContent(content({}, [])))[0]!, /no lessons found/);
 });
 
-test("frontmatter images must exist under content/images", () => {
+test("frontmatter images must be available on this installation: under content/images, loaded from a bundle, or through a mirror", () => {
   const source = front("images:\n  - busybox\n  - hello-world\n") + STEP;
   assert.deepEqual(messages(lint({ demo: source }, ["busybox"])), [
-    "lessons/demo/lesson.mdx:8: error: image “hello-world” does not exist (no folder content/images/hello-world/)",
+    "lessons/demo/lesson.mdx:8: error: image “hello-world” is not available on this installation: no folder content/images/hello-world/ builds it, no bundle loaded it (scripts/images.sh load), and no registry mirror is configured (DOCKYARD_REGISTRY_MIRROR_UPSTREAM)",
   ]);
   assert.deepEqual(messages(lint({ demo: source }, ["busybox", "hello-world"])), []);
+  const dir = content({ demo: source }, ["busybox"]);
+  assert.deepEqual(lintContent(dir, { loaded: (image) => image === "hello-world", mirror: false }), [], "loaded from a bundle");
+  assert.deepEqual(lintContent(dir, { loaded: () => false, mirror: true }), [], "pulled through the registry mirror");
+  assert.equal(lintContent(dir, { loaded: (image) => image === "redis", mirror: false }).length, 1, "another image loaded");
 });
 
 describe("checks name only images the lesson loads or creates", () => {

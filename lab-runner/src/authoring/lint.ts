@@ -6,10 +6,10 @@ import { type Check, LESSON_FILE, loadLessons, relativeAsset, isGraded, type Les
 import { imagesCreatedBy } from "./image-refs";
 import { SourceLines } from "./source-lines";
 
-// What `npm run lessons:lint` finds wrong in the content directory, beyond what the parser rejects: missing
-// images, checks about images nothing makes, unknown prerequisites, clashing orders, broken links, setup
-// scripts bash cannot parse, lesson files that are not in the lesson's folder, and steps lessons:test cannot
-// prove or the learner cannot complete.
+// What `npm run lessons:lint` finds wrong in the content directory, beyond what the parser rejects: images this
+// installation does not have, checks about images nothing makes, unknown prerequisites, clashing orders, broken
+// links, setup scripts bash cannot parse, lesson files that are not in the lesson's folder, and steps lessons:test
+// cannot prove or the learner cannot complete.
 
 export interface LintProblem {
   file: string;
@@ -18,8 +18,20 @@ export interface LintProblem {
   severity: "error" | "warning";
 }
 
+/** What this installation gives a lesson's `images:` beyond content/images (which scripts/images.sh builds). */
+export interface ImageAvailability {
+  /** Whether this host has the image's tar: built before, or loaded from a bundle (scripts/images.sh load). */
+  loaded(image: string): boolean;
+  /** Whether a registry mirror is configured, through which a node pulls what it has no tar of. */
+  mirror: boolean;
+}
+
+/** A machine with nothing beyond its content directory (as where lessons are written). */
+export const CONTENT_ONLY: ImageAvailability = { loaded: () => false, mirror: false };
+
 interface Course {
   contentDir: string;
+  images: ImageAvailability;
   /** Every lesson folder, parsed or not (a broken prerequisite is reported by its own lesson). */
   slugs: Set<string>;
   parsed: Map<string, Lesson>;
@@ -38,8 +50,15 @@ function lintLesson(lesson: Lesson, course: Course): LintProblem[] {
   const error = (line: number | undefined, message: string) => problems.push({ file: lesson.file, line, message, severity: "error" });
 
   for (const image of lesson.images)
-    if (!fs.statSync(path.join(course.contentDir, "images", image), { throwIfNoEntry: false })?.isDirectory())
-      error(lines.frontmatter("images", image), `image “${image}” does not exist (no folder content/images/${image}/)`);
+    if (
+      !fs.statSync(path.join(course.contentDir, "images", image), { throwIfNoEntry: false })?.isDirectory() &&
+      !course.images.loaded(image) &&
+      !course.images.mirror
+    )
+      error(
+        lines.frontmatter("images", image),
+        `image “${image}” is not available on this installation: no folder content/images/${image}/ builds it, no bundle loaded it (scripts/images.sh load), and no registry mirror is configured (DOCKYARD_REGISTRY_MIRROR_UPSTREAM)`,
+      );
 
   for (const slug of lesson.prerequisites)
     if (!course.slugs.has(slug)) error(lines.frontmatter("prerequisites", slug), `prerequisite “${slug}” is not a lesson`);
@@ -140,13 +159,16 @@ function duplicateOrders(lessons: Lesson[]): LintProblem[] {
   });
 }
 
-/** Every problem in a content directory (content/lessons/<slug>/lesson.mdx, content/images/<name>/), by file and line. */
-export function lintContent(contentDir: string): LintProblem[] {
+/**
+ * Every problem in a content directory (content/lessons/<slug>/lesson.mdx, content/images/<name>/), by file and line;
+ * a lesson's images are looked for there and in what this installation has besides.
+ */
+export function lintContent(contentDir: string, images: ImageAvailability = CONTENT_ONLY): LintProblem[] {
   const lessonsDir = path.join(contentDir, "lessons");
   const { lessons, errors } = loadLessons(contentDir);
   const folders = fs.existsSync(lessonsDir) ? fs.readdirSync(lessonsDir, { withFileTypes: true }).filter((d) => d.isDirectory()) : [];
   if (!folders.length) return [{ file: lessonsDir, line: undefined, message: "no lessons found", severity: "error" }];
-  const course: Course = { contentDir, slugs: new Set(folders.map((d) => d.name)), parsed: new Map(lessons.map((l) => [l.slug, l])) };
+  const course: Course = { contentDir, images, slugs: new Set(folders.map((d) => d.name)), parsed: new Map(lessons.map((l) => [l.slug, l])) };
   const problems: LintProblem[] = [
     ...errors.map((e) => ({ file: e.file, line: e.line, message: e.detail, severity: "error" as const })),
     ...lessons.flatMap((lesson) => lintLesson(lesson, course)),

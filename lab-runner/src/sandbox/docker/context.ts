@@ -1,5 +1,5 @@
 import Dockerode from "dockerode";
-import { engineSocket, nodeDiskBytes, nodeLimits, stateDir } from "@dockyard/contract/server";
+import { engineSocket, nodeDiskBytes, nodeLimits, registryMirror, stateDir } from "@dockyard/contract/server";
 import { HostPaths, SECCOMP_PROFILE } from "./paths";
 import { NodeDisks } from "./disk";
 import { LabNetworks } from "./network";
@@ -31,6 +31,11 @@ export interface DockerSandboxOptions {
   capabilities?: "recipe" | "all-in-userns";
   /** Whether new nodes' disks are cloned from a template of their image set (templates.ts); false: made empty, the images loaded at boot. */
   templates?: boolean;
+  /**
+   * The registry mirror (scripts/mirror.sh) nodes' inner daemons pull through, as they reach it (http://10.213.0.1:5050),
+   * or "" for none: then a lesson's images must all be on this host as tars (built, or loaded from a bundle).
+   */
+  registryMirror?: string;
 }
 
 export type DockerSettings = Required<DockerSandboxOptions>;
@@ -67,6 +72,7 @@ export function dockerContext(options: DockerSandboxOptions): DockerContext {
     bootTimeoutMs: 90_000,
     capabilities: "recipe",
     templates: true,
+    registryMirror: registryMirror()?.url ?? "",
     ...stripUndefined(options),
   };
   const docker = new Dockerode({ socketPath: settings.socketPath });

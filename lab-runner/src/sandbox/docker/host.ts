@@ -6,6 +6,7 @@ import { DriverError } from "../driver";
 import { errorMessage } from "./engine";
 import { isMountPoint } from "./disk";
 import type { DockerContext } from "./context";
+import type { HostPaths } from "./paths";
 
 // The host's side of a node: what must be in place before a lab boots, and the node's api directory, where its
 // entry script reports how the boot goes and its inner dockerd puts its socket.
@@ -24,10 +25,23 @@ export async function checkHostPrerequisites({ docker, settings, paths, disks }:
     throw new DriverError("host_not_prepared", `${paths.sysfsAnchor} is not mounted (run: bash scripts/engine.sh start)`);
   if (!(await disks.poolMounted()))
     throw new DriverError("host_not_prepared", `Dockyard's filesystem for node disks is not mounted at ${paths.nodePool} (run: bash scripts/engine.sh start)`);
-  for (const image of images)
-    if (!(await exists(paths.courseImageTar(image))))
-      throw new DriverError("image_missing", `${paths.courseImageTar(image)} is missing (is it under content/images? run: bash scripts/images.sh)`);
+  const [missing] = imageSources(paths, images).pulls;
+  if (missing && !settings.registryMirror)
+    throw new DriverError(
+      "image_missing",
+      `${paths.courseImageTar(missing)} is missing (is it under content/images? run: bash scripts/images.sh; or load a bundle that holds it: bash scripts/images.sh load FILE) and no registry mirror is configured`,
+    );
   if (!(await exists(paths.packages))) throw new DriverError("host_not_prepared", `${paths.packages} is missing (run: bash scripts/packages.sh)`);
+}
+
+/**
+ * Of a lesson's images, those this host has a tar of (built from content/images or loaded from a bundle by
+ * scripts/images.sh), which the node loads, and the others, which it pulls through the registry mirror at boot.
+ */
+export function imageSources(paths: HostPaths, images: string[]): { tars: string[]; pulls: string[] } {
+  const unique = [...new Set(images)];
+  const here = (image: string) => fsSync.existsSync(paths.courseImageTar(image));
+  return { tars: unique.filter(here), pulls: unique.filter((image) => !here(image)) };
 }
 
 // The api dir is root-owned and sticky: the sandbox's (remapped) root can create its socket there but,

@@ -3,7 +3,7 @@ import type Dockerode from "dockerode";
 import { DriverError, type SandboxSpec } from "../driver";
 import type { DockerContext, DockerSettings } from "./context";
 import { statusOf } from "./engine";
-import { prepareNodeDir } from "./host";
+import { imageSources, prepareNodeDir } from "./host";
 import { hostnameFor, LABEL, nodeContainer } from "./naming";
 import { INSIDE } from "./paths";
 
@@ -33,7 +33,8 @@ export async function createNode(
   const { docker, settings, paths, disks, templates } = context;
   const name = nodeContainer(id, node);
   await prepareNodeDir(context, name);
-  await disks.prepare(name, settings.diskBytes, await templates.forImages(spec.images));
+  const images = imageSources(paths, spec.images);
+  await disks.prepare(name, settings.diskBytes, await templates.forImages(images.tars));
   const nodes = spec.nodes ?? 1;
   const hostname = nodes > 1 ? node : hostnameFor(spec.lessonSlug);
   const mounts: Dockerode.MountSettings[] = [
@@ -42,9 +43,10 @@ export async function createNode(
     { Type: "bind", Source: disks.mountPoint(name), Target: INSIDE.disk },
     // Sandboxes have no internet: inner containers install software from this tree, which the sandbox serves
     // read-only on its inner bridge (entry.sh). The lesson's images: entry.sh loads those its disk lacks (all of
-    // them on a disk made empty, none on a template's clone, any the learner removed when the lab resumes).
+    // them on a disk made empty, none on a template's clone, any the learner removed when the lab resumes), and pulls
+    // those this host has no tar of through the registry mirror.
     { Type: "bind", Source: paths.packages, Target: INSIDE.packages, ReadOnly: true },
-    ...[...new Set(spec.images)].map((image): Dockerode.MountSettings => ({
+    ...images.tars.map((image): Dockerode.MountSettings => ({
       Type: "bind",
       Source: paths.courseImageTar(image),
       Target: `${INSIDE.courseImages}/${image}.tar`,
@@ -63,6 +65,10 @@ export async function createNode(
       name,
       Hostname: hostname,
       Image: settings.image,
+      Env: [
+        ...(settings.registryMirror ? [`DOCKYARD_REGISTRY_MIRROR=${settings.registryMirror}`] : []),
+        ...(images.pulls.length ? [`DOCKYARD_PULL_IMAGES=${images.pulls.join(" ")}`] : []),
+      ],
       Labels: { ...labels, [LABEL.sandbox]: "1", [LABEL.node]: node, [LABEL.nodes]: String(nodes) },
       HostConfig: await hostConfig(settings, networkName, mounts, spec.kubernetes ? settings.kubernetesPidsLimit : settings.pidsLimit),
       NetworkingConfig: { EndpointsConfig: { [networkName]: { Aliases: [...new Set([hostname, node])] } } },
