@@ -65,6 +65,7 @@ export class LabSetup {
 
   /** Runs the step's setup blocks in order, each unless done. Throws Refusal setup_failed. */
   prepareStep(id: string, step: Step): Promise<void> {
+    if (!step.setup?.length) return Promise.resolve();
     return this.once(id, `step ${step.id}`, async () => {
       for (const script of step.setup ?? []) await this.run(id, script, `Preparing step “${step.title}” failed`);
     });
