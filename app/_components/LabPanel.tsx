@@ -94,7 +94,7 @@ export function LabPanel({ lesson, nodes, registry, fill = false }: { lesson: st
             {!stopped && status.kind === "queued" && `Queued: ${placeInLine(status)}`}
             {!stopped && status.kind === "booting" && `Starting: ${status.stage ? BOOT_STAGE_LABELS[status.stage] : "waiting for the sandbox"}…`}
             {!stopped && status.kind === "reconnecting" && `Reconnecting (attempt ${status.attempt})…`}
-            {!stopped && status.kind === "failed" && "Disconnected"}
+            {!stopped && status.kind === "failed" && (status.code === "setup_failed" ? "Preparing the lab failed" : "Disconnected")}
           </span>
           {!stopped && (
             <button

@@ -257,6 +257,7 @@ export class LabManager {
    */
   async prepareStep(id: string, lessonSlug: string, stepId: string): Promise<void> {
     const step = this.step(this.lesson(lessonSlug), stepId);
+    if (!step.setup?.length) return;
     const boot = this.boots.get(id);
     if (!boot) throw new Refusal("not_running", "Your lab is not running; reload the page to start it.");
     await boot.done.catch(() => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseLesson, LessonError } from "@dockyard/contract/server";
+import { BOOT_STAGES, parseLesson, LessonError, readSetupFailure, setupFailure, shownStages } from "@dockyard/contract/server";
 import { lintContent } from "../../lab-runner/src/authoring/lint";
 
 // The authoring side of lesson setup: ```sh setup blocks (lesson and step level) and frontmatter files:, as the
@@ -161,4 +161,14 @@ describe("lessons:lint on setup", () => {
       "8: setup block: node=node4 is not a node of this lab (it has node1; see frontmatter nodes)",
     ]);
   });
+});
+
+test("the page shows “Preparing your lab” as the last stage before ready, only for a lab that reached it", () => {
+  assert.deepEqual(shownStages(["network", "setup"]), [...BOOT_STAGES.filter((s) => s !== "ready"), "setup", "ready"]);
+  assert.deepEqual(shownStages(["network"]), [...BOOT_STAGES]);
+});
+
+test("a setup failure's message holds the summary and the output apart, and one without output just the summary", () => {
+  assert.deepEqual(readSetupFailure(setupFailure("It failed.", "line 1\nline 2\n\n")), { summary: "It failed.", output: "line 1\nline 2" });
+  assert.deepEqual(readSetupFailure(setupFailure("It failed.", "  \n")), { summary: "It failed.", output: "" });
 });

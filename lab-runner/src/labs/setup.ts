@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Refusal, setupFailure, type Lesson, type LessonFile, type SetupScript, type Step } from "@dockyard/contract/server";
 import { DriverError } from "../sandbox/driver";
+import { INSIDE } from "../sandbox/docker/paths";
 import type { LabNode } from "./lab-node";
 
 // Lesson setup on a lab (see contract/lessons/setup-blocks.ts for how it is written): the lesson's files placed on
@@ -13,8 +14,8 @@ import type { LabNode } from "./lab-node";
 // block's id and a hash of what it runs, so a retry, a resumed lab or one a restarted lab-runner adopts never runs a
 // passed block again (and an edited block counts as a new one). A failed block runs again on the next try.
 
-/** Where a node keeps its markers. */
-export const MARKERS_DIR = "/var/lib/dockyard-setup";
+/** Where a node keeps its markers: on its own disk, which a suspended lab keeps with either driver (with its /root and Docker data). */
+export const MARKERS_DIR = `${INSIDE.disk}/setup`;
 
 /** Seconds `timeout` waits after its TERM before it KILLs a script that ran out of time. */
 const KILL_AFTER_S = 5;
@@ -64,6 +65,7 @@ export class LabSetup {
 
   /** Runs the step's setup blocks in order, each unless done. Throws Refusal setup_failed. */
   prepareStep(id: string, step: Step): Promise<void> {
+    if (!step.setup?.length) return Promise.resolve();
     return this.once(id, `step ${step.id}`, async () => {
       for (const script of step.setup ?? []) await this.run(id, script, `Preparing step “${step.title}” failed`);
     });
