@@ -4,7 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { CheckResult } from "@dockyard/contract";
 import { COMMAND, emit, on, PASSED } from "./events";
 import { useNextStep } from "./LessonSteps";
-import type { CheckOrigin } from "@/app/_lib/progress";
+import type { CheckOrigin } from "@/app/_lib/checkOrigins";
 
 type State = { kind: "idle" } | { kind: "checking" } | { kind: "result"; result: CheckResult } | { kind: "error"; message: string };
 

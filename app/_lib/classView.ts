@@ -1,5 +1,5 @@
 import type { Lesson } from "@dockyard/contract";
-import type { RecordedOrigin } from "./progress";
+import type { RecordedOrigin } from "./checkOrigins";
 
 // The instructor's class view, shaped: for each student of a cohort, where they are (the cohort lesson their
 // page last reported, its step and since when), the last check of that step, how many of their attempts at it

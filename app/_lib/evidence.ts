@@ -1,5 +1,5 @@
 import { isGraded, type Lesson, type CheckResult, type RecordedCommand } from "@dockyard/contract/server";
-import type { RecordedOrigin } from "./progress";
+import type { RecordedOrigin } from "./checkOrigins";
 
 // What a learner did on each step of a lesson, assembled from the records the site keeps (check attempts with
 // their structured results, completions, hints and solutions revealed): the evidence graders review. Pure, so

@@ -4,18 +4,10 @@ import { lessonBySlug } from "./lessons";
 import { queueScores } from "./lti/scores";
 import type { Queryable } from "./outbox/queue";
 import { recordEvent } from "./webhooks/events";
+import type { RecordedOrigin } from "./checkOrigins";
 
 // Learner progress: every check attempt is kept as evidence, with who asked for it; a passed step is recorded once.
 // Each change is told to the webhook endpoints that want it (webhooks/events.ts) in the transaction that records it.
-
-/**
- * Who started a check: the learner ("Check my work", a quiz answer) or the lesson page by itself, a moment
- * after a command ran. Graders count the first as attempts and the second apart. A row recorded before the
- * site told them apart (or sent by a page loaded before) reads "unknown".
- */
-export const CHECK_ORIGINS = ["asked", "automatic"] as const;
-export type CheckOrigin = (typeof CHECK_ORIGINS)[number];
-export type RecordedOrigin = CheckOrigin | "unknown";
 
 export async function completedSteps(learnerId: string | undefined, lessonSlug?: string): Promise<{ lessonSlug: string; stepId: string }[]> {
   if (!learnerId) return [];

@@ -2,7 +2,7 @@ import type { OutboxMessage } from "../../_generated/prisma/client";
 import { db } from "../db";
 import { signInIdentity } from "../identities";
 import { enqueue } from "../outbox/queue";
-import type { SendOutcome } from "../outbox/senders";
+import type { SendOutcome } from "../outbox/outcome";
 import { joinCourseCohort, raiseRole } from "./contexts";
 import { courseRole } from "./roles";
 import { lti, LtiServiceError, SCOPES } from "./services";

@@ -3,7 +3,7 @@ import { db } from "../db";
 import { lessonReport, type LessonReport } from "../evidence";
 import { lessonBySlug } from "../lessons";
 import { enqueue } from "../outbox/queue";
-import type { SendOutcome } from "../outbox/senders";
+import type { SendOutcome } from "../outbox/outcome";
 import { lineItemOf } from "./lineItems";
 import { lti, LtiServiceError, SCOPES } from "./services";
 

@@ -2,7 +2,8 @@ import { outboxPolicy } from "@dockyard/contract/server";
 import type { OutboxMessage } from "../../_generated/prisma/client";
 import { db } from "../db";
 import { nextAttempt } from "./retry";
-import { SENDERS, type SendOutcome } from "./senders";
+import { SENDERS } from "./senders";
+import type { SendOutcome } from "./outcome";
 
 // Sends the outbox's due messages: each site process runs one worker (instrumentation.ts starts it), and any number
 // of them may share a database. A worker claims a message by leasing it (one conditional update: only one claimer's

@@ -1,7 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import type { OutboxMessage } from "../../_generated/prisma/client";
 import { db } from "../db";
-import type { SendOutcome } from "../outbox/senders";
+import type { SendOutcome } from "../outbox/outcome";
 import { outboundPost } from "../outboundUrl";
 
 // One delivery of a webhook, signed the Standard Webhooks way (https://www.standardwebhooks.com): webhook-id is the

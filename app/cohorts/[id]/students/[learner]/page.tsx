@@ -4,7 +4,7 @@ import { formatDay, formatDuration, formatMoment } from "@/app/_lib/dates";
 import { enforceReview, reviewOf } from "@/app/_lib/review";
 import { checksSummary } from "@/app/_lib/gradesView";
 import { COMMANDS_NOTE, type Attempt, type LessonReport, type StepReport } from "@/app/_lib/evidence";
-import type { RecordedOrigin } from "@/app/_lib/progress";
+import type { RecordedOrigin } from "@/app/_lib/checkOrigins";
 
 export const dynamic = "force-dynamic";
 

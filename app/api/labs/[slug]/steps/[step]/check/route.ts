@@ -1,7 +1,8 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { runCheck } from "@/app/_lib/runner";
-import { CHECK_ORIGINS, recordAttempt } from "@/app/_lib/progress";
+import { CHECK_ORIGINS } from "@/app/_lib/checkOrigins";
+import { recordAttempt } from "@/app/_lib/progress";
 import { readBody, stepOf, withLearnerLab } from "@/app/_lib/api";
 
 // Judges one step in the learner's sandbox (the lab-runner decides), then records the attempt as evidence, with
