@@ -3,7 +3,7 @@ import path from "node:path";
 import crypto from "node:crypto";
 import os from "node:os";
 
-// Every setting Dockyard reads from the environment, with its default, in one place: nothing else in app/,
+// Over 300 lines on purpose: every setting Dockyard reads from the environment, with its default, in one place: nothing else in app/,
 // lab-runner/src or scripts/*.ts reads process.env for them. README's Settings table documents each one
 // (tests/unit/settings.test.ts keeps the two the same).
 
