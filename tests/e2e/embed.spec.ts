@@ -1,9 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type BrowserContext, type FrameLocator, type Page } from "@playwright/test";
+import { chromium, type FrameLocator, type Page } from "@playwright/test";
 import { test, expect } from "../support/csp";
 import { CHROMIUM, chromiumArgs } from "../support/browser";
 import { Front } from "../support/front";
+import { expectOnlyEmbedCookie, passFirstStepInFrame, removeFramedLab } from "../support/embedded-lab";
 import { OtherSites } from "../support/other-site";
 import { Stack } from "../support/stack";
 
@@ -109,21 +110,12 @@ test("the school's page embeds the lesson in the compact layout; the learner typ
   await expect(open).toHaveAttribute("target", "_blank");
 
   try {
-    await expect(frame.getByTestId("lab-status")).toHaveAttribute("data-status", "ready", { timeout: 90_000 });
-    await frame.getByTestId("terminal").click();
-    await page.keyboard.type("docker run busybox echo hello world");
-    await page.keyboard.press("Enter");
-    await expect(frame.getByTestId("terminal").locator(".xterm-rows")).toContainText("hello world", { timeout: 30_000 });
-    await expect(frame.getByTestId("step-hello-busybox").getByTestId("check-passed")).toBeVisible({ timeout: 30_000 });
-    await expect(frame.getByTestId("progress-count").first()).toContainText("1 /");
+    await passFirstStepInFrame(page, frame);
     expect(sockets.some((url) => url.startsWith(`wss://${HOST}:3603/sandboxes/`))).toBe(true);
 
-    // The frame's session is in its own cookie, partitioned under the school's site; Dockyard's own cookie was never set.
-    const cookies = await context.cookies(front.publicUrl);
-    expect(cookies.map((c) => c.name)).toEqual(["__Host-dockyard_embed"]);
-    expect(cookies[0]).toMatchObject({ secure: true, httpOnly: true, sameSite: "None", partitionKey: `https://${SCHOOL}` });
+    await expectOnlyEmbedCookie(context, front, SCHOOL);
   } finally {
-    await removeLab(context);
+    await removeFramedLab(context, front, LESSON);
   }
 });
 
@@ -175,13 +167,7 @@ test("where the browser keeps Dockyard's cookies out of the frame, the lesson sa
     await expect(tab.getByTestId("lab-status")).toHaveAttribute("data-status", "ready", { timeout: 90_000 });
     expect((await context.cookies(front.publicUrl)).map((c) => c.name)).toEqual(["dockyard_session"]);
   } finally {
-    await removeLab(context);
+    await removeFramedLab(context, front, LESSON);
     await context.close();
   }
 });
-
-/** Removes the embedded learner's lab, from Node with the frame's cookie. */
-async function removeLab(context: BrowserContext) {
-  const cookie = (await context.cookies(front.publicUrl)).map((c) => `${c.name}=${c.value}`).join("; ");
-  if (cookie) expect((await front.request(`/api/labs/${LESSON}`, { method: "DELETE", headers: { cookie } })).status).toBe(200);
-}

@@ -1,8 +1,9 @@
 import path from "node:path";
-import type { BrowserContext, Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { test, expect } from "../support/csp";
 import { CHROMIUM, chromiumArgs } from "../support/browser";
 import { Front } from "../support/front";
+import { expectOnlyEmbedCookie, passFirstStepInFrame, removeFramedLab } from "../support/embedded-lab";
 import { LtiPlatform, ROLE, toolUrls, type LaunchSetup } from "../support/lms";
 import { OtherSites } from "../support/other-site";
 import { Stack } from "../support/stack";
@@ -155,22 +156,14 @@ test("in the LMS's frame, the learner's launch lands on the embedded lesson, sig
   for (const attribute of [/;\s*Secure/i, /;\s*HttpOnly/i, /;\s*SameSite=None/i, /;\s*Partitioned/i]) expect(loginCookies[0]).toMatch(attribute);
 
   try {
-    await expect(frame.getByTestId("lab-status")).toHaveAttribute("data-status", "ready", { timeout: 90_000 });
-    await frame.getByTestId("terminal").click();
-    await page.keyboard.type("docker run busybox echo hello world");
-    await page.keyboard.press("Enter");
-    await expect(frame.getByTestId("terminal").locator(".xterm-rows")).toContainText("hello world", { timeout: 30_000 });
-    await expect(frame.getByTestId("step-hello-busybox").getByTestId("check-passed")).toBeVisible({ timeout: 30_000 });
-    await expect(frame.getByTestId("progress-count").first()).toContainText("1 /");
+    await passFirstStepInFrame(page, frame);
 
     // The step counts for the person the LMS launched; their session is a partitioned cookie under the course page's site.
     const identity = await db.identity.findUniqueOrThrow({ where: { provider_subject: { provider: `lti:${platformId}`, subject: learner.id } } });
     expect(await db.stepCompletion.count({ where: { learnerId: identity.learnerId, lessonSlug: LESSON, stepId: "hello-busybox" } })).toBe(1);
-    const cookies = await context.cookies(front.publicUrl);
-    expect(cookies.map((c) => c.name)).toEqual(["__Host-dockyard_embed"]);
-    expect(cookies[0]).toMatchObject({ secure: true, httpOnly: true, sameSite: "None", partitionKey: `https://${LMS}` });
+    await expectOnlyEmbedCookie(context, front, LMS);
   } finally {
-    await removeLab(context);
+    await removeFramedLab(context, front, LESSON);
   }
 });
 
@@ -182,9 +175,3 @@ test("the same launch in a page of a site nobody allowed is not shown", async ({
   await expect(page.frameLocator("iframe").getByTestId("embedded-lesson")).toHaveCount(0);
   cspViolations.length = 0;
 });
-
-/** Removes the embedded learner's lab, from Node with the frame's cookie. */
-async function removeLab(context: BrowserContext) {
-  const cookie = (await context.cookies(front.publicUrl)).map((c) => `${c.name}=${c.value}`).join("; ");
-  if (cookie) expect((await front.request(`/api/labs/${LESSON}`, { method: "DELETE", headers: { cookie } })).status).toBe(200);
-}
