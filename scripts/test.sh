@@ -24,5 +24,10 @@ passed=$(( $(count '^ℹ pass [0-9]+') + $(count '^ +[0-9]+ passed') ))
 failed=$(( $(count '^ℹ fail [0-9]+') + $(count '^ +[0-9]+ (failed|flaky)') ))
 [ "$passed" -gt 0 ] || status=1
 [ "$failed" -eq 0 ] || status=1
+# Name the failures last, where a truncated CI log still shows them (node's "✖ name", Playwright's "✘ N [project] › file").
+if [ "$failed" -gt 0 ]; then
+  echo "failed tests:"
+  grep -hE '^ *(✖|✘) ' "$logs"/*.log | sed -E 's/^ +//' | sort -u | head -40 || true
+fi
 echo "$passed passed, $failed failed"
 exit $status
