@@ -2,8 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
-import { stateDir, type ServerMessage } from "@dockyard/contract/server";
+import type { ServerMessage } from "@dockyard/contract/server";
 import { Stack } from "../support/stack";
 import { labClient } from "../support/lab-client";
 import { nodeDiskFile } from "../support/disks";
@@ -106,9 +105,7 @@ describe("suspend and resume", { timeout: 900_000 }, () => {
       await suspended(l.sandbox);
     }
     await stack.stopRunner();
-    const usage = await fs.promises.statfs(path.join(stateDir(), "nodes")); // the fuller of Dockyard's filesystems: the one node disks fill
-    const used = (usage.blocks - usage.bavail) * usage.bsize;
-    const limit = usage.blocks * usage.bsize;
+    const { usedBytes: used, limitBytes: limit } = (await driver.storageUsage())!; // what eviction watches: the nodes' disks' filesystem
     const middleDisk = (await fs.promises.stat(nodeDiskFile(middle.sandbox))).blocks * 512;
     // Over the mark now, still over it once a small lab's disk is gone, under it once the middle one's is. So oldest
     // first removes the oldest and the middle one and keeps the newest; newest first would keep the oldest, and

@@ -119,12 +119,14 @@ export class DockerSandboxDriver implements SandboxDriver {
     return this.oneAtATime.run(id, () => guard(() => suspendLab(this.context, id)));
   }
 
-  /** The fuller of Dockyard's two filesystems: the engine's, and the nodes' disks' (scripts/engine.sh). */
+  /**
+   * The filesystem of the nodes' disks (scripts/engine.sh), where what a suspended lab keeps is, so what evicting
+   * one frees; the engine's own (images, build cache) can fill for reasons no eviction would help. The engine's
+   * when the nodes' is not mounted (disks were made there before it existed).
+   */
   async storageUsage(): Promise<DiskUsage | undefined> {
     const { diskPool, nodePool } = this.context.paths;
-    const share = (u: DiskUsage) => u.usedBytes / u.limitBytes;
-    const usages = (await Promise.all([usageOf(diskPool), usageOf(nodePool)])).filter((u) => u !== undefined);
-    return usages.sort((a, b) => share(b) - share(a))[0];
+    return usageOf((await this.context.disks.poolMounted()) ? nodePool : diskPool);
   }
 
   exec(id: string, cmd: string[], opts: { timeoutMs?: number; stdin?: string; node?: string } = {}): Promise<ExecResult> {
