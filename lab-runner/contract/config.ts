@@ -328,6 +328,8 @@ export const outboxPolicy = () => ({
   maxDelayMs: Number(process.env.DOCKYARD_OUTBOX_MAX_RETRY_SECONDS ?? 21_600) * 1000,
   maxAttempts: Number(process.env.DOCKYARD_OUTBOX_MAX_ATTEMPTS ?? 15),
   pollMs: Number(process.env.DOCKYARD_OUTBOX_POLL_SECONDS ?? 2) * 1000,
+  /** A delivered or abandoned message stays in the delivery log this long, then is deleted. */
+  keepMs: Number(process.env.DOCKYARD_OUTBOX_KEEP_DAYS ?? 30) * 86_400_000,
 });
 /**
  * Whether Dockyard may send to loopback and private addresses (10/8, 172.16/12, 192.168/16, fc00::/7, this host's own):

@@ -116,6 +116,26 @@ export function outboxScenarios(database: "sqlite" | "postgresql") {
       assert.equal(byId.get(flaky!)!.attempts, 1);
     });
 
+    test("delivered and abandoned messages are deleted once kept for DOCKYARD_OUTBOX_KEEP_DAYS; one still being retried stays however old", async () => {
+      await clear();
+      const [oldDelivered, newDelivered, oldAbandoned, oldPending] = await queueTest(4);
+      const day = 86_400_000;
+      const now = new Date();
+      const ago = (days: number) => new Date(now.getTime() - days * day);
+      await db().outboxMessage.update({ where: { id: oldDelivered! }, data: { createdAt: ago(40), deliveredAt: ago(31) } });
+      await db().outboxMessage.update({ where: { id: newDelivered! }, data: { createdAt: ago(40), deliveredAt: ago(29) } });
+      await db().outboxMessage.update({ where: { id: oldAbandoned! }, data: { createdAt: ago(40), abandonedAt: ago(31) } });
+      await db().outboxMessage.update({ where: { id: oldPending! }, data: { createdAt: ago(90), nextAttemptAt: ago(31), attempts: 3 } });
+      process.env.DOCKYARD_OUTBOX_KEEP_DAYS = "30";
+      try {
+        assert.equal(await m.worker.prune(now), 2);
+      } finally {
+        delete process.env.DOCKYARD_OUTBOX_KEEP_DAYS;
+      }
+      const left = (await db().outboxMessage.findMany({ select: { id: true } })).map((r) => r.id).sort();
+      assert.deepEqual(left, [newDelivered!, oldPending!].sort(), "kept: delivered 29 days ago, and the one still due");
+    });
+
     describe("webhook events", () => {
       const learnerId = `learner-${database}`;
       const queued = async () =>

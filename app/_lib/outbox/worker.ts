@@ -88,15 +88,29 @@ export async function drain(clock: Clock = systemClock): Promise<number> {
   return attempts;
 }
 
+/** Deletes the messages delivered or abandoned longer ago than the policy keeps them; returns how many. */
+export async function prune(now: Date): Promise<number> {
+  const before = new Date(now.getTime() - outboxPolicy().keepMs);
+  const { count } = await db.outboxMessage.deleteMany({ where: { OR: [{ deliveredAt: { lt: before } }, { abandonedAt: { lt: before } }] } });
+  return count;
+}
+
+/** How often a worker prunes: the log is kept for days, so hourly is plenty. */
+const PRUNE_EVERY_MS = 3_600_000;
 const globalForOutbox = globalThis as unknown as { outboxStarted?: boolean };
 
-/** Starts this process's worker (once, even across dev hot reloads): it drains, then looks again every poll interval. */
+/** Starts this process's worker (once, even across dev hot reloads): it drains, then looks again every poll interval, and prunes hourly. */
 export function startOutbox(): void {
   if (globalForOutbox.outboxStarted) return;
   globalForOutbox.outboxStarted = true;
+  let prunedAt = 0;
   const loop = async () => {
     try {
       await drain();
+      if (Date.now() - prunedAt >= PRUNE_EVERY_MS) {
+        prunedAt = Date.now();
+        await prune(new Date());
+      }
     } catch (e) {
       console.error("outbox: sending failed, trying again later:", e);
     }
