@@ -14,10 +14,11 @@ export interface LessonView {
   gradedPassed: string[];
 }
 
-export async function lessonView(lesson: Lesson): Promise<LessonView> {
+/** `embedded`: for app/embed, in another site's frame. */
+export async function lessonView(lesson: Lesson, { embedded = false } = {}): Promise<LessonView> {
   const { learnerId: learner } = await currentViewer();
   const passed = new Set((await completedSteps(learner, lesson.slug)).map((c) => c.stepId));
-  const content = await renderLesson(lesson, { passed, help: await helpUsed(learner, lesson.slug) });
+  const content = await renderLesson(lesson, { passed, help: await helpUsed(learner, lesson.slug) }, { embedded });
   const graded = lesson.steps.filter(isGraded).map((s) => s.id);
   return { content, graded, gradedPassed: graded.filter((id) => passed.has(id)) };
 }

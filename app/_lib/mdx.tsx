@@ -4,7 +4,7 @@ import remarkFrontmatter from "remark-frontmatter";
 import { visit } from "unist-util-visit";
 import type { Code, Image, Link, Root } from "mdast";
 import type { MdxJsxAttribute } from "mdast-util-mdx-jsx";
-import type { ReactElement, ReactNode } from "react";
+import type { AnchorHTMLAttributes, ReactElement, ReactNode } from "react";
 import { isGraded, type Lesson, isElement, isInterrupting, isRunnable, isSetupBlock, relativeAsset } from "@dockyard/contract/server";
 import { CodeBlock } from "../_components/CodeBlock";
 import { CheckPanel } from "../_components/CheckPanel";
@@ -61,7 +61,24 @@ function remarkLessonAuthoring(slug: string) {
 
 type CodeProps = { "data-lang"?: string; "data-run"?: string; "data-interrupt"?: string; "data-hidden"?: string; children?: ReactNode };
 
-export async function renderLesson(lesson: Lesson, learner: LearnerState): Promise<ReactNode> {
+/** A lesson's link inside another site's frame: to anywhere but a place on the page, in a new tab, since the frame shows this lesson only. */
+function EmbeddedLink({ href, children, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement>) {
+  if (href?.startsWith("#"))
+    return (
+      <a href={href} {...rest}>
+        {children}
+      </a>
+    );
+  return (
+    <a href={href} {...rest} target="_blank" rel="noopener">
+      {children}
+      <span className="sr-only"> (opens in a new tab)</span>
+    </a>
+  );
+}
+
+/** `embedded`: for a frame on another site (app/embed), where links open in a new tab. */
+export async function renderLesson(lesson: Lesson, learner: LearnerState, { embedded = false } = {}): Promise<ReactNode> {
   const { default: Content } = await evaluate(lesson.source, {
     ...runtime,
     remarkPlugins: [remarkFrontmatter, remarkLessonAuthoring(lesson.slug)],
@@ -124,5 +141,5 @@ export async function renderLesson(lesson: Lesson, learner: LearnerState): Promi
   }
 
   // Options are read from the parsed quiz (above), so their elements render nothing themselves.
-  return <Content components={{ Step, Hint, Solution, Quiz, Option: () => null, pre: Pre }} />;
+  return <Content components={{ Step, Hint, Solution, Quiz, Option: () => null, pre: Pre, ...(embedded && { a: EmbeddedLink }) }} />;
 }

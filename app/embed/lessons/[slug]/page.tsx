@@ -40,7 +40,7 @@ export default async function EmbeddedLessonPage({ params }: { params: Promise<{
   if ("error" in found) return <BrokenLesson message={found.error.message}>{open}</BrokenLesson>;
 
   const { lesson } = found;
-  const { content, graded, gradedPassed } = await lessonView(lesson);
+  const { content, graded, gradedPassed } = await lessonView(lesson, { embedded: true });
   // Whom the work counts for, when an LMS's launch signed them in (the LMS page shows no Dockyard account).
   const { account } = await currentViewer();
   return (
