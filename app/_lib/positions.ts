@@ -1,5 +1,5 @@
 import { stuckRule } from "@dockyard/contract/server";
-import { db } from "./db";
+import { db, transactionRetryingRaces } from "./db";
 import { lessonBySlug } from "./lessons";
 import { roster, type Cohort } from "./cohorts";
 import { classStatus, type ClassStatus } from "./classView";
@@ -9,7 +9,7 @@ import { classStatus, type ClassStatus } from "./classView";
 // Kept in the database, so the instructor's class view survives restarts and sees every student.
 
 export async function recordPosition(learnerId: string, lessonSlug: string, stepId: string, now = new Date()): Promise<void> {
-  await db.$transaction(async (tx) => {
+  await transactionRetryingRaces(async (tx) => {
     await tx.learner.upsert({ where: { id: learnerId }, create: { id: learnerId }, update: {} });
     const where = { learnerId_lessonSlug: { learnerId, lessonSlug } };
     const known = await tx.lessonPosition.findUnique({ where, select: { stepId: true } });

@@ -1,4 +1,4 @@
-import { db } from "./db";
+import { db, transactionRetryingRaces } from "./db";
 import { isGraded, type CheckResult } from "@dockyard/contract/server";
 import { lessonBySlug } from "./lessons";
 import { queueScores } from "./lti/scores";
@@ -18,7 +18,7 @@ export async function completedSteps(learnerId: string | undefined, lessonSlug?:
 }
 
 export async function recordAttempt(learnerId: string, lessonSlug: string, stepId: string, result: CheckResult, origin: RecordedOrigin): Promise<void> {
-  await db.$transaction(async (tx) => {
+  await transactionRetryingRaces(async (tx) => {
     await tx.learner.upsert({ where: { id: learnerId }, create: { id: learnerId }, update: {} });
     await tx.checkAttempt.create({ data: { learnerId, lessonSlug, stepId, passed: result.passed, result: JSON.stringify(result), origin } });
     await recordEvent(tx, { type: "check.attempted", learnerId, lessonSlug, stepId, result, origin });
@@ -51,7 +51,7 @@ export type HelpKind = "hint" | "solution";
 
 /** A revealed hint or shown solution; revealing the same one again records nothing new. */
 export async function recordHelp(learnerId: string, lessonSlug: string, stepId: string, kind: HelpKind, index: number): Promise<void> {
-  await db.$transaction(async (tx) => {
+  await transactionRetryingRaces(async (tx) => {
     await tx.learner.upsert({ where: { id: learnerId }, create: { id: learnerId }, update: {} });
     const where = { learnerId_lessonSlug_stepId_kind_index: { learnerId, lessonSlug, stepId, kind, index } };
     if (await tx.helpUse.findUnique({ where })) return;

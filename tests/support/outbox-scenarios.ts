@@ -236,6 +236,33 @@ export function outboxScenarios(database: "sqlite" | "postgresql") {
         assert.deepEqual(await topics("cohort-other-lesson"), []);
         assert.deepEqual(await topics("cohort-not-member"), []);
       });
+
+      test("passing checks of one step at the same moment record it once and tell step.passed and lesson.completed once; so do help reveals", async () => {
+        await clear();
+        const racer = `${learnerId}-racing`;
+        await db().learner.create({ data: { id: racer, email: `racing-${database}@example.com` } });
+        await db().cohortMember.create({ data: { cohortId: "with-lesson", learnerId: racer, role: "student" } });
+        const graded = findLesson(contentDir(), SLUG)!
+          .steps.filter(isGraded)
+          .map((s) => s.id);
+        for (const step of graded.slice(0, -1)) await m.progress.recordAttempt(racer, SLUG, step, passed, "asked");
+        const last = graded.at(-1)!;
+        const results = await Promise.allSettled([
+          ...Array.from({ length: 6 }, () => m.progress.recordAttempt(racer, SLUG, last, passed, "asked")),
+          ...Array.from({ length: 4 }, () => m.progress.recordHelp(racer, SLUG, last, "hint", 0)),
+        ]);
+        assert.deepEqual(
+          results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason)),
+          [],
+          "every attempt is recorded",
+        );
+        const told = async (topic: string) => db().outboxMessage.count({ where: { target: "site-all", topic, payload: { contains: racer } } });
+        assert.equal(await told("step.passed"), graded.length);
+        assert.equal(await told("lesson.completed"), 1);
+        assert.equal(await told("hint.revealed"), 1);
+        assert.equal(await told("check.attempted"), graded.length - 1 + 6);
+        assert.equal(await db().checkAttempt.count({ where: { learnerId: racer } }), graded.length - 1 + 6);
+      });
     });
   });
 }
