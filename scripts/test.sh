@@ -27,7 +27,7 @@ failed=$(( $(count '^ℹ fail [0-9]+') + $(count '^ +[0-9]+ (failed|flaky)') ))
 # Name the failures last, where a truncated CI log still shows them (node's "✖ name", Playwright's "✘ N [project] › file").
 if [ "$failed" -gt 0 ]; then
   echo "failed tests:"
-  grep -hE '^ *(✖|✘) ' "$logs"/*.log | sed -E 's/^ +//' | sort -u | head -40 || true
+  grep -hE '^ *(✖|✘) ' "$logs"/*.log | grep -v '✖ failing tests:' | sed -E 's/^ +//' | sort -u | head -40 || true
 fi
 echo "$passed passed, $failed failed"
 exit $status
