@@ -167,6 +167,48 @@ test("in the LMS's frame, the learner's launch lands on the embedded lesson, sig
   }
 });
 
+test("in the LMS's frame, a link to no lesson (the course navigation) lands on the course: the learner's progress, a lesson opened in the frame; the instructor's way out to the class", async ({
+  page,
+  context,
+}) => {
+  const { cohortId } = await db.ltiContext.findUniqueOrThrow({ where: { platformId_contextId: { platformId, contextId: course.id } } });
+  const navigation = { resourceLink: { id: "course-navigation-f", title: "Dockyard" } };
+  const frame = await launchInFrame(page, { user: learner, roles: [ROLE.learner], ...navigation });
+  await expect(frame.getByTestId("embedded-course")).toBeVisible();
+  await expect(frame.getByRole("heading", { name: course.title })).toBeVisible();
+  expect(page.frames()[1]!.url()).toBe(`${front.publicUrl}/embed/courses/${cohortId}`);
+  await expect(frame.getByTestId("embed-signed-in-as")).toHaveText(learner.email);
+  // The step the learner passed in the launch before; the lesson the instructor assigned by Deep Linking.
+  const lesson = frame.getByTestId("cohort-lessons").getByRole("listitem").filter({ hasText: "Your first container" });
+  await expect(lesson.getByTestId("cohort-lesson-progress")).toHaveText(/^1 of \d+ steps done$/);
+  await expect(lesson).toContainText("assigned");
+  await expect(frame.getByRole("link", { name: "Open the class in Dockyard ↗" })).toHaveCount(0);
+
+  try {
+    await lesson.getByRole("link", { name: "Your first container" }).focus();
+    await page.keyboard.press("Enter");
+    await expect(frame.getByTestId("embedded-lesson")).toBeVisible();
+    await expect(frame.getByRole("heading", { name: "Your first container" })).toBeVisible();
+    expect(page.frames()[1]!.url()).toBe(`${front.publicUrl}/embed/lessons/${LESSON}`);
+    expect(page.url().startsWith(sites.origin(LMS))).toBe(true);
+    await expect(frame.getByTestId("progress-count").first()).toContainText("1 /");
+  } finally {
+    await removeFramedLab(context, front, LESSON);
+  }
+
+  const taught = await launchInFrame(page, {
+    user: { id: "teacher-f", email: "teacher-f@school.example", name: "Teacher F" },
+    roles: [ROLE.instructor],
+    ...navigation,
+  });
+  await expect(taught.getByTestId("embedded-course")).toBeVisible();
+  await expect(taught.getByTestId("cohort-lessons").getByRole("link", { name: "Your first container" })).toHaveAttribute("href", `/embed/lessons/${LESSON}`);
+  const out = taught.getByRole("link", { name: "Open the class in Dockyard ↗" });
+  await expect(out).toHaveAttribute("href", `/cohorts/${cohortId}`);
+  await expect(out).toHaveAttribute("target", "_blank");
+  await expect(out).toHaveAttribute("rel", "noopener");
+});
+
 test("the same launch in a page of a site nobody allowed is not shown", async ({ page, cspViolations }) => {
   await launchInFrame(page, { user: learner, roles: [ROLE.learner], resourceLink: { id: "link-f" }, custom: { lesson: LESSON } }, ELSEWHERE);
   await expect.poll(() => cspViolations.join("\n")).toMatch(/frame-ancestors/);
