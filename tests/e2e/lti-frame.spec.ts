@@ -47,6 +47,9 @@ let db: Db;
 let platformId: string;
 const course = { id: "course-f", title: "Containers 101" };
 const learner = { id: "learner-f", email: "learner-f@school.example", name: "Learner F" };
+const teacher = { id: "teacher-f", email: "teacher-f@school.example", name: "Teacher F" };
+/** Canvas's course-navigation placement: a link to Dockyard in the course's menu, which names no lesson. */
+const courseNavigation = { resourceLink: { id: "course-navigation-f", title: "Dockyard" } };
 
 test.describe.configure({ mode: "serial" });
 test.beforeAll(async () => {
@@ -118,7 +121,7 @@ test("an admin lists the LMS's course pages' origin; the pages of the LTI exchan
 test("in the LMS's frame, the instructor picks a lesson with Deep Linking and the platform records it", async ({ page }) => {
   const frame = await launchInFrame(page, {
     messageType: "LtiDeepLinkingRequest",
-    user: { id: "teacher-f", email: "teacher-f@school.example", name: "Teacher F" },
+    user: teacher,
     roles: [ROLE.instructor],
   });
   await expect(frame.getByRole("heading", { name: "Add Dockyard lessons" })).toBeVisible();
@@ -132,6 +135,21 @@ test("in the LMS's frame, the instructor picks a lesson with Deep Linking and th
   expect((deepLinks.at(-1)!.items as { custom: { lesson: string } }[]).map((i) => i.custom.lesson)).toEqual([LESSON]);
   const assigned = await db.ltiAssignment.findMany({ where: { platformId, contextId: course.id } });
   expect(assigned.map((a) => a.lessonSlug)).toEqual([LESSON]);
+});
+
+test("in the LMS's frame, the instructor's launch of a link to no lesson (the course navigation) lands on the course's page, with a way out to the class", async ({
+  page,
+}) => {
+  const { cohortId } = await db.ltiContext.findUniqueOrThrow({ where: { platformId_contextId: { platformId, contextId: course.id } } });
+  const frame = await launchInFrame(page, { user: teacher, roles: [ROLE.instructor], ...courseNavigation });
+  await expect(frame.getByTestId("embedded-course")).toBeVisible();
+  await expect(frame.getByRole("heading", { name: course.title })).toBeVisible();
+  expect(page.frames()[1]!.url()).toBe(`${front.publicUrl}/embed/courses/${cohortId}`);
+  await expect(frame.getByTestId("cohort-lessons").getByRole("link", { name: "Your first container" })).toHaveAttribute("href", `/embed/lessons/${LESSON}`);
+  const out = frame.getByRole("link", { name: "Open the class in Dockyard ↗" });
+  await expect(out).toHaveAttribute("href", `/cohorts/${cohortId}`);
+  await expect(out).toHaveAttribute("target", "_blank");
+  await expect(out).toHaveAttribute("rel", "noopener");
 });
 
 test("in the LMS's frame, the learner's launch lands on the embedded lesson, signed in; the terminal works and a check passes", async ({ page, context }) => {
@@ -162,6 +180,37 @@ test("in the LMS's frame, the learner's launch lands on the embedded lesson, sig
     const identity = await db.identity.findUniqueOrThrow({ where: { provider_subject: { provider: `lti:${platformId}`, subject: learner.id } } });
     expect(await db.stepCompletion.count({ where: { learnerId: identity.learnerId, lessonSlug: LESSON, stepId: "hello-busybox" } })).toBe(1);
     await expectOnlyEmbedCookie(context, front, LMS);
+  } finally {
+    await removeFramedLab(context, front, LESSON);
+  }
+});
+
+test("in the LMS's frame, the learner's launch of the course navigation lands on the course's page: their progress, and a lesson opened in the frame", async ({
+  page,
+  context,
+}) => {
+  const { cohortId } = await db.ltiContext.findUniqueOrThrow({ where: { platformId_contextId: { platformId, contextId: course.id } } });
+  const frame = await launchInFrame(page, { user: learner, roles: [ROLE.learner], ...courseNavigation });
+  await expect(frame.getByTestId("embedded-course")).toBeVisible();
+  await expect(frame.getByRole("heading", { name: course.title })).toBeVisible();
+  expect(page.frames()[1]!.url()).toBe(`${front.publicUrl}/embed/courses/${cohortId}`);
+  await expect(frame.getByTestId("embed-signed-in-as")).toHaveText(learner.email);
+  // The step the learner passed in the launch before; the lesson the instructor assigned by Deep Linking.
+  const lesson = frame.getByTestId("cohort-lessons").getByRole("listitem").filter({ hasText: "Your first container" });
+  await expect(lesson.getByTestId("cohort-lesson-progress")).toHaveText(/^1 of \d+ steps done$/);
+  await expect(lesson).toContainText("assigned");
+  await expect(frame.getByRole("link", { name: "Open the class in Dockyard ↗" })).toHaveCount(0);
+
+  try {
+    await lesson.getByRole("link", { name: "Your first container" }).focus();
+    await page.keyboard.press("Enter");
+    await expect(frame.getByTestId("embedded-lesson")).toBeVisible();
+    await expect(frame.getByRole("heading", { name: "Your first container" })).toBeVisible();
+    expect(page.frames()[1]!.url()).toBe(`${front.publicUrl}/embed/lessons/${LESSON}`);
+    expect(page.url().startsWith(sites.origin(LMS))).toBe(true);
+    await expect(frame.getByTestId("progress-count").first()).toContainText("1 /");
+    // Its lab boots (a lab's network appearing or going makes Chromium drop navigations under way): let it finish before removing it.
+    await expect(frame.getByTestId("lab-status")).toHaveAttribute("data-status", "ready", { timeout: 90_000 });
   } finally {
     await removeFramedLab(context, front, LESSON);
   }

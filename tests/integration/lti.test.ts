@@ -99,6 +99,40 @@ describe("LTI 1.3: Dockyard as the tool of a real platform", { timeout: 300_000 
     assert.match(shown(cohortPage), /Containers 101/);
   });
 
+  test("a link to no lesson (the course navigation) lands on the course's embedded page in the LMS's frame, for its members only; in a window on the full pages", async () => {
+    const { cohortId } = await db.ltiContext.findUniqueOrThrow({ where: { platformId_contextId: { platformId: canvasId, contextId: course.id } } });
+    const navigation = { context: course, resourceLink: { id: "course-navigation" } };
+    const student = await launch({ user: person("learner-1"), roles: [ROLE.learner], ...navigation });
+    assert.equal(student.status, 200);
+    assert.equal(new URL(student.url).pathname, `/embed/courses/${cohortId}`);
+    assert.match(shown(student), /Containers 101/);
+    assert.match(student.body, /href="\/embed\/lessons\/first-container"/);
+    assert.match(shown(student), /0 of \d+ steps done/);
+    assert.doesNotMatch(shown(student), /Open the class in Dockyard/);
+    const instructor = await launch({ user: person("teacher-1"), roles: [ROLE.instructor], ...navigation });
+    assert.equal(new URL(instructor.url).pathname, `/embed/courses/${cohortId}`);
+    assert.match(instructor.body, new RegExp(`<a href="/cohorts/${cohortId}" target="_blank" rel="noopener"[^>]*>Open the class in Dockyard ↗</a>`));
+
+    const inWindow = { ...navigation, presentation: "window" as const };
+    assert.equal(new URL((await launch({ user: person("learner-1"), roles: [ROLE.learner], ...inWindow })).url).pathname, "/");
+    assert.equal(new URL((await launch({ user: person("teacher-1"), roles: [ROLE.instructor], ...inWindow })).url).pathname, `/cohorts/${cohortId}`);
+
+    // Someone signed in who is not in the course, and a visitor: told so in the frame, shown nothing of the course.
+    const outsider = new LtiBrowser();
+    assert.equal(new URL((await launch({ user: person("outsider-1"), roles: [ROLE.learner], resourceLink: { id: "elsewhere" } }, outsider)).url).pathname, "/");
+    for (const [browser, message] of [
+      [outsider, /This cohort's page is for its members/],
+      [new LtiBrowser(), /Sign in to see your cohorts\./],
+    ] as const) {
+      const refused = await browser.open(`${site}/embed/courses/${cohortId}`);
+      assert.equal(refused.status, 200);
+      assert.equal(new URL(refused.url).pathname, `/embed/courses/${cohortId}`);
+      assert.match(shown(refused), message);
+      assert.match(refused.body, new RegExp(`<a href="/cohorts/${cohortId}" target="_blank" rel="noopener"[^>]*>Open in Dockyard ↗</a>`));
+      assert.doesNotMatch(shown(refused), /Containers 101|first-container/);
+    }
+  });
+
   test("an admin who launches as a learner stays an admin", async () => {
     await launch({ user: person("admin-in-lms", ADMIN.email), roles: [ROLE.learner], context: course, resourceLink: { id: "link-1" } });
     const admin = await db.learner.findUniqueOrThrow({ where: { email: ADMIN.email } });

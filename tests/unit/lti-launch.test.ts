@@ -4,7 +4,7 @@ import type { JWTPayload } from "jose";
 import { Refusal } from "@dockyard/contract";
 import { AGS_CLAIM, DEEP_LINKING_CLAIM, LTI_CLAIM, NRPS_CLAIM, readLaunch } from "../../app/_lib/lti/claims";
 import { courseRole, raisedRole } from "../../app/_lib/lti/roles";
-import { canvasConfiguration, lessonLanding, registrationRequest } from "../../app/_lib/lti/tool";
+import { canvasConfiguration, launchLanding, lessonLanding, registrationRequest } from "../../app/_lib/lti/tool";
 import { CROSS_SITE_ENDPOINTS } from "../../app/_lib/origin";
 
 // An LTI launch's claims once its signature is verified (claims.ts), LTI roles → Dockyard (roles.ts), and what the
@@ -64,6 +64,20 @@ describe("reading a verified launch", () => {
     assert.equal(lessonLanding("first-container", undefined), "/embed/lessons/first-container");
     assert.equal(lessonLanding("first-container", "window"), "/lessons/first-container");
     assert.equal(readLaunch(resourceLink({ [LTI_CLAIM + "launch_presentation"]: { document_target: "window" } }), PLATFORM).documentTarget, "window");
+  });
+
+  test("a link to no lesson lands on the course's embedded page in the LMS's frame, for every role; in a window, on the full pages", () => {
+    const course = { cohortId: "cohort-1" };
+    assert.equal(launchLanding({ ...course, lessonSlug: "volumes", role: "student", documentTarget: "iframe" }), "/embed/lessons/volumes");
+    assert.equal(launchLanding({ ...course, lessonSlug: "volumes", role: "instructor", documentTarget: "window" }), "/lessons/volumes");
+    for (const role of ["student", "grader", "instructor"] as const) {
+      assert.equal(launchLanding({ ...course, role, documentTarget: "iframe" }), "/embed/courses/cohort-1", role);
+      assert.equal(launchLanding({ ...course, role }), "/embed/courses/cohort-1", role);
+    }
+    assert.equal(launchLanding({ ...course, role: "instructor", documentTarget: "window" }), "/cohorts/cohort-1");
+    assert.equal(launchLanding({ ...course, role: "grader", documentTarget: "window" }), "/cohorts/cohort-1");
+    assert.equal(launchLanding({ ...course, role: "student", documentTarget: "window" }), "/");
+    assert.equal(launchLanding({ role: "instructor", documentTarget: "iframe" }), "/", "a launch from outside any course");
   });
 
   test("a deep linking request carries its return address, the platform's data and whether it takes several items", () => {

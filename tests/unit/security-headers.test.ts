@@ -68,11 +68,12 @@ test("every response says: no sniffing, no Referer to other origins; every one b
 
 test("the pages an LMS shows in its frame during LTI may be framed (by the allowed origins) as the embedded lesson is; no other LTI page", () => {
   const denied = getPathMatch(FRAME_DENY_SOURCE);
-  const frameable = ["/embed", "/embed/lessons/a", "/lti/login", "/lti/launch", "/lti/deep-link", "/lti/deep-link/respond"];
+  const frameable = ["/embed", "/embed/lessons/a", "/embed/courses/c-1", "/lti/login", "/lti/launch", "/lti/deep-link", "/lti/deep-link/respond"];
   const not = [
     "/",
     "/embedded",
     "/lessons/a",
+    "/cohorts/c-1",
     "/lti/register",
     "/lti/register/complete",
     "/lti/jwks",

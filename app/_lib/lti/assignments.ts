@@ -53,3 +53,9 @@ export async function lessonOfLink(platformId: string, launch: LtiLaunch): Promi
   if (launch.context) await assign(platformId, launch.context.id, slug, { resourceLinkId: launch.resourceLinkId, lineItemUrl: launch.lineItemUrl });
   return lesson;
 }
+
+/** The lessons assigned in the LMS course whose cohort this is (none for a cohort made in Dockyard). */
+export async function assignedLessons(cohortId: string): Promise<Set<string>> {
+  const rows = await db.ltiAssignment.findMany({ where: { context: { cohortId } }, select: { lessonSlug: true } });
+  return new Set(rows.map((r) => r.lessonSlug));
+}

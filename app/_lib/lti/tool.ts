@@ -1,4 +1,5 @@
 import { publicUrl } from "@dockyard/contract/server";
+import type { CourseRole } from "./roles";
 import { SCOPES } from "./services";
 
 // Dockyard as an LTI tool, described once: its URLs (what an admin pastes into an LMS), the services it asks for,
@@ -12,6 +13,18 @@ export const siteUrl = (headers: Headers) => (publicUrl() ?? `http://${headers.g
  * (app/embed), which the LMS's origins may frame. A launch the LMS opens in a window of its own gets the full page.
  */
 export const lessonLanding = (slug: string, documentTarget?: string) => `${documentTarget === "window" ? "" : "/embed"}/lessons/${encodeURIComponent(slug)}`;
+
+/**
+ * Where a resource link launch lands: its lesson; a link to no lesson (Canvas's course navigation, say), in the
+ * LMS's frame, the course's embedded page (its lessons and the viewer's progress), for students too. In a window
+ * of its own: the cohort's page for those who teach or grade it, the course for students.
+ */
+export function launchLanding(to: { lessonSlug?: string; cohortId?: string; role: CourseRole; documentTarget?: string }): string {
+  if (to.lessonSlug) return lessonLanding(to.lessonSlug, to.documentTarget);
+  if (!to.cohortId) return "/";
+  if (to.documentTarget !== "window") return `/embed/courses/${encodeURIComponent(to.cohortId)}`;
+  return to.role === "student" ? "/" : `/cohorts/${encodeURIComponent(to.cohortId)}`;
+}
 
 const TOOL_NAME = "Dockyard";
 const TOOL_DESCRIPTION = "Hands-on container lessons with a real terminal, checked step by step.";

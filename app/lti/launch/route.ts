@@ -12,12 +12,12 @@ import { verifyLaunch } from "@/app/_lib/lti/launch";
 import { rememberedLogin, spentStateCookie, stateCookieName } from "@/app/_lib/lti/login";
 import { courseRole } from "@/app/_lib/lti/roles";
 import { queueScores } from "@/app/_lib/lti/scores";
-import { lessonLanding, siteUrl } from "@/app/_lib/lti/tool";
+import { launchLanding, siteUrl } from "@/app/_lib/lti/tool";
 import { startIdentitySession } from "@/app/_lib/session";
 
 // An LTI launch: the LMS's auto-posted id_token (a cross-site POST: proxy.ts lets it in, the token and the state
 // cookie protect it). The person is signed in as the platform's subject, put in the course's cohort with their
-// course role, and sent on: a resource link to its lesson, a Deep Linking request to the lesson picker.
+// course role, and sent on: a resource link to its lesson or its course (tool.ts launchLanding), a Deep Linking request to the lesson picker.
 
 export async function POST(req: Request): Promise<Response> {
   const site = siteUrl(req.headers);
@@ -43,7 +43,7 @@ export async function POST(req: Request): Promise<Response> {
     }
     const lesson = await lessonOfLink(platform.id, launch);
     if (lesson) await queueScores(db, signedIn.learnerId, lesson.slug); // work done before the lesson was assigned counts
-    const next = lesson ? lessonLanding(lesson.slug, launch.documentTarget) : cohortId && role !== "student" ? `/cohorts/${cohortId}` : "/";
+    const next = launchLanding({ lessonSlug: lesson?.slug, cohortId, role, documentTarget: launch.documentTarget });
     return NextResponse.redirect(new URL(next, site), 303);
   } catch (e) {
     return refusalPage(req, e);

@@ -4,6 +4,7 @@ import { lessonsDecision } from "@/app/_lib/guard";
 import { lessonView } from "@/app/_lib/lessonView";
 import { currentViewer } from "@/app/_lib/session";
 import { BrokenLesson } from "@/app/_components/BrokenLesson";
+import { EmbedRefusal, OpenInDockyard } from "@/app/_components/EmbedRefusal";
 import { EmbedCookieCheck } from "@/app/_components/EmbedCookieCheck";
 import { LabPanel } from "@/app/_components/LabPanel";
 import { LessonProgress } from "@/app/_components/LessonProgress";
@@ -16,27 +17,15 @@ import { LessonSteps } from "@/app/_components/LessonSteps";
 
 export const dynamic = "force-dynamic";
 
-const OPEN_LINK = "shrink-0 rounded text-sm text-sky-700 underline hover:text-sky-900 focus:outline-none focus:ring-2 focus:ring-sky-400";
-
 export default async function EmbeddedLessonPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const found = lessonBySlug(slug);
   if (!found) notFound();
   const lessonUrl = `/lessons/${slug}`;
-  const open = (
-    <a href={lessonUrl} target="_blank" rel="noopener" className={OPEN_LINK}>
-      Open in Dockyard ↗
-    </a>
-  );
+  const open = <OpenInDockyard href={lessonUrl} />;
   // Signing in happens on Dockyard's own pages, which no frame may show.
   const decision = await lessonsDecision();
-  if (!decision.allowed)
-    return (
-      <div className="p-4" data-testid="embed-refused">
-        <p className="text-slate-700">{decision.message}</p>
-        <p className="mt-2">{open}</p>
-      </div>
-    );
+  if (!decision.allowed) return <EmbedRefusal message={decision.message} href={lessonUrl} />;
   if ("error" in found) return <BrokenLesson message={found.error.message}>{open}</BrokenLesson>;
 
   const { lesson } = found;
