@@ -44,6 +44,7 @@ test.describe("an LMS cohort's roster", () => {
       roles: [ROLE.instructor],
       context: course,
       resourceLink: { id: "link-9" },
+      presentation: "window", // a course link opening in its own window: the cohort's full page (framed, it would be /embed/courses)
     });
     await page.goto(url);
     await expect(page.getByTestId("signed-in-as")).toContainText("teacher-9@school.example");
