@@ -105,7 +105,7 @@ export class Front {
    */
   request(
     pathname: string,
-    init: { method?: string; headers?: Record<string, string>; host?: string; plain?: boolean } = {},
+    init: { method?: string; headers?: Record<string, string>; host?: string; plain?: boolean; body?: string } = {},
   ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
     const host = init.host ?? this.options.host;
     const port = init.plain ? this.options.httpPort : this.options.httpsPort;
@@ -128,7 +128,7 @@ export class Front {
           res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
         },
       );
-      req.on("error", reject).end();
+      req.on("error", reject).end(init.body);
     });
   }
 }
