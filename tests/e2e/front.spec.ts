@@ -38,17 +38,8 @@ test.afterAll(async () => {
 
 const terminalText = (page: Page) => page.getByTestId("terminal").locator(".xterm-rows");
 
-/**
- * Asks the lab API as the browser's learner, from Node with the browser's cookie: the browser's own request can fail
- * with ERR_NETWORK_CHANGED when a lab's network comes or goes on this host (the browser shares it, as a learner's does not).
- */
-async function asLearner(context: BrowserContext, pathname: string, init: { method: string; body?: string }): Promise<number> {
-  const cookie = (await context.cookies(front.publicUrl)).map((c) => `${c.name}=${c.value}`).join("; ");
-  return (await front.request(pathname, { ...init, headers: { cookie } })).status;
-}
-
 async function removeLab(context: BrowserContext) {
-  expect(await asLearner(context, `/api/labs/${LESSON}`, { method: "DELETE" })).toBe(200);
+  expect((await front.requestAs(context, `/api/labs/${LESSON}`, { method: "DELETE" }))?.status).toBe(200);
 }
 
 async function typeInTerminal(page: Page, command: string) {
@@ -136,7 +127,7 @@ test("a preview runs on its own origin: its script cannot read Dockyard's cookie
   await expect(page.getByTestId("lab-status")).toHaveAttribute("data-status", "ready", { timeout: 90_000 });
   await typeInTerminal(page, "mkdir -p /root/www; echo made-$((6*7))");
   await expect(terminalText(page)).toContainText("made-42");
-  expect(await asLearner(context, `/api/labs/${LESSON}/files?path=/root/www/index.html`, { method: "PUT", body: HOSTILE_PAGE })).toBe(200);
+  expect((await front.requestAs(context, `/api/labs/${LESSON}/files?path=/root/www/index.html`, { method: "PUT", body: HOSTILE_PAGE }))?.status).toBe(200);
   await typeInTerminal(page, "clear; docker run -d -p 8080:80 -v /root/www:/www busybox httpd -f -p 80 -h /www");
 
   const link = page.getByRole("link", { name: /Open port 8080/ });

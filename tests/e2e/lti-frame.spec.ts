@@ -88,6 +88,16 @@ async function launchInFrame(page: Page, setup: Omit<LaunchSetup, "platform">, s
   return page.frameLocator("iframe");
 }
 
+/** Launches the course navigation (a link to no lesson) in the LMS's frame as `user`, and sees the course's embedded page land. */
+async function openCourseInFrame(page: Page, user: typeof teacher, roles: string[]) {
+  const { cohortId } = await db.ltiContext.findUniqueOrThrow({ where: { platformId_contextId: { platformId, contextId: course.id } } });
+  const frame = await launchInFrame(page, { user, roles, ...courseNavigation });
+  await expect(frame.getByTestId("embedded-course")).toBeVisible();
+  await expect(frame.getByRole("heading", { name: course.title })).toBeVisible();
+  expect(page.frames()[1]!.url()).toBe(`${front.publicUrl}/embed/courses/${cohortId}`);
+  return { frame, cohortId };
+}
+
 const frameAncestorsOf = async (pathname: string, init: { method?: string } = {}) => {
   const { headers } = await front.request(pathname, init);
   return { frameAncestors: String(headers["content-security-policy"]).match(/frame-ancestors ([^;]+)/)?.[1], xFrameOptions: headers["x-frame-options"] };
@@ -140,11 +150,7 @@ test("in the LMS's frame, the instructor picks a lesson with Deep Linking and th
 test("in the LMS's frame, the instructor's launch of a link to no lesson (the course navigation) lands on the course's page, with a way out to the class", async ({
   page,
 }) => {
-  const { cohortId } = await db.ltiContext.findUniqueOrThrow({ where: { platformId_contextId: { platformId, contextId: course.id } } });
-  const frame = await launchInFrame(page, { user: teacher, roles: [ROLE.instructor], ...courseNavigation });
-  await expect(frame.getByTestId("embedded-course")).toBeVisible();
-  await expect(frame.getByRole("heading", { name: course.title })).toBeVisible();
-  expect(page.frames()[1]!.url()).toBe(`${front.publicUrl}/embed/courses/${cohortId}`);
+  const { frame, cohortId } = await openCourseInFrame(page, teacher, [ROLE.instructor]);
   await expect(frame.getByTestId("cohort-lessons").getByRole("link", { name: "Your first container" })).toHaveAttribute("href", `/embed/lessons/${LESSON}`);
   const out = frame.getByRole("link", { name: "Open the class in Dockyard ↗" });
   await expect(out).toHaveAttribute("href", `/cohorts/${cohortId}`);
@@ -189,11 +195,7 @@ test("in the LMS's frame, the learner's launch of the course navigation lands on
   page,
   context,
 }) => {
-  const { cohortId } = await db.ltiContext.findUniqueOrThrow({ where: { platformId_contextId: { platformId, contextId: course.id } } });
-  const frame = await launchInFrame(page, { user: learner, roles: [ROLE.learner], ...courseNavigation });
-  await expect(frame.getByTestId("embedded-course")).toBeVisible();
-  await expect(frame.getByRole("heading", { name: course.title })).toBeVisible();
-  expect(page.frames()[1]!.url()).toBe(`${front.publicUrl}/embed/courses/${cohortId}`);
+  const { frame } = await openCourseInFrame(page, learner, [ROLE.learner]);
   await expect(frame.getByTestId("embed-signed-in-as")).toHaveText(learner.email);
   // The step the learner passed in the launch before; the lesson the instructor assigned by Deep Linking.
   const lesson = frame.getByTestId("cohort-lessons").getByRole("listitem").filter({ hasText: "Your first container" });

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import path from "node:path";
+import type { BrowserContext } from "@playwright/test";
 import type { Stack } from "./stack";
 
 // The front server (scripts/front.sh, Debian's Caddy) in front of a test stack, with certificates of its own CA,
@@ -97,6 +98,20 @@ export class Front {
     const exited = new Promise((r) => caddy.once("exit", r));
     process.kill(-caddy.pid!, "SIGTERM");
     await exited;
+  }
+
+  /**
+   * A request from Node to the public origin as the browser's learner, with the cookies `context` holds for it: the
+   * browser's own request can fail with ERR_NETWORK_CHANGED when a lab's network comes or goes on this host (the
+   * browser shares it, as a learner's does not). Undefined when the browser has no cookie there (no session, so no lab).
+   */
+  async requestAs(
+    context: BrowserContext,
+    pathname: string,
+    init: { method: string; body?: string },
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string } | undefined> {
+    const cookie = (await context.cookies(this.publicUrl)).map((c) => `${c.name}=${c.value}`).join("; ");
+    return cookie ? this.request(pathname, { ...init, headers: { cookie } }) : undefined;
   }
 
   /**

@@ -1,16 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { ReactNode } from "react";
-import { parseLesson } from "@dockyard/contract/server";
-import { renderLesson } from "../../app/_lib/mdx";
+import { lessonMarkup } from "../support/lesson-markup";
 
 // A lesson embedded in another site's frame shows that lesson only: its links open in a new tab (named so for
 // screen readers), except those to a place on the page; on Dockyard's own page they stay as written.
-
-// react-dom ships no types here (@types/react-dom is not installed); its server renderer is all this test needs.
-const REACT_DOM_SERVER: string = "react-dom/server";
-const renderToStaticMarkup = async (node: ReactNode): Promise<string> =>
-  ((await import(REACT_DOM_SERVER)) as { renderToStaticMarkup: (node: ReactNode) => string }).renderToStaticMarkup(node);
 
 const LESSON =
   "---\ntitle: T\nsummary: S\norder: 1\nminutes: 5\n---\n\n" +
@@ -18,7 +11,7 @@ const LESSON =
   '<Step id="one" title="One">\n\nRun it.\n\n</Step>\n';
 
 const links = async (embedded: boolean) => {
-  const html = await renderToStaticMarkup(await renderLesson(parseLesson(LESSON, "lesson.mdx", "demo"), { passed: new Set(), help: new Map() }, { embedded }));
+  const html = await lessonMarkup(LESSON, { embedded });
   return [...html.matchAll(/<a [^>]*>.*?<\/a>/g)].map((m) => m[0]);
 };
 

@@ -1,17 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { ReactNode } from "react";
 import { parseLesson } from "@dockyard/contract/server";
-import { renderLesson } from "../../app/_lib/mdx";
+import { lessonMarkup } from "../support/lesson-markup";
 import { CommandInbox, CTRL_C, typedInput, type RunRequest } from "../../app/_components/CommandInbox";
 
 // Run blocks that press Ctrl-C first (```sh run interrupt, Killercoda's {{exec interrupt}}): parsed as run
 // blocks, rendered as such with the mark, and typed into the terminal after a Ctrl-C.
-
-// react-dom ships no types here (@types/react-dom is not installed); its server renderer is all this test needs.
-const REACT_DOM_SERVER: string = "react-dom/server";
-const renderToStaticMarkup = async (node: ReactNode): Promise<string> =>
-  ((await import(REACT_DOM_SERVER)) as { renderToStaticMarkup: (node: ReactNode) => string }).renderToStaticMarkup(node);
 
 const LESSON =
   "---\ntitle: T\nsummary: S\norder: 1\nminutes: 5\n---\n\n" +
@@ -22,7 +16,7 @@ test("a ```sh run interrupt block is one of the step's commands", () => {
 });
 
 test("the lesson page renders it as a run button marked to interrupt; plain blocks keep their Copy button", async () => {
-  const html = await renderToStaticMarkup(await renderLesson(parseLesson(LESSON, "lesson.mdx", "demo"), { passed: new Set(), help: new Map() }));
+  const html = await lessonMarkup(LESSON);
   const runs = [...html.matchAll(/<button[^>]*data-testid="run-block"[^>]*>/g)].map((m) => m[0]);
   assert.equal(runs.length, 2);
   assert.ok(!runs[0]!.includes("data-interrupt"));
